@@ -1,0 +1,138 @@
+"""The one seam between sosverify and its differentiation backend (autograd).
+
+Everything in the numeric layer that differentiates goes through the three
+functions below, and every array operation that must be differentiable uses
+:data:`np` from here.  A compiled backend (JAX) can replace this module
+without changes elsewhere.
+
+The *stop-gradient idiom*: a quantity written ``stop(v)`` in the paper (for
+example ``⟨∇_j L^i, stop(ξ_j)⟩``) is computed first, as a plain array, and the
+closure that is differentiated only reads it.  No derivative can flow through
+a value the closure did not compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import autograd.numpy as np
+import numpy as _onp
+from autograd import grad as _grad
+from autograd import make_vjp as _make_vjp
+from autograd.extend import defvjp as _defvjp
+from autograd.extend import primitive as _primitive
+from autograd.tracer import getval as _getval
+from scipy.special import expit as _expit
+
+__all__ = ["np", "value_and_pullback", "weighted_gradient", "gradient_of_pairing",
+           "gradient_of_self_pairing", "take", "take_columns", "sigmoid", "inv"]
+
+Array = Any
+
+
+def value_and_pullback(fun: Callable[[Array], Array], x: Array):
+    """Return ``(fun(x), pullback)`` where ``pullback(w) = ∇_x ⟨w, fun(x)⟩``.
+
+    The forward pass is done once; ``pullback`` may be called many times.
+    """
+    pullback, value = _make_vjp(fun)(x)
+    return value, pullback
+
+
+def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):
+    """Return ``(fun(x), ∇_x Σ weights · fun(x))`` with ``weights`` held constant.
+
+    Works on traced inputs too, so it can sit inside :func:`gradient_of_pairing`
+    (that is how second derivatives are taken).
+    """
+    value, pullback = value_and_pullback(fun, x)
+    return value, pullback(weights)
+
+
+def gradient_of_pairing(vector_fun: Callable[[Array], Array], x: Array, stopped: Array):
+    """Return ``∇_x ⟨vector_fun(x), stop(stopped)⟩``.
+
+    ``stopped`` is a constant computed before this call: the derivative flows
+    only through ``vector_fun``.  With ``vector_fun`` a gradient this is a
+    Hessian-vector product, and no dense Hessian is formed.
+    """
+    return _grad(lambda t: np.sum(vector_fun(t) * stopped))(x)
+
+
+def gradient_of_self_pairing(vector_fun: Callable[[Array], tuple], x: Array,
+                             make_stopped: Callable[[Array, Array], Array]):
+    """Return ``(∇_x ⟨v(x), stop(w)⟩, stop(aux), stop(v))`` in one pass.
+
+    ``vector_fun(x)`` returns ``(aux, v)``; ``w = make_stopped(aux, v)`` is built
+    from their *values* (the stop-gradient), so it may depend on ``v`` itself:
+    e.g. ``v`` the stacked loss gradients and ``w`` made of ξ, read off ``v``.
+    This saves the separate first-order pass of :func:`gradient_of_pairing`.
+    """
+    seen = {}
+
+    def scalar(t):
+        aux, v = vector_fun(t)
+        seen["aux"], seen["v"] = _getval(aux), _getval(v)
+        return np.sum(v * make_stopped(seen["aux"], seen["v"]))
+
+    out = _grad(scalar)(x)
+    return out, seen["aux"], seen["v"]
+
+
+# Slices with a cheap derivative.  ``x[:, a:b]`` in autograd scatters its
+# cotangent with ``numpy.add.at``, which dominates small batched games; this
+# pair of primitives (each the other's derivative) writes into a zero array.
+@_primitive
+def take(x, start: int, stop: int, axis: int = -1):
+    """``x[start:stop]`` along ``axis`` (differentiable to any order)."""
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(start, stop)
+    return x[tuple(index)]
+
+
+@_primitive
+def _put(g, start: int, stop: int, axis: int, size: int):
+    shape = list(g.shape)
+    shape[axis] = size
+    out = _onp.zeros(shape)
+    index = [slice(None)] * g.ndim
+    index[axis] = slice(start, stop)
+    out[tuple(index)] = g
+    return out
+
+
+_defvjp(take, lambda ans, x, start, stop, axis=-1: lambda g: _put(g, start, stop, axis, x.shape[axis]))
+_defvjp(_put, lambda ans, g, start, stop, axis, size: lambda h: take(h, start, stop, axis))
+
+
+def take_columns(x, start: int, stop: int):
+    """``x[..., start:stop]``, differentiable (see :func:`take`)."""
+    return take(x, start, stop, -1)
+
+
+@_primitive
+def sigmoid(x):
+    """``1 / (1 + e^{-x})`` (SciPy's ``expit``: no overflow for large ``|x|``)."""
+    return _expit(x)
+
+
+_defvjp(sigmoid, lambda ans, x: lambda g: g * ans * (1.0 - ans))
+
+
+@_primitive
+def inv(a):
+    """Batched matrix inverse over the last two axes.
+
+    Its derivative ``g ↦ −A^{-T} g A^{-T}`` is written with ``matmul`` (autograd's
+    own uses ``einsum``, several times slower on batches of small matrices).
+    """
+    return _onp.linalg.inv(a)
+
+
+def _inv_vjp(ans, a):
+    ans_t = np.swapaxes(ans, -1, -2)
+    return lambda g: -np.matmul(np.matmul(ans_t, g), ans_t)
+
+
+_defvjp(inv, _inv_vjp)

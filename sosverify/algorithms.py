@@ -1,0 +1,251 @@
+"""The learning rules of SPEC §2, one pure function each, and a registry by name.
+
+Every rule maps ``(game, theta, alpha, **hyperparameters)`` to a
+:class:`Direction`; the update is ``θ ← θ − α · direction`` for every player
+(one learning rate).  All quantities are per run: ``theta`` is ``(R, d)`` and
+SOS's ``p``, SGA's ``λ`` and every norm are computed row by row.
+
+Note: the paper's "LookAhead" (Zhang & Lesser, 2010) is not the optimiser of
+the same name in Optax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy
+
+from sosverify import derivatives as D
+from sosverify.errors import SosverifyError, unknown_name
+from sosverify.game import Game
+
+
+class Direction(NamedTuple):
+    """An update direction and what was computed on the way.
+
+    ``direction`` ``(R, d)``; ``losses`` ``(n, R)`` and ``xi`` ``(R, d)`` at the
+    current parameters; ``diagnostics`` maps a name (``p``, ``lambda``) to an
+    ``(R,)`` array.
+    """
+
+    direction: numpy.ndarray
+    losses: numpy.ndarray
+    xi: numpy.ndarray
+    diagnostics: dict
+
+
+def _rowdot(u, v):
+    return numpy.einsum("rd,rd->r", u, v)
+
+
+def naive(game: Game, theta, *, alpha: float) -> Direction:
+    """NL, naive simultaneous gradient descent: direction ``ξ`` (§2.1, eq. 1).
+
+    >>> from sosverify.games import tandem
+    >>> naive(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1).direction
+    array([[-2., -2.]])
+    """
+    f = D.first_order(game, theta)
+    return Direction(f.xi, f.losses, f.xi, {})
+
+
+def lookahead(game: Game, theta, *, alpha: float) -> Direction:
+    """LA (LookAhead): ``ξ_0 = (I − αH_o) ξ`` (§3.1, eq. 3).
+
+    Each player differentiates through the others' *next* parameters but
+    treats the others' gradients as constant (``stop``).
+
+    >>> from sosverify.games import tandem
+    >>> lookahead(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1).direction
+    array([[-1.6, -1.6]])
+    """
+    s = D.second_order(game, theta, ("H_o_xi",))
+    f = s["first"]
+    return Direction(f.xi - alpha * s["H_o_xi"], f.losses, f.xi, {})
+
+
+def p_lola(game: Game, theta, *, alpha: float, p: float) -> Direction:
+    """p-LOLA: ``ξ_p = (I − αH_o) ξ − p α χ`` with fixed ``p ∈ [0, 1]`` (§3.2).
+
+    ``p = 0`` is LA and ``p = 1`` is LOLA.
+
+    >>> from sosverify.games import tandem
+    >>> p_lola(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1, p=0.5).direction
+    array([[-1.6, -1.6]])
+    """
+    if not 0.0 <= p <= 1.0:
+        raise SosverifyError(f"p-LOLA's p must lie in [0, 1], got {p}")
+    s = D.second_order(game, theta, ("H_o_xi", "chi"))
+    f = s["first"]
+    return Direction(f.xi - alpha * s["H_o_xi"] - p * alpha * s["chi"], f.losses, f.xi, {})
+
+
+def lola(game: Game, theta, *, alpha: float) -> Direction:
+    """LOLA: ``(I − αH_o) ξ − α χ`` (Proposition 1 / B.1; Foerster et al., 2018).
+
+    The gradient of each player's first-order Taylor objective
+    ``L^i − α Σ_{j≠i} ⟨∇_j L^i, ∇_j L^j⟩``.
+
+    >>> from sosverify.games import tandem
+    >>> lola(tandem(), numpy.array([[0.5, 0.5]]), alpha=0.1).direction
+    array([[-0.4, -0.4]])
+    """
+    return p_lola(game, theta, alpha=alpha, p=1.0)
+
+
+def sos_p(xi_, xi_0, chi_, *, alpha: float, a: float, b: float) -> numpy.ndarray:
+    """SOS's per-run ``p`` (Algorithm 1, with ``≥`` in the first test).
+
+    ``p1 = 1`` if ``⟨−αχ, ξ_0⟩ ≥ 0`` else ``min(1, −a‖ξ_0‖² / ⟨−αχ, ξ_0⟩)``;
+    ``p2 = ‖ξ‖²`` if ``‖ξ‖ < b`` else 1; ``p = min(p1, p2)``.
+    """
+    dot = _rowdot(-alpha * chi_, xi_0)
+    negative = dot < 0
+    safe = numpy.where(negative, dot, -1.0)
+    p1 = numpy.where(negative, numpy.minimum(1.0, -a * _rowdot(xi_0, xi_0) / safe), 1.0)
+    sq = _rowdot(xi_, xi_)
+    p2 = numpy.where(numpy.sqrt(sq) < b, sq, 1.0)
+    return numpy.minimum(p1, p2)
+
+
+def sos(game: Game, theta, *, alpha: float, a: float = 0.5, b: float = 0.1) -> Direction:
+    """SOS (Stable Opponent Shaping): ``ξ_p = ξ_0 − p α χ`` with ``p`` from :func:`sos_p` (§3.2, Alg. 1).
+
+    Guarantees ``⟨ξ_p, ξ_0⟩ ≥ (1 − a)‖ξ_0‖²`` and ``p → 0`` near fixed points.
+    Diagnostic: ``p`` per run.
+
+    >>> from sosverify.games import tandem
+    >>> sos(tandem(), numpy.array([[0.5, 0.5]]), alpha=0.1, a=0.5, b=0.5).diagnostics["p"]
+    array([0.])
+    """
+    check_unit_interval("a", a)
+    check_unit_interval("b", b)
+    s = D.second_order(game, theta, ("H_o_xi", "chi"))
+    f = s["first"]
+    xi_0 = f.xi - alpha * s["H_o_xi"]
+    p = sos_p(f.xi, xi_0, s["chi"], alpha=alpha, a=a, b=b)
+    return Direction(xi_0 - (p * alpha)[:, None] * s["chi"], f.losses, f.xi, {"p": p})
+
+
+def consensus(game: Game, theta, *, alpha: float, gamma: float = 1.0) -> Direction:
+    """CO (consensus optimisation): ``ξ + γ Hᵀξ`` (Mescheder et al., 2017).
+
+    >>> from sosverify.games import tandem
+    >>> consensus(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1, gamma=1.0).direction
+    array([[-10., -10.]])
+    """
+    s = D.second_order(game, theta, ("Ht_xi",))
+    f = s["first"]
+    return Direction(f.xi + gamma * s["Ht_xi"], f.losses, f.xi, {})
+
+
+def sga(game: Game, theta, *, alpha: float, eps: float = 0.1) -> Direction:
+    """SGA with alignment: ``ξ + λ Aᵀξ`` (Balduzzi et al., 2018).
+
+    ``Aᵀξ = (Hᵀξ − Hξ)/2``, ``λ = sign(⟨ξ, Hᵀξ⟩⟨Aᵀξ, Hᵀξ⟩ / d + ε)`` per run.
+    Diagnostic: ``lambda`` per run.
+
+    >>> from sosverify.games import cyclic
+    >>> sga(cyclic(), numpy.array([[1.0, 1.0]]), alpha=0.1).direction
+    array([[2., 0.]])
+    """
+    s = D.second_order(game, theta, ("H_xi", "Ht_xi"))
+    f = s["first"]
+    a_xi = 0.5 * (s["Ht_xi"] - s["H_xi"])
+    lam = numpy.sign(_rowdot(f.xi, s["Ht_xi"]) * _rowdot(a_xi, s["Ht_xi"]) / game.dim + eps)
+    return Direction(f.xi + lam[:, None] * a_xi, f.losses, f.xi, {"lambda": lam})
+
+
+def extragradient(game: Game, theta, *, alpha: float) -> Direction:
+    """EG (extragradient): ``ξ`` evaluated at ``θ − αξ(θ)`` (Korpelevich, 1976).
+
+    >>> from sosverify.games import tandem
+    >>> extragradient(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1).direction
+    array([[-1.2, -1.2]])
+    """
+    f = D.first_order(game, theta)
+    ahead = D.xi(game, numpy.asarray(theta, dtype=float) - alpha * f.xi)
+    return Direction(ahead, f.losses, f.xi, {})
+
+
+def cgd(game: Game, theta, *, alpha: float) -> Direction:
+    """CGD (competitive gradient descent): ``(I + αH_o)^{-1} ξ`` (Schäfer & Anandkumar, 2019).
+
+    Forms the dense ``H_o`` and solves a ``d × d`` system per run: for small
+    games.
+
+    >>> from sosverify.games import cyclic
+    >>> cgd(cyclic(), numpy.array([[1.0, 0.0]]), alpha=1.0).direction
+    array([[ 0.5, -0.5]])
+    """
+    f = D.first_order(game, theta)
+    H_o = D.off_diagonal(game, D.hessian(game, theta))
+    A = numpy.eye(game.dim) + alpha * H_o
+    return Direction(numpy.linalg.solve(A, f.xi[:, :, None])[:, :, 0], f.losses, f.xi, {})
+
+
+def lss(game: Game, theta, *, alpha: float, lam: float = 0.1) -> Direction:
+    """LSS (local symplectic surgery): ``½ (ξ + Hᵀ w)`` with ``w ≈ H^{-1} ξ`` (Mazumdar et al., 2019).
+
+    ``w = (HᵀH + λI)^{-1} Hᵀ ξ`` is the Tikhonov-regularised solve of ``Hw = ξ``:
+    it equals ``H^{-1}ξ`` as ``λ → 0`` and stays finite where ``H`` is
+    singular.  Forms the dense ``H`` and solves per run: for small games.
+
+    >>> from sosverify.games import cyclic
+    >>> lss(cyclic(), numpy.array([[1.0, 0.0]]), alpha=0.1, lam=0.0).direction
+    array([[0., 0.]])
+    """
+    if lam < 0:
+        raise SosverifyError(f"LSS regulariser lam must be >= 0, got {lam}")
+    f = D.first_order(game, theta)
+    H = D.hessian(game, theta)
+    Ht = numpy.swapaxes(H, 1, 2)
+    w = numpy.linalg.solve(Ht @ H + lam * numpy.eye(game.dim), (Ht @ f.xi[:, :, None]))
+    return Direction(0.5 * (f.xi + (Ht @ w)[:, :, 0]), f.losses, f.xi, {})
+
+
+def check_unit_interval(name: str, value: float) -> None:
+    """SOS's ``a`` and ``b`` must lie strictly between 0 and 1."""
+    if not (isinstance(value, (int, float)) and 0.0 < value < 1.0):
+        raise SosverifyError(f"SOS's {name} must lie in the open interval (0, 1), got {value}")
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A registry entry: the rule, its hyperparameters with defaults, one line of text."""
+
+    name: str
+    fn: Callable[..., Direction]
+    defaults: dict = field(default_factory=dict)
+    description: str = ""
+    diagnostics: tuple = ()
+
+
+ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in [
+    Algorithm("nl", naive, {}, "naive simultaneous gradient descent: xi"),
+    Algorithm("la", lookahead, {}, "LookAhead: (I - alpha H_o) xi"),
+    Algorithm("lola", lola, {}, "LOLA: (I - alpha H_o) xi - alpha chi"),
+    Algorithm("plola", p_lola, {"p": 0.5}, "p-LOLA: (I - alpha H_o) xi - p alpha chi, fixed p in [0,1]"),
+    Algorithm("sos", sos, {"a": 0.5, "b": 0.1}, "Stable Opponent Shaping: p-LOLA with p chosen per step", ("p",)),
+    Algorithm("co", consensus, {"gamma": 1.0}, "consensus optimisation: xi + gamma H^T xi"),
+    Algorithm("sga", sga, {"eps": 0.1}, "symplectic gradient adjustment with alignment: xi + lambda A^T xi",
+              ("lambda",)),
+    Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi"),
+    Algorithm("cgd", cgd, {}, "competitive gradient descent: (I + alpha H_o)^-1 xi (dense solve)"),
+    Algorithm("lss", lss, {"lam": 0.1}, "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised (dense)"),
+]}
+
+
+def get_algorithm(name: str) -> Algorithm:
+    """The registry entry for ``name`` (case-insensitive)."""
+    key = name.lower()
+    if key not in ALGORITHMS:
+        raise unknown_name("algorithm", name, ALGORITHMS)
+    return ALGORITHMS[key]
+
+
+def hyperparameters(algorithm: Algorithm, given: dict) -> dict:
+    """The algorithm's defaults overridden by the relevant entries of ``given``."""
+    return {k: given.get(k, v) if given.get(k) is not None else v for k, v in algorithm.defaults.items()}

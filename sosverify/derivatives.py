@@ -1,0 +1,196 @@
+"""ξ, H_oξ, χ, Hξ, Hᵀξ and the dense game Hessian, batched over runs (SPEC §1).
+
+Every second-order term is a Hessian-vector product: a sum of terms
+``∇_i ⟨∇_j L^k, stop(v)⟩``.  They are computed in *one* pass by stacking
+copies of the runs: copy ``p`` of ``theta`` differentiates loss ``k_p`` paired
+with its own constant vector ``v_p``, and runs never interact, so the
+gradient of the summed pairing w.r.t. the stacked copies returns every
+product at once.  Only :func:`hessian` forms a dense matrix (for small games
+and analysis).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy
+
+from sosverify._autodiff import gradient_of_pairing, gradient_of_self_pairing, value_and_pullback, weighted_gradient
+from sosverify.game import Game
+
+__all__ = ["FirstOrder", "first_order", "xi", "second_order", "H_o_xi", "chi", "H_xi", "Ht_xi",
+           "hessian", "off_diagonal", "diagonal_blocks"]
+
+
+class FirstOrder(NamedTuple):
+    """Losses ``(n, R)``, all gradients ``G[i] = ∇L^i`` ``(n, R, d)`` and ``ξ`` ``(R, d)``."""
+
+    losses: numpy.ndarray
+    grads: numpy.ndarray
+    xi: numpy.ndarray
+
+
+def _copy_weights(n: int, runs: int, loss_of_copy) -> numpy.ndarray:
+    """Cotangent ``(n, P·R)`` that picks loss ``loss_of_copy[p]`` in copy ``p``."""
+    w = numpy.zeros((n, len(loss_of_copy) * runs))
+    for p, k in enumerate(loss_of_copy):
+        w[k, p * runs:(p + 1) * runs] = 1.0
+    return w
+
+
+def first_order(game: Game, theta) -> FirstOrder:
+    """Losses and the gradient of every loss w.r.t. every parameter, one backward pass.
+
+    ``ξ_i = ∇_i L^i`` is read off the diagonal blocks of ``G``.
+    """
+    theta = numpy.asarray(theta, dtype=float)
+    n, (runs, d) = game.n_players, theta.shape
+    value, pullback = value_and_pullback(game.losses, numpy.tile(theta, (n, 1)))
+    grads = pullback(_copy_weights(n, runs, range(n))).reshape(n, runs, d)
+    xi_ = numpy.einsum("nrd,nd->rd", grads, game.masks)
+    return FirstOrder(numpy.asarray(value)[:, :runs], grads, xi_)
+
+
+def xi(game: Game, theta) -> numpy.ndarray:
+    """The simultaneous gradient ``ξ = (∇_1 L^1, …, ∇_n L^n)``, shape ``(R, d)``."""
+    return first_order(game, theta).xi
+
+
+def _hessian_products(game: Game, theta, losses_of, build, first: FirstOrder | None):
+    """``out[p] = ∇²L^{k_p} · v_p`` for ``k_p = losses_of[p]``, shape ``(P, R, d)``.
+
+    ``build(first)`` returns the stacked constant vectors ``v_p`` ``(P·R, d)``
+    from the first-order quantities.  If ``first`` is not given and every
+    loss appears in ``losses_of``, the first-order quantities are read off the
+    same pass (one forward, one differentiable backward, one more backward);
+    otherwise they are computed first.  Returns ``(out, first)``.
+    """
+    theta = numpy.asarray(theta, dtype=float)
+    (runs, d), n, P = theta.shape, game.n_players, len(losses_of)
+    weights = _copy_weights(n, runs, losses_of)
+    tiled = numpy.tile(theta, (P, 1))
+
+    def stacked_gradients(t):
+        return weighted_gradient(game.losses, t, weights)
+
+    if first is None and set(losses_of) == set(range(n)):
+        copy_of = {k: p for p, k in enumerate(losses_of)}
+        holder = {}
+
+        def make_stopped(value, g):
+            g = numpy.asarray(g).reshape(P, runs, d)
+            G = numpy.stack([g[copy_of[i]] for i in range(n)])
+            holder["first"] = FirstOrder(numpy.asarray(value)[:, :runs], G,
+                                         numpy.einsum("nrd,nd->rd", G, game.masks))
+            return build(holder["first"])
+
+        out, _, _ = gradient_of_self_pairing(stacked_gradients, tiled, make_stopped)
+        first = holder["first"]
+    else:
+        first = first_order(game, theta) if first is None else first
+        out = gradient_of_pairing(lambda t: stacked_gradients(t)[1], tiled, build(first))
+    return numpy.asarray(out).reshape(P, runs, d), first
+
+
+_TERMS = ("H_o_xi", "chi", "H_xi", "Ht_xi")
+
+
+def _plan(game: Game, term: str):
+    """The Hessian-vector products behind ``term``: ``(loss k, v(first), output mask)`` each."""
+    n, masks = game.n_players, game.masks
+    if term == "H_o_xi":   # block i of ∇²L^i · (ξ without block i)
+        return [(i, lambda f, i=i: f.xi * (1.0 - masks[i]), masks[i]) for i in range(n)]
+    if term == "H_xi":     # block i of ∇²L^i · ξ
+        return [(i, lambda f: f.xi, masks[i]) for i in range(n)]
+    if term == "Ht_xi":    # Σ_i ∇²L^i · (ξ_i on block i), every block
+        return [(i, lambda f, i=i: f.xi * masks[i], numpy.ones(game.dim)) for i in range(n)]
+    # chi: block i of Σ_{j≠i} ∇²L^j · (∇_j L^i on block j)
+    return [(j, lambda f, i=i, j=j: f.grads[i] * masks[j], masks[i])
+            for i in range(n) for j in range(n) if j != i]
+
+
+def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder | None = None) -> dict:
+    """Compute the requested second-order terms in one pass.
+
+    Terms (player ``i``'s block; SPEC §1):
+
+    - ``H_o_xi``: ``(H_o ξ)_i = ∇_i Σ_{j≠i} ⟨∇_j L^i, stop(ξ_j)⟩``
+    - ``chi``:    ``χ_i = Σ_{j≠i} (∇_i ∇_j L^j) ∇_j L^i``
+    - ``H_xi``:   ``(H ξ)_i = ∇_i Σ_j ⟨∇_j L^i, stop(ξ_j)⟩``
+    - ``Ht_xi``:  ``Hᵀξ = ∇ ½‖ξ‖²``
+
+    Returns a dict with the terms and ``first`` (the :class:`FirstOrder`).
+    """
+    unknown = set(terms) - set(_TERMS)
+    if unknown:
+        raise ValueError(f"unknown second-order terms {sorted(unknown)}; valid: {', '.join(_TERMS)}")
+    theta = numpy.asarray(theta, dtype=float)
+    plan = [(term, k, v, mask) for term in terms for k, v, mask in _plan(game, term)]
+    if not plan:  # e.g. chi of a one-player game
+        first = first_order(game, theta) if first is None else first
+        return {"first": first, **{term: numpy.zeros_like(theta) for term in terms}}
+    out, first = _hessian_products(
+        game, theta, [k for _, k, _, _ in plan],
+        lambda f: numpy.concatenate([v(f) for _, _, v, _ in plan], axis=0), first)
+    result = {"first": first, **{term: numpy.zeros_like(theta) for term in terms}}
+    for p, (term, _, _, mask) in enumerate(plan):
+        result[term] += out[p] * mask
+    return result
+
+
+def H_o_xi(game: Game, theta) -> numpy.ndarray:
+    """``H_o ξ`` (off-diagonal blocks of the game Hessian times ξ), shape ``(R, d)``."""
+    return second_order(game, theta, ("H_o_xi",))["H_o_xi"]
+
+
+def chi(game: Game, theta) -> numpy.ndarray:
+    """The shaping term ``χ = diag(H_oᵀ ∇L)``, shape ``(R, d)``."""
+    return second_order(game, theta, ("chi",))["chi"]
+
+
+def H_xi(game: Game, theta) -> numpy.ndarray:
+    """``H ξ``, shape ``(R, d)``."""
+    return second_order(game, theta, ("H_xi",))["H_xi"]
+
+
+def Ht_xi(game: Game, theta) -> numpy.ndarray:
+    """``Hᵀ ξ = ∇ ½‖ξ‖²``, shape ``(R, d)``."""
+    return second_order(game, theta, ("Ht_xi",))["Ht_xi"]
+
+
+def hessian(game: Game, theta) -> numpy.ndarray:
+    """The dense game Hessian ``H = ∇ξ``, shape ``(R, d, d)`` (``H[r, a, b] = ∂ξ_a/∂θ_b``).
+
+    Built from ``n·d`` Hessian-vector products in one pass: for small games and
+    analysis only.
+    """
+    theta = numpy.asarray(theta, dtype=float)
+    runs, d = theta.shape
+    n, masks = game.n_players, game.masks
+    losses_of, vectors = [], []
+    for m in range(d):
+        e = numpy.zeros((runs, d))
+        e[:, m] = 1.0
+        for k in range(n):
+            losses_of.append(k)
+            vectors.append(e)
+    stacked = numpy.concatenate(vectors, axis=0)
+    out, _ = _hessian_products(game, theta, losses_of, lambda f: stacked, None)
+    out = out.reshape(d, n, runs, d)
+    # column m of H: player k's block of ∇²L^k e_m
+    cols = numpy.einsum("mkrd,kd->rdm", out, masks)
+    return cols
+
+
+def off_diagonal(game: Game, H) -> numpy.ndarray:
+    """``H_o``: ``H`` with its diagonal (own-player) blocks set to zero."""
+    same = game.masks.T @ game.masks  # 1 where row and column belong to the same player
+    return numpy.asarray(H) * (1.0 - same)
+
+
+def diagonal_blocks(game: Game, H) -> numpy.ndarray:
+    """``H_d``: the diagonal (own-player) blocks of ``H``."""
+    same = game.masks.T @ game.masks
+    return numpy.asarray(H) * same
+
+

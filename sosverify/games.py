@@ -1,0 +1,172 @@
+"""Built-in games of the paper (SPEC §3) and a registry of them by name.
+
+Each constructor returns a :class:`~sosverify.game.Game`; losses are written
+with autograd's NumPy over a leading runs axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy
+
+from sosverify._autodiff import inv, np, sigmoid, take
+from sosverify.errors import SosverifyError, unknown_name
+from sosverify.game import Game
+
+
+def tandem() -> Game:
+    """Tandem (Example 2): ``L1 = (x+y)² − 2x``, ``L2 = (x+y)² − 2y``.
+
+    Stable fixed points: the line ``x + y = 1``.  LOLA's fixed points:
+    ``x + y = (1 − 2α)/(1 − 4α)`` (Appendix C).
+    """
+    def losses(p):
+        x, y = p[0][:, 0], p[1][:, 0]
+        return [(x + y) ** 2 - 2 * x, (x + y) ** 2 - 2 * y]
+    return Game("tandem", (1, 1), losses, init_std=0.1,
+                description="L1=(x+y)^2-2x, L2=(x+y)^2-2y; stable fixed points x+y=1 (Example 2)")
+
+
+def cyclic() -> Game:
+    """Cyclic zero-sum game (Example 1): ``L1 = xy``, ``L2 = −xy``; NL spirals out."""
+    def losses(p):
+        xy = p[0][:, 0] * p[1][:, 0]
+        return [xy, -xy]
+    return Game("cyclic", (1, 1), losses,
+                description="L1=xy, L2=-xy; NL scales x^2+y^2 by 1+alpha^2 each step (Example 1)")
+
+
+def common_saddle() -> Game:
+    """``L1 = L2 = xy`` (§2.2): the origin is a Nash equilibrium and a strict saddle."""
+    def losses(p):
+        xy = p[0][:, 0] * p[1][:, 0]
+        return [xy, xy]
+    return Game("common-saddle", (1, 1), losses,
+                description="L1=L2=xy; the origin is Nash yet a strict saddle (§2.2)")
+
+
+def single_loss() -> Game:
+    """One player, ``L = y²`` over ``(x, y)`` (Appendix A): GD stops at ``(x0, 0)``."""
+    def losses(p):
+        return [p[0][:, 1] ** 2]
+    return Game("single-loss", (2,), losses,
+                description="one player, L=y^2 over (x,y); GD converges to (x0,0) (Appendix A)")
+
+
+def matching_pennies() -> Game:
+    """Matching pennies: ``p_i = σ(θ_i)``, ``L1 = [p1, 1−p1] M [p2, 1−p2]ᵀ``, ``L2 = −L1``.
+
+    With ``M = [[1, −1], [−1, 1]]`` this is ``L1 = (2p1 − 1)(2p2 − 1)``; the unique
+    equilibrium is ``p1 = p2 = ½``.
+    """
+    def losses(p):
+        p1, p2 = sigmoid(p[0][:, 0]), sigmoid(p[1][:, 0])
+        l1 = (2 * p1 - 1) * (2 * p2 - 1)
+        return [l1, -l1]
+    return Game("matching-pennies", (1, 1), losses,
+                description="p_i=sigmoid(theta_i), L1=(2p1-1)(2p2-1)=-L2; equilibrium at (1/2,1/2)")
+
+
+IPD_PAYOFFS = ((1.0, 3.0, 0.0, 2.0), (1.0, 0.0, 3.0, 2.0))
+# q * SIGN + ONE_HOT = (q, 1 − q), along the row (player 1) or column (player 2) axis.
+_SIGN_ROW, _ONE_HOT_ROW = numpy.array([[1.0], [-1.0]]), numpy.array([[0.0], [1.0]])
+_SIGN_COL, _ONE_HOT_COL = _SIGN_ROW.T, _ONE_HOT_ROW.T
+
+
+def ipd(gamma: float = 0.96, payoffs=IPD_PAYOFFS) -> Game:
+    """Exact iterated prisoner's dilemma with discount ``γ`` (SPEC §3).
+
+    Each player has 5 logits (start, CC, CD, DC, DD); ``σ(logit)`` is the
+    probability of cooperating.  With ``p0`` the first joint action's
+    distribution and ``P`` the 4×4 transition matrix over (CC, CD, DC, DD),
+    ``L^i = p0ᵀ (I − γP)^{-1} r_i``.  Learning uses this ``L``; reports use
+    ``(1 − γ) L`` (mutual defection 2, mutual cooperation 1).
+    """
+    if not 0.0 < gamma < 1.0:
+        raise SosverifyError(f"IPD discount gamma must lie in (0, 1), got {gamma}")
+    r = numpy.asarray(payoffs, dtype=float)
+    if r.shape != (2, 4) or not numpy.all(numpy.isfinite(r)):
+        raise SosverifyError(f"IPD payoffs must be two finite rows of 4 (CC, CD, DC, DD), got shape {r.shape}")
+    eye = numpy.eye(4)
+
+    def losses(p):
+        runs = p[0].shape[0]
+        # joint[r, s, a1, a2] = P(player 1 plays a1) P(player 2 plays a2) in state s
+        # (s = start, CC, CD, DC, DD; action 0 = cooperate, 1 = defect).
+        q1 = np.reshape(sigmoid(p[0]), (runs, 5, 1, 1)) * _SIGN_ROW + _ONE_HOT_ROW
+        q2 = np.reshape(sigmoid(p[1]), (runs, 5, 1, 1)) * _SIGN_COL + _ONE_HOT_COL
+        # outer products as matrix products: their derivatives need no reductions
+        joint = np.reshape(np.matmul(q1, q2), (runs, 5, 4))  # last axis: CC, CD, DC, DD
+        p0, P = take(joint, 0, 1, axis=1), take(joint, 1, 5, axis=1)
+        # L^i = p0ᵀ (I − γP)^{-1} r_i; returned as one (2, R) array.
+        x = np.matmul(p0, inv(eye - gamma * P))
+        return np.transpose(np.reshape(np.matmul(x, r.T), (runs, 2)))
+
+    return Game("ipd", (5, 5), losses, report_scale=1.0 - gamma, init_std=1.0,
+                params={"gamma": gamma, "payoffs": r.tolist()},
+                description="exact iterated prisoner's dilemma, 5 logits per player (§5, Figure 2)")
+
+
+def linear(H, dims=None, name: str = "linear") -> Game:
+    """The constant-Jacobian game with ``ξ(θ) = Hθ`` for a square matrix ``H``.
+
+    ``L^i = ½ θ_iᵀ H_ii θ_i + Σ_{j≠i} θ_iᵀ H_ij θ_j``.  The diagonal blocks
+    ``H_ii`` are Hessians of the players' own losses, so they must be symmetric.
+    ``dims`` defaults to one parameter per player.
+    """
+    H = numpy.asarray(H, dtype=float)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
+        raise SosverifyError(f"linear game needs a square matrix H, got shape {H.shape}")
+    if not numpy.all(numpy.isfinite(H)):
+        raise SosverifyError("linear game: H must be finite")
+    dims = tuple([1] * H.shape[0] if dims is None else dims)
+    if sum(dims) != H.shape[0] or any(int(d) < 1 for d in dims):
+        raise SosverifyError(f"linear game: block sizes {dims} must be positive and sum to {H.shape[0]}")
+    ends = numpy.cumsum((0,) + dims)
+    blocks = [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
+    for i, s in enumerate(blocks):
+        if not numpy.allclose(H[s, s], H[s, s].T, rtol=0, atol=0):
+            raise SosverifyError(
+                f"linear game: diagonal block H_{i + 1}{i + 1} must be symmetric (it is the Hessian "
+                "of the player's own loss)")
+    coef = []  # player i's rows of H, own block halved: ∇_i L^i = H_ii θ_i + Σ_{j≠i} H_ij θ_j
+    for s in blocks:
+        c = H[s].copy()
+        c[:, s] *= 0.5
+        coef.append(c)
+
+    def losses(p):
+        theta = np.concatenate(p, axis=1)
+        return [np.sum(theta[:, s] * np.dot(theta, c.T), axis=1) for s, c in zip(blocks, coef)]
+
+    return Game(name, dims, losses, params={"H": H.tolist(), "dims": list(dims)},
+                description="constant-Jacobian game xi(theta)=H theta")
+
+
+REMARK_D5_H = ((9, -4, -3, -3), (-2, 1, 2, 1), (-3, 0, 1, 0), (-3, 1, 2, 1))
+
+
+def remark_d5() -> Game:
+    """Remark D.5's 4-player game: ``ξ = Hθ`` with the matrix of SPEC §3."""
+    g = linear(REMARK_D5_H, name="remark-d5")
+    return Game(g.name, g.dims, g.loss_fn, params=g.params,
+                description="4 players, xi=H theta with Remark D.5's matrix; (I-aH_o)H stable, not PD")
+
+
+GAMES: dict[str, Callable[[], Game]] = {
+    "tandem": tandem,
+    "cyclic": cyclic,
+    "common-saddle": common_saddle,
+    "single-loss": single_loss,
+    "matching-pennies": matching_pennies,
+    "ipd": ipd,
+    "remark-d5": remark_d5,
+}
+
+
+def get_game(name: str, **params) -> Game:
+    """Build the built-in game ``name`` (with its settings, e.g. ``gamma`` for the IPD)."""
+    if name not in GAMES:
+        raise unknown_name("game", name, GAMES)
+    return GAMES[name](**params)

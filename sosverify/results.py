@@ -1,0 +1,93 @@
+"""Writing results: atomic files, package versions, JSON-safe values."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import numpy
+
+from sosverify.errors import SosverifyError
+
+PACKAGES = ("sosverify", "numpy", "scipy", "sympy", "autograd", "matplotlib", "tqdm")
+
+
+def versions() -> dict:
+    """Python and package versions, recorded beside every result."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def jsonable(value):
+    """NumPy values → plain Python; NaN and ±inf → ``None`` (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, numpy.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (numpy.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, numpy.integer):
+        return int(value)
+    if isinstance(value, numpy.bool_):
+        return bool(value)
+    return value
+
+
+def prepare_out_dir(path) -> Path:
+    """Create ``path`` if needed; a clear error if it is a file or not writable."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise SosverifyError(f"--out {str(path)!r} is a file; give a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SosverifyError(f"cannot create output directory {str(path)!r}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise SosverifyError(f"output directory {str(path)!r} is not writable")
+    return path
+
+
+def write_atomic(path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` via a temporary file and ``os.replace``: readers
+    see the old file or the new one, never half of either."""
+    path = Path(path)
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path, obj) -> None:
+    """Atomically write ``obj`` as indented JSON (NaN written as ``null``)."""
+    write_atomic(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
+
+
+def save_figure(fig, path) -> None:
+    """Atomically save a matplotlib figure (format from the suffix)."""
+    import io
+
+    path = Path(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lstrip("."), dpi=120, bbox_inches="tight")
+    write_atomic(path, buf.getvalue())

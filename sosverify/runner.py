@@ -1,0 +1,241 @@
+"""Running a learning rule on a game: many independent runs as one batched computation.
+
+:func:`trajectory` is a generator that yields every step, so callers decide
+what to keep; :func:`run` records a :class:`History`.  A run whose
+parameters, losses or direction stop being finite is flagged as *diverged*
+and stops updating (its later entries are NaN); the other runs continue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy
+
+from sosverify import derivatives as D
+from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
+from sosverify.errors import SosverifyError
+from sosverify.game import Game
+from sosverify.games import get_game
+
+
+class Step(NamedTuple):
+    """One step of :func:`trajectory`: the state *before* the update ``t``.
+
+    ``theta`` ``(R, d)``, ``losses`` ``(n, R)``, ``xi_norm`` ``(R,)``,
+    ``diagnostics`` name → ``(R,)``; entries of runs that are not ``active`` are NaN.
+    """
+
+    t: int
+    theta: numpy.ndarray
+    losses: numpy.ndarray
+    xi_norm: numpy.ndarray
+    diagnostics: dict
+    active: numpy.ndarray
+
+
+def check_positive(name: str, value, *, integer: bool = False) -> None:
+    """Raise a clear error unless ``value`` is a positive (integer) number."""
+    ok = isinstance(value, (int, numpy.integer)) if integer else isinstance(value, (int, float, numpy.number))
+    if not ok or isinstance(value, bool) or not numpy.isfinite(value) or value <= 0:
+        kind = "a positive integer" if integer else "a positive number"
+        raise SosverifyError(f"{name} must be {kind}, got {value!r}")
+
+
+def initial_parameters(game: Game, runs: int, rng: numpy.random.Generator, init_std: float | None = None):
+    """``θ_0 ~ N(0, init_std²)`` per parameter, shape ``(runs, d)``; ``init_std`` defaults to the game's."""
+    std = game.init_std if init_std is None else init_std
+    if not (numpy.isfinite(std) and std >= 0):
+        raise SosverifyError(f"init_std must be a finite number >= 0, got {std!r}")
+    return std * rng.standard_normal((runs, game.dim))
+
+
+def _resolve(game, algorithm, hyper):
+    game = get_game(game) if isinstance(game, str) else game
+    if not isinstance(game, Game):
+        raise SosverifyError(f"game must be a Game or the name of a built-in game, got {type(game).__name__}")
+    algo = get_algorithm(algorithm) if isinstance(algorithm, str) else algorithm
+    if not isinstance(algo, Algorithm):
+        raise SosverifyError(f"algorithm must be a name or an Algorithm, got {type(algorithm).__name__}")
+    unknown = set(hyper) - set(algo.defaults)
+    unknown = {k for k in unknown if hyper[k] is not None}
+    if unknown:
+        raise SosverifyError(f"algorithm {algo.name!r} takes no hyperparameter {', '.join(sorted(unknown))}; "
+                             f"it takes: {', '.join(algo.defaults) or 'none'}")
+    return game, algo, hyperparameters(algo, hyper)
+
+
+def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps: int,
+               hyper: dict | None = None) -> Iterator[Step]:
+    """Yield the state before each of ``steps`` updates, then the final state (``steps + 1`` items)."""
+    hyper = hyper or {}
+    theta = numpy.array(theta0, dtype=float)
+    runs, d = theta.shape
+    n = game.n_players
+    active = numpy.all(numpy.isfinite(theta), axis=1)
+    theta[~active] = numpy.nan
+    rule: Callable = algorithm.fn
+    for t in range(steps + 1):
+        losses = numpy.full((n, runs), numpy.nan)
+        xi_norm = numpy.full(runs, numpy.nan)
+        diags = {name: numpy.full(runs, numpy.nan) for name in algorithm.diagnostics}
+        idx = numpy.flatnonzero(active)
+        if idx.size:
+            with numpy.errstate(all="ignore"):
+                if t < steps:
+                    out = rule(game, theta[idx], alpha=alpha, **hyper)
+                    new = theta[idx] - alpha * out.direction
+                    l_now, x_now = out.losses, out.xi
+                else:
+                    f = D.first_order(game, theta[idx])
+                    l_now, x_now, new = f.losses, f.xi, theta[idx]
+                norm = numpy.sqrt(numpy.einsum("rd,rd->r", x_now, x_now))
+            ok = (numpy.all(numpy.isfinite(l_now), axis=0) & numpy.isfinite(norm)
+                  & numpy.all(numpy.isfinite(new), axis=1))
+            good = idx[ok]
+            losses[:, good] = l_now[:, ok]
+            xi_norm[good] = norm[ok]
+            if t < steps:
+                for name in diags:
+                    diags[name][good] = out.diagnostics[name][ok]
+            bad = idx[~ok]
+            active[bad] = False
+            theta_now = theta.copy()
+            theta_now[bad] = numpy.nan
+            yield Step(t, theta_now, losses, xi_norm, diags, active.copy())
+            theta[good] = new[ok]
+            theta[bad] = numpy.nan
+        else:
+            yield Step(t, theta.copy(), losses, xi_norm, diags, active.copy())
+
+
+@dataclass
+class History:
+    """Everything recorded by :func:`run`, per step and per run.
+
+    ``params`` ``(steps+1, R, d)``, ``losses`` ``(steps+1, n, R)`` (learning
+    losses), ``xi_norm`` ``(steps+1, R)``, ``diagnostics[name]`` ``(steps, R)``,
+    ``diverged`` ``(R,)`` and ``diverged_step`` ``(R,)`` (−1 if never).
+    """
+
+    game: Game
+    algorithm: str
+    config: dict
+    params: numpy.ndarray
+    losses: numpy.ndarray
+    xi_norm: numpy.ndarray
+    diagnostics: dict = field(default_factory=dict)
+    diverged: numpy.ndarray = None  # type: ignore[assignment]
+    diverged_step: numpy.ndarray = None  # type: ignore[assignment]
+
+    @property
+    def reported_losses(self) -> numpy.ndarray:
+        """``report_scale · losses`` (the IPD's ``(1 − γ) L``)."""
+        return self.game.report_scale * self.losses
+
+    def player_params(self, i: int) -> numpy.ndarray:
+        """Player ``i``'s parameters, shape ``(steps+1, R, d_i)``."""
+        return self.params[:, :, self.game.slices[i]]
+
+    @property
+    def final_params(self) -> list:
+        """Final parameters per player, each ``(R, d_i)`` (NaN rows for diverged runs)."""
+        return [self.params[-1][:, s] for s in self.game.slices]
+
+
+def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int = 0,
+        init=None, init_std: float | None = None, progress: bool = False, **hyper) -> History:
+    """Run ``algorithm`` on ``game`` for ``steps`` updates of ``runs`` independent runs.
+
+    Args:
+      game: a :class:`Game` or a built-in name (``sosverify games``).
+      algorithm: a name (``sosverify algorithms``) or an :class:`Algorithm`.
+      alpha: learning rate ``α > 0``.
+      steps, runs: positive integers.
+      seed: seeds a ``numpy.random.Generator`` for the initial parameters.
+      init: explicit initial parameters (list of per-player ``(R, d_i)`` arrays or
+        one ``(R, d)`` array); overrides ``seed``/``init_std``.
+      init_std: standard deviation of ``θ_0`` (default: the game's).
+      progress: show a progress bar on stderr.
+      **hyper: the algorithm's hyperparameters (``a``, ``b``, ``gamma``, ``eps``, ``p``, ``lam``).
+
+    >>> h = run("tandem", "sos", alpha=0.1, steps=200, runs=3, seed=0, a=0.5, b=0.5)
+    >>> numpy.round(h.params[-1].sum(axis=1), 6)
+    array([1., 1., 1.])
+    """
+    game, algo, hyper = _resolve(game, algorithm, hyper)
+    check_positive("alpha", alpha)
+    check_positive("steps", steps, integer=True)
+    if init is None:
+        check_positive("runs", runs, integer=True)
+        theta0 = initial_parameters(game, runs, numpy.random.default_rng(seed), init_std)
+    else:
+        theta0 = game.join(init) if isinstance(init, (list, tuple)) else numpy.asarray(init, dtype=float)
+        if theta0.ndim == 1:
+            theta0 = theta0[None, :]
+        if theta0.ndim != 2 or theta0.shape[1] != game.dim:
+            raise SosverifyError(f"init must have shape (R, {game.dim}) for game {game.name!r}, got {theta0.shape}")
+        runs = theta0.shape[0]
+    config = {"game": game.name, "game_params": game.params, "algorithm": algo.name, "alpha": alpha,
+              "steps": steps, "runs": runs, "seed": None if init is not None else seed,
+              "init_std": None if init is not None else (game.init_std if init_std is None else init_std),
+              "hyperparameters": hyper}
+    params = numpy.empty((steps + 1, runs, game.dim))
+    losses = numpy.empty((steps + 1, game.n_players, runs))
+    xi_norm = numpy.empty((steps + 1, runs))
+    diags = {name: numpy.full((steps, runs), numpy.nan) for name in algo.diagnostics}
+    diverged_step = numpy.full(runs, -1)
+    bar = _progress(steps + 1, f"{algo.name} on {game.name}", progress)
+    for s in trajectory(game, algo, theta0, alpha=alpha, steps=steps, hyper=hyper):
+        params[s.t], losses[s.t], xi_norm[s.t] = s.theta, s.losses, s.xi_norm
+        for name in diags:
+            if s.t < steps:
+                diags[name][s.t] = s.diagnostics[name]
+        newly = (~s.active) & (diverged_step < 0)
+        diverged_step[newly] = s.t
+        bar.update(1)
+    bar.close()
+    return History(game, algo.name, config, params, losses, xi_norm, diags,
+                   diverged_step >= 0, diverged_step)
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    """A tqdm bar on stderr, or a do-nothing stand-in."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=False, file=None)
+
+
+def summarise(history: History) -> dict:
+    """The per-algorithm entry of a results file (see the README's "Results file").
+
+    Means and standard deviations are over runs that did not diverge; diverged
+    runs are counted and listed, never averaged in.
+    """
+    ok = ~history.diverged
+    final = history.losses[-1][:, ok]  # (n, R_ok)
+    scale = history.game.report_scale
+
+    def stats(values):
+        if values.shape[1] == 0:
+            return [None] * values.shape[0], [None] * values.shape[0]
+        return values.mean(axis=1).tolist(), values.std(axis=1).tolist()
+
+    mean, std = stats(final)
+    rmean, rstd = stats(scale * final)
+    per_run = [None if not ok[r] else [p[r].tolist() for p in history.final_params]
+               for r in range(len(ok))]
+    return {
+        "final_loss_mean": mean,
+        "final_loss_std": std,
+        "final_reported_loss_mean": rmean,
+        "final_reported_loss_std": rstd,
+        "final_xi_norm_mean": float(history.xi_norm[-1][ok].mean()) if ok.any() else None,
+        "diverged": int(history.diverged.sum()),
+        "diverged_runs": numpy.flatnonzero(history.diverged).tolist(),
+        "final_losses": history.losses[-1].T.tolist(),
+        "final_params": per_run,
+        "hyperparameters": history.config["hyperparameters"],
+    }

@@ -1,0 +1,78 @@
+"""Shared test helpers: tolerances, finite differences, hypothesis profiles."""
+
+import os
+
+import numpy
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def assert_close(actual, expected, *, rtol, atol, err_msg=""):
+    """The one comparison helper: every tolerance is named at the call site."""
+    numpy.testing.assert_allclose(numpy.asarray(actual), numpy.asarray(expected), rtol=rtol, atol=atol,
+                                  err_msg=err_msg)
+
+
+def fd_gradients(game, theta, h=1e-5):
+    """Central differences of every loss w.r.t. every parameter: ``(n, R, d)``; error O(h²)."""
+    theta = numpy.asarray(theta, dtype=float)
+    out = numpy.zeros((game.n_players,) + theta.shape)
+    for a in range(theta.shape[1]):
+        e = numpy.zeros_like(theta)
+        e[:, a] = h
+        out[:, :, a] = (numpy.asarray(game.losses(theta + e)) - numpy.asarray(game.losses(theta - e))) / (2 * h)
+    return out
+
+
+def fd_loss_hessians(game, theta, h=1e-3):
+    """Second central differences of every loss: ``(n, R, d, d)``; error O(h²) + O(ε/h²)."""
+    theta = numpy.asarray(theta, dtype=float)
+    runs, d = theta.shape
+    out = numpy.zeros((game.n_players, runs, d, d))
+
+    def L(t):
+        return numpy.asarray(game.losses(t))
+
+    for a in range(d):
+        for b in range(a, d):
+            ea, eb = numpy.zeros_like(theta), numpy.zeros_like(theta)
+            ea[:, a], eb[:, b] = h, h
+            val = (L(theta + ea + eb) - L(theta + ea - eb) - L(theta - ea + eb) + L(theta - ea - eb)) / (4 * h * h)
+            out[:, :, a, b] = out[:, :, b, a] = val
+    return out
+
+
+class FDQuantities:
+    """ξ, H, H_o, χ, H_oξ, Hξ, Hᵀξ from finite differences of the losses alone (no autograd)."""
+
+    def __init__(self, game, theta):
+        G = fd_gradients(game, theta)
+        Hs = fd_loss_hessians(game, theta)
+        masks = game.masks
+        self.grads = G
+        self.xi = numpy.einsum("nrd,nd->rd", G, masks)
+        # H[a, b] = ∂_b ξ_a: row a belongs to player k(a), whose loss Hessian supplies the row.
+        owner = masks.argmax(axis=0)
+        self.H = numpy.stack([Hs[owner[a], :, a, :] for a in range(game.dim)], axis=1)
+        same = masks.T @ masks
+        self.H_o = self.H * (1 - same)
+        self.H_o_xi = numpy.einsum("rab,rb->ra", self.H_o, self.xi)
+        self.H_xi = numpy.einsum("rab,rb->ra", self.H, self.xi)
+        self.Ht_xi = numpy.einsum("rba,rb->ra", self.H, self.xi)
+        # χ_i = Σ_{j≠i} (∇_i∇_j L^j) ∇_j L^i
+        chi = numpy.zeros_like(self.xi)
+        for i, si in enumerate(game.slices):
+            for j, sj in enumerate(game.slices):
+                if j != i:
+                    chi[:, si] += numpy.einsum("rab,rb->ra", Hs[j][:, si, sj], G[i][:, sj])
+        self.chi = chi
+
+
+@pytest.fixture
+def rng():
+    return numpy.random.default_rng(20190101)

@@ -1,0 +1,155 @@
+"""The learning rules: Proposition 1, reductions, the tandem's limits, Example 1, batching."""
+
+import autograd.numpy as anp
+import numpy
+import pytest
+from autograd import grad
+from conftest import assert_close
+from hypothesis import given, note
+from hypothesis import strategies as st
+from test_derivatives import _three_player_cubic
+
+from sosverify import algorithms as A
+from sosverify import derivatives as D
+from sosverify.games import get_game, linear
+from sosverify.runner import run
+
+
+def taylor_lola_gradient(game, theta, alpha):
+    """∇_i of L^i − α Σ_{j≠i} ⟨∇_j L^i, ∇_j L^j⟩, differentiated through *everything* (no stops)."""
+    masks = game.masks
+    out = numpy.zeros_like(theta)
+
+    def grads_of(t):
+        return [grad(lambda u, k=k: anp.sum(game.losses(u)[k]))(t) for k in range(game.n_players)]
+
+    for i in range(game.n_players):
+        def objective(t, i=i):
+            G = grads_of(t)
+            shaping = sum(anp.sum(G[i] * G[j] * masks[j]) for j in range(game.n_players) if j != i)
+            return anp.sum(game.losses(t)[i]) - alpha * shaping
+        out += grad(objective)(theta) * masks[i]
+    return out
+
+
+@pytest.mark.parametrize("game_name", ["ipd", "tandem", "matching-pennies", "cubic3"])
+def test_property_lola_is_gradient_of_taylor_objective(game_name, rng):
+    """Proposition 1 / B.1: that gradient equals (I − αH_o)ξ − αχ (the H_oξ term is kept)."""
+    game = _three_player_cubic(rng) if game_name == "cubic3" else get_game(game_name)
+    theta = rng.normal(size=(3, game.dim))
+    for alpha in (0.05, 0.3, 1.0):
+        expected = taylor_lola_gradient(game, theta, alpha)
+        # two autograd routes to the same third-order-free quantity: equal to rounding
+        assert_close(A.lola(game, theta, alpha=alpha).direction, expected, rtol=1e-9, atol=1e-10)
+
+
+def test_lola_without_the_middle_term_is_caught(rng):
+    """A LOLA that drops αH_oξ (the form in Foerster et al.'s appendix) does not match Proposition 1."""
+    game = get_game("ipd")
+    theta = rng.normal(size=(3, game.dim))
+    s = D.second_order(game, theta, ("chi",))
+    wrong = s["first"].xi - 0.5 * s["chi"]
+    with pytest.raises(AssertionError):
+        assert_close(wrong, taylor_lola_gradient(game, theta, 0.5), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("game_name", ["ipd", "tandem", "matching-pennies", "remark-d5"])
+def test_reductions_to_simpler_rules(game_name, rng):
+    """p-LOLA(p=0) = LA, p-LOLA(p=1) = LOLA, CO(γ=0) = NL, LA(α=0) = LOLA(α=0) = NL."""
+    game = get_game(game_name)
+    theta = rng.normal(size=(4, game.dim))
+    alpha = 0.37
+    tight = dict(rtol=1e-13, atol=1e-13)
+    assert_close(A.p_lola(game, theta, alpha=alpha, p=0.0).direction,
+                 A.lookahead(game, theta, alpha=alpha).direction, **tight)
+    assert_close(A.p_lola(game, theta, alpha=alpha, p=1.0).direction,
+                 A.lola(game, theta, alpha=alpha).direction, **tight)
+    nl = A.naive(game, theta, alpha=alpha).direction
+    assert_close(A.consensus(game, theta, alpha=alpha, gamma=0.0).direction, nl, **tight)
+    assert_close(A.lookahead(game, theta, alpha=0.0).direction, nl, **tight)
+    assert_close(A.lola(game, theta, alpha=0.0).direction, nl, **tight)
+    assert_close(A.extragradient(game, theta, alpha=0.0).direction, nl, **tight)
+    assert_close(A.cgd(game, theta, alpha=0.0).direction, nl, **tight)
+    # and they are not all trivially equal: LA differs from NL for α > 0 on these games
+    assert not numpy.allclose(A.lookahead(game, theta, alpha=alpha).direction, nl)
+
+
+def test_tandem_lola_and_sos_limits():
+    """SPEC §3: at α = 0.1, LOLA → x + y = 4/3 (average loss 4/9), SOS → x + y = 1 (loss 0)."""
+    kwargs = dict(alpha=0.1, steps=300, runs=16, seed=3)
+    lola_h = run("tandem", "lola", **kwargs)
+    sos_h = run("tandem", "sos", a=0.5, b=0.5, **kwargs)
+    for h, s_star, loss_star in ((lola_h, 4 / 3, 4 / 9), (sos_h, 1.0, 0.0)):
+        assert not h.diverged.any()
+        assert_close(h.params[-1].sum(axis=1), s_star, rtol=0, atol=1e-6, err_msg=h.algorithm)
+        assert_close(h.losses[-1].mean(axis=0), loss_star, rtol=0, atol=1e-6, err_msg=h.algorithm)
+    assert sos_h.diagnostics["p"][-1].max() < 1e-10  # p = ‖ξ‖² → 0 at the fixed line
+
+
+@given(alpha=st.floats(0.01, 2.0), x=st.floats(-10, 10), y=st.floats(-10, 10))
+def test_property_nl_step_on_cyclic_game_scales_norm_by_one_plus_alpha_squared(alpha, x, y):
+    """Example 1: one NL step on L1 = −L2 = xy multiplies x² + y² by exactly 1 + α²."""
+    h = run("cyclic", "nl", alpha=alpha, steps=1, init=numpy.array([[x, y]]))
+    before, after = x * x + y * y, float(numpy.sum(h.params[-1] ** 2))
+    assert_close(after, (1 + alpha ** 2) * before, rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("algo", sorted(A.ALGORITHMS))
+def test_batched_runs_equal_separate_single_runs_on_ipd(algo, rng):
+    theta0 = rng.normal(size=(5, 10))
+    batched = run("ipd", algo, alpha=1.0, steps=8, init=theta0)
+    for r in range(theta0.shape[0]):
+        single = run("ipd", algo, alpha=1.0, steps=8, init=theta0[r:r + 1])
+        assert_close(batched.params[:, r], single.params[:, 0], rtol=0, atol=1e-12)
+        assert_close(batched.losses[:, :, r], single.losses[:, :, 0], rtol=0, atol=1e-12)
+        for name in batched.diagnostics:
+            assert_close(batched.diagnostics[name][:, r], single.diagnostics[name][:, 0], rtol=0, atol=1e-12)
+
+
+@st.composite
+def linear_games(draw, n_players=st.integers(2, 4)):
+    """Constant-Jacobian games ξ = Hθ with small integer H (diagonal blocks symmetric: 1 parameter each)."""
+    n = draw(n_players)
+    entries = draw(st.lists(st.integers(-4, 4), min_size=n * n, max_size=n * n))
+    return linear(numpy.array(entries, dtype=float).reshape(n, n))
+
+
+@given(game=linear_games(), seed=st.integers(0, 2 ** 32 - 1), alpha=st.floats(0.01, 1.0),
+       a=st.floats(0.05, 0.95), b=st.floats(0.05, 0.95))
+def test_property_sos_p_in_unit_interval_and_aligned_with_lookahead(game, seed, alpha, a, b):
+    """§3.2: p ∈ [0, 1] and ⟨ξ_p, ξ_0⟩ ≥ (1 − a)‖ξ_0‖² per run."""
+    theta = numpy.random.default_rng(seed).normal(size=(6, game.dim))
+    out = A.sos(game, theta, alpha=alpha, a=a, b=b)
+    xi_0 = A.lookahead(game, theta, alpha=alpha).direction
+    p = out.diagnostics["p"]
+    note(f"p={p}")
+    assert numpy.all((0 <= p) & (p <= 1))
+    lhs = numpy.einsum("rd,rd->r", out.direction, xi_0)
+    rhs = (1 - a) * numpy.einsum("rd,rd->r", xi_0, xi_0)
+    assert numpy.all(lhs >= rhs - 1e-9 * (1 + numpy.abs(rhs)))  # rounding slack only
+
+
+@given(game=linear_games(), alpha=st.floats(0.01, 1.0))
+def test_property_lookahead_and_sos_preserve_fixed_points(game, alpha):
+    """§3.1: at a fixed point (ξ = 0, here θ = 0) LA and SOS do not move."""
+    theta = numpy.zeros((1, game.dim))
+    assert_close(A.lookahead(game, theta, alpha=alpha).direction, 0.0, rtol=0, atol=0)
+    assert_close(A.sos(game, theta, alpha=alpha).direction, 0.0, rtol=0, atol=0)
+
+
+def test_lola_moves_off_tandem_fixed_points_la_and_sos_do_not():
+    game = get_game("tandem")
+    theta = numpy.array([[0.3, 0.7], [1.5, -0.5]])  # on x + y = 1, ξ = 0
+    assert_close(A.lookahead(game, theta, alpha=0.1).direction, 0.0, rtol=0, atol=1e-15)
+    assert_close(A.sos(game, theta, alpha=0.1, a=0.5, b=0.5).direction, 0.0, rtol=0, atol=1e-15)
+    assert_close(A.lola(game, theta, alpha=0.1).direction, -0.4, rtol=1e-14, atol=0)  # −αχ = −0.1·(4, 4)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 1.5])
+def test_sos_rejects_a_or_b_outside_open_unit_interval(bad):
+    game = get_game("tandem")
+    theta = numpy.zeros((1, 2))
+    with pytest.raises(ValueError, match=r"open interval \(0, 1\)"):
+        A.sos(game, theta, alpha=0.1, a=bad)
+    with pytest.raises(ValueError, match=r"open interval \(0, 1\)"):
+        A.sos(game, theta, alpha=0.1, b=bad)

@@ -1,0 +1,82 @@
+"""The `sosverify` command: results files, listings and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sosverify.cli import main
+
+
+def test_run_writes_results_json_and_figure(tmp_path, capsys):
+    out = tmp_path / "res"
+    code = main(["run", "ipd", "--algo", "sos", "nl", "--alpha", "1", "--steps", "3", "--runs", "4",
+                 "--seed", "5", "--out", str(out), "--quiet"])
+    assert code == 0
+    data = json.loads((out / "results.json").read_text())
+    assert data["config"]["seed"] == 5 and data["config"]["runs"] == 4
+    assert data["config"]["hyperparameters"]["sos"] == {"a": 0.5, "b": 0.1}
+    assert data["versions"]["numpy"] and data["versions"]["autograd"]
+    sos = data["algorithms"]["sos"]
+    assert len(sos["final_loss_mean"]) == 2 and len(sos["final_reported_loss_mean"]) == 2
+    assert abs(sos["final_reported_loss_mean"][0] - 0.04 * sos["final_loss_mean"][0]) < 1e-12
+    assert len(sos["final_params"]) == 4 and len(sos["final_params"][0][0]) == 5
+    assert sos["diverged"] == 0
+    assert (out / "losses.png").stat().st_size > 1000
+    assert "sos" in capsys.readouterr().out
+
+
+def test_run_with_player_expressions_and_json_output(tmp_path, capsys):
+    code = main(["run", "--player", "x=(x+y)**2-2*x", "--player", "y=(x+y)**2-2*y", "--algo", "lola",
+                 "--alpha", "0.1", "--steps", "150", "--runs", "3", "--out", str(tmp_path), "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    mean = data["algorithms"]["lola"]["final_loss_mean"]
+    assert abs(sum(mean) / 2 - 4 / 9) < 1e-6  # Appendix C: LOLA's average tandem loss
+
+
+def test_diverging_runs_are_counted_not_a_crash(tmp_path, capsys):
+    code = main(["run", "cyclic", "--algo", "nl", "--alpha", "10", "--steps", "400", "--runs", "3",
+                 "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["algorithms"]["nl"]["diverged"] == 3
+    assert data["algorithms"]["nl"]["final_loss_mean"] == [None, None]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "chess", "--algo", "nl", "--alpha", "1"], "unknown game 'chess'; valid games:"),
+    (["run", "ipd", "--algo", "adam", "--alpha", "1"], "unknown algorithm 'adam'; valid algorithms:"),
+    (["run", "tandem", "--algo", "sos", "--alpha", "0.1", "--a", "1.5"], "open interval (0, 1)"),
+    (["run", "tandem", "--algo", "sos", "--alpha", "0"], "must be a positive number"),
+    (["run", "tandem", "--algo", "sos", "--alpha", "-1"], "must be a positive number"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "1", "--runs", "0"], "must be a positive integer"),
+    (["run", "--player", "x=(x+", "--algo", "nl", "--alpha", "1"], "cannot parse"),
+    (["run", "--player", "x=x*z", "--algo", "nl", "--alpha", "1"], "z, which no player owns"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "1", "--gamma", "2"], "is not used by nl"),
+])
+def test_bad_input_is_one_line_error_and_nonzero_exit(argv, message, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sosverify.cli", *argv, "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_out_that_is_a_file_is_rejected(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("keep me")
+    assert main(["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--out", str(f)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert f.read_text() == "keep me"
+
+
+def test_listings_name_every_game_and_algorithm(capsys):
+    from sosverify.algorithms import ALGORITHMS
+    from sosverify.games import GAMES
+    main(["games"])
+    main(["algorithms"])
+    out = capsys.readouterr().out
+    assert all(name in out for name in list(GAMES) + list(ALGORITHMS))

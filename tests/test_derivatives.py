@@ -1,0 +1,97 @@
+"""ξ, H_oξ, χ, Hξ, Hᵀξ and dense H of every built-in game against finite differences."""
+
+import numpy
+import pytest
+import sympy
+from conftest import FDQuantities, assert_close
+
+from sosverify import derivatives as D
+from sosverify.expressions import from_expressions
+from sosverify.games import GAMES, get_game
+
+# Finite differences with h = 1e-3 on second derivatives carry O(h²) ≈ 1e-6 truncation and
+# O(ε/h²) ≈ 1e-10 round-off, scaled by the size of the derivatives: rtol 1e-5 leaves room for both.
+FD_RTOL, FD_ATOL = 1e-5, 1e-6
+
+
+def _points(game, rng, runs=3):
+    return rng.normal(0.0, 1.0, size=(runs, game.dim))
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_autograd_derivatives_agree_with_finite_differences(name, rng):
+    game = get_game(name)
+    theta = _points(game, rng)
+    fd = FDQuantities(game, theta)
+    s = D.second_order(game, theta, ("H_o_xi", "chi", "H_xi", "Ht_xi"))
+    assert_close(s["first"].xi, fd.xi, rtol=1e-7, atol=1e-8, err_msg="xi")  # first differences, h = 1e-5
+    assert_close(s["first"].grads, fd.grads, rtol=1e-7, atol=1e-8, err_msg="all gradients")
+    for term in ("H_o_xi", "chi", "H_xi", "Ht_xi"):
+        assert_close(s[term], getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
+    H = D.hessian(game, theta)
+    assert_close(H, fd.H, rtol=FD_RTOL, atol=FD_ATOL, err_msg="dense H")
+    assert_close(D.off_diagonal(game, H), fd.H_o, rtol=FD_RTOL, atol=FD_ATOL, err_msg="H_o")
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_hessian_vector_products_equal_dense_hessian_products(name, rng):
+    game = get_game(name)
+    theta = _points(game, rng)
+    H = D.hessian(game, theta)
+    xi = D.xi(game, theta)
+    # Same derivatives by two autograd routes: agreement to rounding.
+    assert_close(D.H_xi(game, theta), numpy.einsum("rab,rb->ra", H, xi), rtol=1e-10, atol=1e-12)
+    assert_close(D.Ht_xi(game, theta), numpy.einsum("rba,rb->ra", H, xi), rtol=1e-10, atol=1e-12)
+    assert_close(D.H_o_xi(game, theta), numpy.einsum("rab,rb->ra", D.off_diagonal(game, H), xi),
+                 rtol=1e-10, atol=1e-12)
+
+
+def _three_player_cubic(rng):
+    """3 players, 2 parameters each; every loss a random cubic in all 6 parameters."""
+    syms = sympy.symbols("a1 a2 b1 b2 c1 c2", real=True)
+    losses = []
+    for _ in range(3):
+        expr = 0
+        for i in range(6):
+            expr += sympy.Rational(int(rng.integers(-5, 6)), 3) * syms[i]
+            for j in range(i, 6):
+                expr += sympy.Rational(int(rng.integers(-5, 6)), 4) * syms[i] * syms[j]
+                expr += sympy.Rational(int(rng.integers(-3, 4)), 7) * syms[i] * syms[j] * syms[(i + j) % 6]
+        losses.append(expr)
+    return from_expressions(losses, [syms[0:2], syms[2:4], syms[4:6]], name="cubic3")
+
+
+def test_three_player_derivatives_agree_with_finite_differences(rng):
+    game = _three_player_cubic(rng)
+    theta = _points(game, rng, runs=4)
+    fd = FDQuantities(game, theta)
+    s = D.second_order(game, theta, ("H_o_xi", "chi", "H_xi", "Ht_xi"))
+    for term in ("H_o_xi", "chi", "H_xi", "Ht_xi"):
+        assert_close(s[term], getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
+
+
+def test_finite_difference_check_catches_a_chi_with_flipped_index(rng):
+    """χ built from ∇_i∇_j L^i (the wrong loss) instead of ∇_i∇_j L^j must fail the check."""
+    game = get_game("ipd")
+    theta = _points(game, rng)
+    fd = FDQuantities(game, theta)
+    H = D.hessian(game, theta)  # rows: player i's own loss
+    G = D.first_order(game, theta).grads
+    wrong = numpy.zeros_like(theta)
+    for i, si in enumerate(game.slices):
+        for j, sj in enumerate(game.slices):
+            if j != i:
+                wrong[:, si] += numpy.einsum("rab,rb->ra", H[:, si, sj], G[i][:, sj])
+    with pytest.raises(AssertionError):
+        assert_close(wrong, fd.chi, rtol=FD_RTOL, atol=FD_ATOL)
+    assert_close(D.chi(game, theta), fd.chi, rtol=FD_RTOL, atol=FD_ATOL)
+
+
+def test_tandem_closed_forms():
+    """SPEC §3: H = 2[[1,1],[1,1]] everywhere and χ = 4(x+y)(1,1)."""
+    game = get_game("tandem")
+    theta = numpy.array([[0.3, 0.7], [2.0, -1.5], [-0.25, 0.1]])
+    s = (theta[:, 0] + theta[:, 1])[:, None]
+    assert_close(D.hessian(game, theta), numpy.broadcast_to(2.0 * numpy.ones((2, 2)), (3, 2, 2)), rtol=0, atol=1e-14)
+    assert_close(D.chi(game, theta), 4 * s * numpy.ones((1, 2)), rtol=1e-14, atol=1e-14)
+    assert_close(D.xi(game, theta), (2 * s - 2) * numpy.ones((1, 2)), rtol=1e-14, atol=1e-14)
