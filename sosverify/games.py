@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy
 
-from sosverify._autodiff import inv, np, sigmoid, take
+from sosverify._autodiff import binv, bmatmul, np, sigmoid, take
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.game import Game
 
@@ -69,9 +69,10 @@ def matching_pennies() -> Game:
 
 
 IPD_PAYOFFS = ((1.0, 3.0, 0.0, 2.0), (1.0, 0.0, 3.0, 2.0))
-# q * SIGN + ONE_HOT = (q, 1 − q), along the row (player 1) or column (player 2) axis.
-_SIGN_ROW, _ONE_HOT_ROW = numpy.array([[1.0], [-1.0]]), numpy.array([[0.0], [1.0]])
-_SIGN_COL, _ONE_HOT_COL = _SIGN_ROW.T, _ONE_HOT_ROW.T
+# c * SIGN + ONE_HOT = (c, 1 − c) along axis 1 (player 1's action) or axis 2 (player 2's),
+# for arrays shaped (states, 1, 1, runs).
+_SIGN_ROW, _ONE_HOT_ROW = numpy.array([1.0, -1.0])[:, None, None], numpy.array([0.0, 1.0])[:, None, None]
+_SIGN_COL, _ONE_HOT_COL = numpy.array([1.0, -1.0])[None, :, None], numpy.array([0.0, 1.0])[None, :, None]
 
 
 def ipd(gamma: float = 0.96, payoffs=IPD_PAYOFFS) -> Game:
@@ -88,20 +89,22 @@ def ipd(gamma: float = 0.96, payoffs=IPD_PAYOFFS) -> Game:
     r = numpy.asarray(payoffs, dtype=float)
     if r.shape != (2, 4) or not numpy.all(numpy.isfinite(r)):
         raise SosverifyError(f"IPD payoffs must be two finite rows of 4 (CC, CD, DC, DD), got shape {r.shape}")
-    eye = numpy.eye(4)
+    eye = numpy.eye(4)[:, :, None]
 
     def losses(p):
         runs = p[0].shape[0]
-        # joint[r, s, a1, a2] = P(player 1 plays a1) P(player 2 plays a2) in state s
-        # (s = start, CC, CD, DC, DD; action 0 = cooperate, 1 = defect).
-        q1 = np.reshape(sigmoid(p[0]), (runs, 5, 1, 1)) * _SIGN_ROW + _ONE_HOT_ROW
-        q2 = np.reshape(sigmoid(p[1]), (runs, 5, 1, 1)) * _SIGN_COL + _ONE_HOT_COL
-        # outer products as matrix products: their derivatives need no reductions
-        joint = np.reshape(np.matmul(q1, q2), (runs, 5, 4))  # last axis: CC, CD, DC, DD
-        p0, P = take(joint, 0, 1, axis=1), take(joint, 1, 5, axis=1)
-        # L^i = p0ᵀ (I − γP)^{-1} r_i; returned as one (2, R) array.
-        x = np.matmul(p0, inv(eye - gamma * P))
-        return np.transpose(np.reshape(np.matmul(x, r.T), (runs, 2)))
+        # Runs on the last axis (see sosverify._autodiff.bmatmul).  c_i[s, 0, 0, r]: probability
+        # that player i cooperates in state s = start, CC, CD, DC, DD.
+        c1 = np.reshape(sigmoid(np.transpose(p[0])), (5, 1, 1, runs))
+        c2 = np.reshape(sigmoid(np.transpose(p[1])), (5, 1, 1, runs))
+        # joint[s, a1·2 + a2, r] = P(player 1 plays a1) P(player 2 plays a2); action 0 = C, 1 = D,
+        # so the second axis runs over the joint actions CC, CD, DC, DD.
+        u1, u2 = c1 * _SIGN_ROW + _ONE_HOT_ROW, c2 * _SIGN_COL + _ONE_HOT_COL
+        joint = np.reshape(u1 * u2, (5, 4, runs))
+        p0, P = take(joint, 0, 1, axis=0), take(joint, 1, 5, axis=0)  # (1, 4, R), (4, 4, R)
+        # L^i = p0ᵀ (I − γP)^{-1} r_i, for both players at once: (2, R)
+        x = bmatmul(p0, binv(eye - gamma * P))
+        return np.dot(r, np.reshape(x, (4, runs)))
 
     return Game("ipd", (5, 5), losses, report_scale=1.0 - gamma, init_std=1.0,
                 params={"gamma": gamma, "payoffs": r.tolist()},
