@@ -24,7 +24,7 @@ from autograd.extend import defvjp as _defvjp
 from autograd.extend import primitive as _primitive
 from autograd.tracer import getval as _getval
 
-__all__ = ["np", "value_and_pullback", "weighted_gradient", "gradient_of_pairing",
+__all__ = ["np", "gradient", "value_and_pullback", "weighted_gradient", "gradient_of_pairing",
            "gradient_of_self_pairing", "take", "take_columns", "sigmoid", "inv", "bmatmul", "binv"]
 
 Array = Any
@@ -37,6 +37,11 @@ def value_and_pullback(fun: Callable[[Array], Array], x: Array):
     """
     pullback, value = _make_vjp(fun)(x)
     return value, pullback
+
+
+def gradient(fun: Callable[[Array], Array], x: Array):
+    """``∇_x fun(x)`` for a scalar ``fun`` (nestable: ``fun`` may itself differentiate)."""
+    return _grad(fun)(x)
 
 
 def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from sosverify.algorithms import ALGORITHMS, get_algorithm
 from sosverify.errors import SosverifyError
@@ -85,6 +86,82 @@ def _table(game, entries) -> str:
     return "\n".join(rows)
 
 
+def cmd_verify(args) -> int:
+    from sosverify.claims import get_claims
+    from sosverify.verify import run_claims, table, write_report
+
+    if args.list:
+        for c in get_claims():
+            print(f"{c.id:<24} {c.method:<17} {c.section:<14} {c.statement}")
+        return 0
+    get_claims(args.only)  # unknown ids fail before any work
+    out = prepare_out_dir_early(args.out)
+    results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty())
+    write_report(results, out)
+    print(table(results))
+    print(f"wrote {out / 'report.md'} and {out / 'report.json'}")
+    return 0 if all(r["status"] == "pass" for r in results) else 1
+
+
+def prepare_out_dir_early(path):
+    from sosverify.results import prepare_out_dir
+
+    return prepare_out_dir(path)
+
+
+def cmd_analyse(args) -> int:
+    import json
+
+    from sosverify.symbolic.analyse import analyse, render_text
+    from sosverify.symbolic.game import SymGame
+
+    result = analyse(SymGame.from_specs(args.player))
+    print(json.dumps(result, indent=2) if args.json else render_text(result))
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from sosverify.reproduce.common import EXPERIMENTS, get_experiment, write
+
+    get_experiment("ipd")  # fills the registry
+    names = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
+    fns = [get_experiment(n) for n in names]
+    if args.algos is not None:
+        from sosverify.reproduce.common import check_algorithms
+        check_algorithms(args.algos)
+    outs = {n: prepare_out_dir_early(Path(args.out) / n if args.out and len(names) > 1 else
+                                     Path(args.out) if args.out else Path("results") / n) for n in names}
+    for name, fn in zip(names, fns):
+        settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),
+                                      ("seed", args.seed), ("init_std", args.init_std), ("a", args.a),
+                                      ("b", args.b), ("algos", args.algos)) if v is not None}
+        start = time.perf_counter()
+        rep = fn(progress=not args.quiet and sys.stderr.isatty(), **settings)
+        out = write(rep, outs[name])
+        print(f"== {name} ({time.perf_counter() - start:.1f} s) -> {out}")
+        print(_reproduction_table(rep))
+    return 0
+
+
+def _reproduction_table(rep) -> str:
+    rows = []
+    for algo, e in rep.summary["algorithms"].items():
+        loss = e.get("final_loss_mean")
+        cells = "  ".join("n/a" if v is None else f"{v:8.4f}" for v in (loss or [None]))
+        extra = ""
+        if "outcomes" in e:
+            extra = "  " + " ".join(f"{k}={v:.0%}" for k, v in e["outcomes"].items())
+            extra += f"  mutual-cooperation={e['mutual_cooperation']:.0%}"
+        if "final_sum_mean" in e and e["final_sum_mean"] is not None:
+            extra = f"  x+y={e['final_sum_mean']:.5f}  avg-loss={e['final_average_loss_mean']:.5f}"
+            if "final_p_mean" in e and e["final_p_mean"] is not None:
+                extra += f"  p={e['final_p_mean']:.2e}"
+        if "final_distance_mean" in e and e["final_distance_mean"] is not None:
+            extra = f"  distance to (1/2,1/2): {e['initial_distance_mean']:.3g} -> {e['final_distance_mean']:.3g}"
+        rows.append(f"{algo:<6} loss {cells}{extra}  diverged={e['diverged']}  ({rep.seconds[algo]:.2f} s)")
+    return "\n".join(rows)
+
+
 def cmd_games(args) -> int:
     for name, make in GAMES.items():
         g = make()
@@ -148,6 +225,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("verify", help="check every claim of the paper; write report.md and report.json")
+    p.add_argument("--only", nargs="+", metavar="ID", help="check only these claims")
+    p.add_argument("--list", action="store_true", help="list the claims and exit")
+    p.add_argument("--out", default="sosverify-report", help="report directory (default: ./sosverify-report)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("analyse", help="symbolic analysis of your own game")
+    p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS", required=True,
+                   help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player)')
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("reproduce", help="reproduce an experiment at paper scale (figures, summary.json, ...)")
+    p.add_argument("experiment", help="ipd, tandem, matching-pennies or all")
+    p.add_argument("--runs", type=_positive_int)
+    p.add_argument("--steps", type=_positive_int)
+    p.add_argument("--alpha", type=_positive_float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--init-std", type=float)
+    p.add_argument("--a", type=float, help="SOS's a")
+    p.add_argument("--b", type=float, help="SOS's b")
+    p.add_argument("--algos", nargs="+", metavar="NAME")
+    p.add_argument("--out", default=None, help="output directory (default: ./results/<experiment>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("games", help="list the built-in games")
     p.set_defaults(func=cmd_games)

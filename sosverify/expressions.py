@@ -66,8 +66,9 @@ def parse_players(specs: Sequence[str]):
     return losses, symbols
 
 
-def check_expressions(losses, symbols) -> None:
-    """Raise unless every loss is a real scalar expression over the players' symbols."""
+def check_expressions(losses, symbols, constants=()) -> None:
+    """Raise unless every loss is a real scalar expression over the players' symbols
+    (and the symbolic ``constants``, e.g. coefficients of a generic game)."""
     if len(losses) != len(symbols):
         raise SosverifyError(f"{len(losses)} losses for {len(symbols)} players; give one loss per player")
     flat = [s for group in symbols for s in group]
@@ -76,7 +77,7 @@ def check_expressions(losses, symbols) -> None:
     for k, group in enumerate(symbols):
         if not group:
             raise SosverifyError(f"player {k + 1} controls no symbols")
-    known = set(flat)
+    known = set(flat) | set(constants)
     for k, loss in enumerate(losses):
         loss = sympy.sympify(loss)
         if not isinstance(loss, sympy.Expr) or isinstance(loss, sympy.MatrixBase):

@@ -1,0 +1,105 @@
+"""Claims about the paper's small examples: Example 1, §2.2, Example 2, App. C, App. A."""
+
+from __future__ import annotations
+
+import numpy
+import sympy
+
+from sosverify.claims.base import Evidence
+from sosverify.runner import run
+from sosverify.symbolic import SymGame, classify, fixed_points, is_zero, lola_fixed_points
+from sosverify.symbolic.game import ALPHA
+
+x, y = sympy.symbols("x y", real=True)
+
+
+def tandem() -> SymGame:
+    return SymGame([(x + y) ** 2 - 2 * x, (x + y) ** 2 - 2 * y], [[x], [y]], name="tandem")
+
+
+def check_ex1_nl_diverges() -> Evidence:
+    ev = Evidence()
+    g = SymGame([x * y, -x * y], [[x], [y]], name="cyclic")
+    new = sympy.Matrix([x, y]) - ALPHA * g.naive()
+    ratio_identity = sympy.expand(new.dot(new) - (1 + ALPHA ** 2) * (x ** 2 + y ** 2))
+    ev.note("NL step", sympy.Eq(sympy.Matrix([sympy.Symbol("x'"), sympy.Symbol("y'")]), new))
+    ev.expect("x'² + y'² − (1 + α²)(x² + y²) expands to 0 (symbolic)", ratio_identity == 0, ratio_identity)
+    rng = numpy.random.default_rng(1)
+    init = rng.normal(size=(50, 2))
+    alphas = [0.01, 0.1, 1.0]
+    worst = 0.0
+    for a in alphas:
+        h = run("cyclic", "nl", alpha=a, steps=1, init=init)
+        ratio = (h.params[-1] ** 2).sum(axis=1) / (init ** 2).sum(axis=1)
+        worst = max(worst, float(numpy.max(numpy.abs(ratio - (1 + a * a)))))
+    ev.expect(f"numeric: one NL step on 50 random points, α ∈ {alphas}: max |ratio − (1+α²)| < 1e-13",
+              worst < 1e-13, worst)
+    return ev
+
+
+def check_sec22_nash_saddle() -> Evidence:
+    ev = Evidence()
+    g = SymGame([x * y, x * y], [[x], [y]], name="common-saddle")
+    fps = fixed_points(g)
+    ev.expect("ξ = 0 only at the origin", [fp["solution"] for fp in fps] == [{x: 0, y: 0}],
+              [fp["solution"] for fp in fps])
+    # Nash: with the other player at 0, each player's loss is constant (0) in its own parameter
+    ev.expect("L1(x, 0) = 0 and L2(0, y) = 0 for all x, y: the origin is a Nash equilibrium",
+              is_zero(g.losses[0].subs(y, 0)) and is_zero(g.losses[1].subs(x, 0)))
+    H = g.H.subs({x: 0, y: 0})
+    ev.expect("H(0) eigenvalues are ±1", sorted(H.eigenvals()) == [-1, 1], H)
+    ev.expect("classified as a strict saddle", classify(H) == "strict-saddle", classify(H))
+    return ev
+
+
+def check_ex2_tandem() -> Evidence:
+    ev = Evidence()
+    g = tandem()
+    fps = fixed_points(g)
+    ev.expect("ξ = 0 ⇔ x = 1 − y (a line)", [fp["solution"] for fp in fps] == [{x: 1 - y}],
+              [fp["solution"] for fp in fps])
+    ev.expect("H = 2[[1,1],[1,1]] everywhere", g.H == 2 * sympy.ones(2, 2), g.H)
+    ev.expect("the line is stable (H ⪰ 0, although singular)", fps[0]["kind"] == "stable", fps[0]["kind"])
+    chi_on_line = g.chi.subs(x, 1 - y)
+    ev.expect("χ(x, 1 − x) = (4, 4) ≠ 0", chi_on_line == sympy.Matrix([4, 4]), chi_on_line)
+    return ev
+
+
+def check_appc_lola_fixed_points() -> Evidence:
+    ev = Evidence()
+    g = tandem()
+    sols = lola_fixed_points(g)
+    target = (1 - 2 * ALPHA) / (1 - 4 * ALPHA)
+    ok = len(sols) == 1 and is_zero(sols[0]["solution"][x] + y - target)
+    ev.expect("LOLA direction = 0 ⇔ x + y = (1 − 2α)/(1 − 4α)", ok, sols[0]["solution"] if sols else "none")
+    s = sympy.Symbol("s", real=True)
+    excess = sympy.factor(target - 1)
+    ev.expect("x + y − 1 = 2α/(1 − 4α) > 0 for 0 < α < 1/4 (LOLA misses the fixed line)",
+              is_zero(excess - 2 * ALPHA / (1 - 4 * ALPHA)), excess)
+    total = sympy.factor((g.losses[0] + g.losses[1]).subs(x, s - y).subs(s, target))
+    ev.expect("L1 + L2 = 2(x+y)(x+y−1) = 4α(1−2α)/(1−4α)² > 0 there (0 on the fixed line)",
+              is_zero(total - 4 * ALPHA * (1 - 2 * ALPHA) / (1 - 4 * ALPHA) ** 2), total)
+    each = sympy.factor(g.losses[0].subs({x: target / 2, y: target / 2}))
+    ev.expect("with x = y each loss is 2α(1−2α)/(1−4α)² > 0, worse than 0 at x = y = ½",
+              is_zero(each - 2 * ALPHA * (1 - 2 * ALPHA) / (1 - 4 * ALPHA) ** 2), each)
+    at = {ALPHA: sympy.Rational(1, 10)}
+    ev.expect("at α = 0.1: x + y = 4/3, average loss 4/9",
+              target.subs(at) == sympy.Rational(4, 3) and (total / 2).subs(at) == sympy.Rational(4, 9),
+              [target.subs(at), (total / 2).subs(at)])
+    return ev
+
+
+def check_appa_gd_singular() -> Evidence:
+    ev = Evidence()
+    g = SymGame([y ** 2], [[x, y]], name="single-loss")
+    step = sympy.Matrix([x, y]) - ALPHA * g.naive()
+    ev.expect("one GD step maps (x, y) ↦ (x, (1 − 2α) y)", is_zero(step - sympy.Matrix([x, (1 - 2 * ALPHA) * y])),
+              step)
+    ev.note("so for 0 < α < 1, y → 0 geometrically and x never moves: the limit is (x0, 0)")
+    h = run("single-loss", "nl", alpha=0.1, steps=200, runs=20, seed=2)
+    x_moved = float(numpy.max(numpy.abs(h.params[-1][:, 0] - h.params[0][:, 0])))
+    y_final = float(numpy.max(numpy.abs(h.params[-1][:, 1])))
+    ev.expect("numeric, 20 runs, α = 0.1, 200 steps: x unchanged, |y| < 1e-15", x_moved == 0.0 and y_final < 1e-15,
+              f"max |Δx| = {x_moved:.1e}, max |y| = {y_final:.1e}")
+    ev.expect("the limits are not the minimum (0, 0): min |x0| > 0", float(numpy.min(numpy.abs(h.params[-1][:, 0]))) > 0)
+    return ev

@@ -1,0 +1,78 @@
+"""`sosverify verify`: run the claims, print a table, write report.md and report.json."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from sosverify.claims import get_claims
+from sosverify.results import prepare_out_dir, save_figure, versions, write_atomic, write_json
+
+
+def run_claims(ids=None, progress: bool = False) -> list[dict]:
+    """Check each claim; a check that raises is a failure with the error as evidence."""
+    results = []
+    claims = get_claims(ids)
+    for k, claim in enumerate(claims):
+        if progress:
+            print(f"[{k + 1}/{len(claims)}] {claim.id} …", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        try:
+            ev = claim.check()
+            status = "pass" if ev.passed else "fail"
+            items, figures = ev.items, ev.figures
+        except Exception as exc:  # a broken check is a failed claim, reported with its error
+            status = "fail"
+            items = [{"what": "the check raised an error", "ok": False,
+                      "value": "".join(traceback.format_exception_only(type(exc), exc)).strip()}]
+            figures = []
+        results.append({"id": claim.id, "claim": claim.statement, "section": claim.section, "method": claim.method,
+                        "status": status, "seconds": time.perf_counter() - start, "evidence": items,
+                        "figures": figures})
+    return results
+
+
+def table(results) -> str:
+    rows = [f"{'id':<24} {'method':<17} {'result':<6} {'seconds':>7}  claim"]
+    for r in results:
+        rows.append(f"{r['id']:<24} {r['method']:<17} {r['status']:<6} {r['seconds']:>7.2f}  {r['claim']}")
+    passed = sum(r["status"] == "pass" for r in results)
+    rows.append(f"{passed}/{len(results)} claims pass")
+    return "\n".join(rows)
+
+
+def _markdown(results) -> str:
+    lines = ["# sosverify report", "",
+             "| id | claim | section | method | result | seconds |", "|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| [{r['id']}](#{r['id']}) | {r['claim']} | {r['section']} | {r['method']} | "
+                     f"**{r['status']}** | {r['seconds']:.2f} |")
+    passed = sum(r["status"] == "pass" for r in results)
+    lines += ["", f"{passed}/{len(results)} claims pass.", ""]
+    for r in results:
+        lines += [f"## {r['id']}", "", f"*{r['claim']}* ({r['section']}; {r['method']}) — **{r['status']}**", ""]
+        for item in r["evidence"]:
+            mark = {True: "✔", False: "✘", None: "·"}[item["ok"]]
+            value = f": {item['value']}" if item["value"] else ""
+            lines.append(f"- {mark} {item['what']}{value}")
+        for stem in r["figure_files"]:
+            lines += ["", f"![{stem}]({stem})"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(results, out) -> Path:
+    """Write report.md (table first), report.json and the figures the claims made."""
+    out = prepare_out_dir(out)
+    for r in results:
+        r["figure_files"] = []
+        for stem, fig in r.pop("figures", []):
+            name = f"{r['id']}-{stem}.png"
+            save_figure(fig, out / name)
+            r["figure_files"].append(name)
+    write_atomic(out / "report.md", _markdown(results))
+    write_json(out / "report.json", {"versions": versions(), "claims": results,
+                                     "passed": sum(r["status"] == "pass" for r in results), "total": len(results)})
+    return out
