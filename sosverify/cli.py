@@ -14,6 +14,7 @@ from pathlib import Path
 from sosverify.algorithms import ALGORITHMS, get_algorithm
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
+from sosverify.results import prepare_out_dir
 
 HYPER_FLAGS = {"a": "SOS's a", "b": "SOS's b", "gamma": "CO's gamma", "eps": "SGA's epsilon",
                "p": "p-LOLA's fixed p", "lam": "LSS's regulariser"}
@@ -38,7 +39,7 @@ def _game_from_args(args):
 
 def cmd_run(args) -> int:
     from sosverify.plotting import loss_curves
-    from sosverify.results import prepare_out_dir, save_figure, versions, write_json
+    from sosverify.results import save_figure, versions, write_json
     from sosverify.runner import run, summarise
 
     game = _game_from_args(args)
@@ -95,18 +96,12 @@ def cmd_verify(args) -> int:
             print(f"{c.id:<24} {c.method:<17} {c.section:<14} {c.statement}")
         return 0
     get_claims(args.only)  # unknown ids fail before any work
-    out = prepare_out_dir_early(args.out)
+    out = prepare_out_dir(args.out)
     results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty())
     write_report(results, out)
     print(table(results))
     print(f"wrote {out / 'report.md'} and {out / 'report.json'}")
     return 0 if all(r["status"] == "pass" for r in results) else 1
-
-
-def prepare_out_dir_early(path):
-    from sosverify.results import prepare_out_dir
-
-    return prepare_out_dir(path)
 
 
 def cmd_analyse(args) -> int:
@@ -129,7 +124,7 @@ def cmd_reproduce(args) -> int:
     if args.algos is not None:
         from sosverify.reproduce.common import check_algorithms
         check_algorithms(args.algos)
-    outs = {n: prepare_out_dir_early(Path(args.out) / n if args.out and len(names) > 1 else
+    outs = {n: prepare_out_dir(Path(args.out) / n if args.out and len(names) > 1 else
                                      Path(args.out) if args.out else Path("results") / n) for n in names}
     for name, fn in zip(names, fns):
         settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),

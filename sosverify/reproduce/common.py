@@ -76,10 +76,11 @@ def write(rep: Reproduction, out) -> Path:
         save_figure(fig, out / f"{stem}.png")
         save_figure(fig, out / f"{stem}.pdf")
     write_json(out / "config.json", {**rep.config, "versions": versions()})
-    write_json(out / "summary.json", {"experiment": rep.name, "config": rep.config, "versions": versions(),
-                                      "seconds": rep.seconds, **rep.summary})
     write_atomic(out / "summary.csv", _summary_csv(rep.summary))
     write_atomic(out / "curves.csv", _curves_csv(rep.curves))
+    # summary.json last: when it is new, everything it describes is new too
+    write_json(out / "summary.json", {"experiment": rep.name, "config": rep.config, "versions": versions(),
+                                      "seconds": rep.seconds, **rep.summary})
     return out
 
 

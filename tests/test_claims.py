@@ -1,0 +1,144 @@
+"""Claims: each can fail — deliberately wrong variants are caught — and verify/analyse behave."""
+
+import json
+
+import pytest
+import sympy
+
+from sosverify import algorithms as A
+from sosverify.claims import get_claims
+from sosverify.cli import main
+from sosverify.symbolic.game import SymGame
+
+
+def _check(claim_id):
+    (claim,) = get_claims([claim_id])
+    return claim.check()
+
+
+def test_symbolic_lola_without_middle_term_fails_proposition_1(monkeypatch):
+    monkeypatch.setattr(SymGame, "lola", lambda self, alpha=sympy.Symbol("alpha", positive=True):
+                        self.xi - alpha * self.chi)
+    assert not _check("prop1-lola-vectorial").passed
+
+
+def test_numeric_lola_without_middle_term_fails_proposition_1(monkeypatch):
+    def wrong_lola(game, theta, *, alpha):
+        s = A.D.second_order(game, theta, ("chi",))
+        return A.Direction(s["first"].xi - alpha * s["chi"], s["first"].losses, s["first"].xi, {})
+
+    monkeypatch.setattr(A, "lola", wrong_lola)
+    ev = _check("prop1-lola-vectorial")
+    assert not ev.passed
+    assert [i["ok"] for i in ev.items if i["ok"] is not None][-1] is False  # the numeric item caught it
+
+
+def test_chi_with_flipped_index_fails_the_tandem_and_lola_claims(monkeypatch):
+    def flipped(self):  # ∇_i∇_j L^i ∇_j L^j instead of ∇_i∇_j L^j ∇_j L^i
+        out = []
+        for s, i in zip(self.symbols, self.owner):
+            out.append(sum(sympy.diff(self.losses[i], s, t) * sympy.diff(self.losses[j], t)
+                           for t, j in zip(self.symbols, self.owner) if j != i))
+        return sympy.Matrix(out)
+
+    monkeypatch.setattr(SymGame, "chi", property(flipped))
+    assert not _check("ex2-tandem").passed
+    assert not _check("prop1-lola-vectorial").passed
+
+
+def test_sos_without_the_p1_safeguard_fails_section_3_2(monkeypatch):
+    monkeypatch.setattr(A, "sos_p", lambda xi_, xi_0, chi_, *, alpha, a, b: 1.0 + 0 * xi_[:, 0])
+    assert not _check("sec32-plola").passed
+
+
+def test_a_check_that_raises_is_a_failed_claim_not_a_crash(monkeypatch, tmp_path):
+    from sosverify.claims import registry
+    from sosverify.verify import run_claims
+
+    (claim,) = get_claims(["ex2-tandem"])
+
+    broken = registry.Claim(claim.id, claim.statement, claim.section, claim.method, lambda: 1 / 0)
+    monkeypatch.setitem(registry.CLAIMS, claim.id, broken)
+    (result,) = run_claims([claim.id])
+    assert result["status"] == "fail" and "ZeroDivisionError" in result["evidence"][0]["value"]
+
+
+def test_verify_runs_every_claim_and_writes_the_report(tmp_path, capsys):
+    code = main(["verify", "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "report.json").read_text())
+    ids = [c["id"] for c in report["claims"]]
+    assert ids == [c.id for c in get_claims()]
+    assert all(set(c) >= {"id", "status", "method", "evidence", "seconds"} for c in report["claims"])
+    failed = [c["id"] for c in report["claims"] if c["status"] != "pass"]
+    assert failed == [] and code == 0, failed
+    md = (tmp_path / "report.md").read_text()
+    assert md.splitlines()[2].startswith("| id | claim |")  # the report opens with the table
+    assert "18/18 claims pass" in out
+    assert (tmp_path / "exp-tandem-figure3_tandem.png").exists()
+
+
+def test_verify_only_and_list(tmp_path, capsys):
+    assert main(["verify", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(c.id in listed for c in get_claims())
+    assert main(["verify", "--only", "ex1-nl-diverges", "ex2-tandem", "--out", str(tmp_path), "--quiet"]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [c["id"] for c in report["claims"]] == ["ex1-nl-diverges", "ex2-tandem"]
+
+
+def test_verify_exit_code_is_nonzero_when_a_claim_fails(monkeypatch, tmp_path):
+    from sosverify.claims import registry
+
+    get_claims()
+    claim = registry.CLAIMS["ex2-tandem"]
+    from sosverify.claims.base import Evidence
+
+    def failing():
+        ev = Evidence()
+        ev.expect("always false", False)
+        return ev
+
+    monkeypatch.setitem(registry.CLAIMS, "ex2-tandem",
+                        registry.Claim(claim.id, claim.statement, claim.section, claim.method, failing))
+    assert main(["verify", "--only", "ex2-tandem", "--out", str(tmp_path), "--quiet"]) == 1
+
+
+def test_analyse_tandem_prints_the_fixed_line_and_lolas_line(capsys):
+    assert main(["analyse", "--player", "x=(x+y)**2-2*x", "--player", "y=(x+y)**2-2*y"]) == 0
+    out = capsys.readouterr().out
+    assert "x = 1 - y: stable" in out
+    assert "x = -y + (2*alpha - 1)/(4*alpha - 1)" in out
+
+
+def test_analyse_json_reports_strict_saddle_of_common_xy(capsys):
+    assert main(["analyse", "--player", "x=x*y", "--player", "y=x*y", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["players"] == [["x"], ["y"]]
+    assert [fp["kind"] for fp in data["fixed_points"]] == ["strict-saddle"]
+    assert data["fixed_points"][0]["solution"] == {"x": "0", "y": "0"}
+    x, y = sympy.symbols("x y", real=True)
+    assert sympy.sympify(data["xi"][0], locals={"x": x, "y": y}) == y
+    assert {"xi", "H", "chi", "lola_fixed_points"} <= set(data)
+
+
+def test_analyse_json_solutions_are_parsable_with_alpha(capsys):
+    main(["analyse", "--player", "x=(x+y)**2-2*x", "--player", "y=(x+y)**2-2*y", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    x, y, a = sympy.symbols("x y alpha")
+    sol = sympy.sympify(data["lola_fixed_points"][0]["solution"]["x"], locals={"x": x, "y": y, "alpha": a})
+    assert sympy.expand(sympy.cancel(sol + y - (1 - 2 * a) / (1 - 4 * a))) == 0
+    # exact bound 1/2 (|1 − 4α(1 − 2α)| < 1); the scan's grid step is 1e-3
+    assert data["fixed_points"][0]["local_convergence"]["alpha_max"] == pytest.approx(0.5, abs=1.5e-3)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["analyse", "--player", "x=(x+"], "cannot parse"),
+    (["analyse", "--player", "x=x*y"], "y, which no player owns"),
+    (["analyse", "--player", "x=x*y", "--player", "x=y"], "owned by player 1 and player 2"),
+    (["verify", "--only", "no-such-claim"], "unknown claim id 'no-such-claim'"),
+])
+def test_bad_input_to_analyse_and_verify_is_a_one_line_error(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

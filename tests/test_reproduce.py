@@ -1,0 +1,112 @@
+"""Reproductions at reduced scale: files, summary keys, outcomes, bad input, atomic results."""
+
+import json
+import os
+
+import numpy
+import pytest
+
+from sosverify.cli import main
+from sosverify.reproduce.ipd import outcomes
+
+
+def test_ipd_reproduction_writes_every_file_with_the_documented_keys(tmp_path, capsys):
+    out = tmp_path / "ipd"
+    assert main(["reproduce", "ipd", "--runs", "12", "--steps", "20", "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"figure2a_policies.png", "figure2a_policies.pdf", "figure2b_losses.png", "figure2b_losses.pdf",
+            "summary.json", "summary.csv", "curves.csv", "config.json"} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    config = json.loads((out / "config.json").read_text())
+    assert config["seed"] == 3 and config["runs"] == 12 and config["versions"]["numpy"]
+    assert set(summary["algorithms"]) == {"sos", "lola", "la", "co", "sga", "nl"}
+    sos = summary["algorithms"]["sos"]
+    assert len(sos["final_loss_mean"]) == 2 and len(sos["final_loss_std"]) == 2
+    assert abs(sum(sos["outcomes"].values()) - 1) < 1e-12
+    assert set(sos["outcomes"]) == {"tft", "cooperate", "defect", "other"}
+    assert "tit-for-tat" in summary["outcome_rule"]
+    header = (out / "curves.csv").read_text().splitlines()[0]
+    assert header.startswith("step,sos_loss1_mean,sos_loss1_std")
+
+
+def test_tandem_reproduction_matches_theory_at_small_scale(tmp_path):
+    assert main(["reproduce", "tandem", "--runs", "20", "--steps", "60", "--out", str(tmp_path), "--quiet"]) == 0
+    s = json.loads((tmp_path / "summary.json").read_text())["algorithms"]
+    assert abs(s["sos"]["final_sum_mean"] - 1) < 1e-3 and abs(s["lola"]["final_sum_mean"] - 4 / 3) < 1e-3
+    assert s["sos"]["final_p_mean"] < 1e-6 and s["sos"]["initial_p_mean"] > 0.9
+
+
+def test_matching_pennies_nl_spirals_out_la_and_sos_converge(tmp_path):
+    assert main(["reproduce", "matching-pennies", "--runs", "10", "--steps", "300", "--algos", "nl", "la", "sos",
+                 "--out", str(tmp_path), "--quiet"]) == 0
+    s = json.loads((tmp_path / "summary.json").read_text())["algorithms"]
+    assert s["nl"]["final_distance_mean"] > s["nl"]["initial_distance_mean"]
+    assert s["la"]["final_distance_mean"] < 1e-3 and s["sos"]["final_distance_mean"] < 1e-3
+
+
+def test_same_seed_same_summary(tmp_path):
+    for k in (1, 2):
+        main(["reproduce", "tandem", "--runs", "5", "--steps", "5", "--seed", "9", "--out", str(tmp_path / str(k)),
+              "--quiet"])
+    a, b = (json.loads((tmp_path / str(k) / "summary.json").read_text())["algorithms"] for k in (1, 2))
+    assert a == b
+
+
+def test_outcome_rule():
+    big = 30.0
+    tft = numpy.array([big, big, -big, big, -big, big, big, big, -big, -big])
+    defect = -big * numpy.ones(10)
+    labels = outcomes(numpy.stack([tft, defect, numpy.zeros(10)]),
+                      numpy.array([[1.0, 2.0, 1.05], [1.0, 2.0, 1.05]]))
+    assert labels.tolist() == ["tft", "defect", "cooperate"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["reproduce", "chess"], "unknown experiment 'chess'"),
+    (["reproduce", "ipd", "--algos", "adam"], "unknown algorithm 'adam'"),
+    (["reproduce", "ipd", "--runs", "0"], "must be a positive integer"),
+    (["reproduce", "ipd", "--steps", "-3"], "must be a positive integer"),
+])
+def test_bad_input_is_a_one_line_error(argv, message, capsys, tmp_path):
+    try:
+        code = main([*argv, "--out", str(tmp_path / "o")])
+    except SystemExit as exc:  # argparse rejects the value before main's body runs
+        code = exc.code
+    assert code == 2
+    assert not (tmp_path / "o").exists()
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_out_that_is_a_file_leaves_it_untouched(tmp_path, capsys):
+    f = tmp_path / "results"
+    f.write_text("old")
+    assert main(["reproduce", "tandem", "--runs", "2", "--steps", "2", "--out", str(f)]) == 2
+    assert "is a file" in capsys.readouterr().err and f.read_text() == "old"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_out_that_is_not_writable_is_rejected(tmp_path, capsys):
+    d = tmp_path / "ro"
+    d.mkdir()
+    d.chmod(0o500)
+    try:
+        assert main(["reproduce", "tandem", "--runs", "2", "--steps", "2", "--out", str(d)]) == 2
+        assert "not writable" in capsys.readouterr().err
+    finally:
+        d.chmod(0o700)
+
+
+def test_a_failing_rerun_keeps_earlier_results(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "t"
+    assert main(["reproduce", "tandem", "--runs", "3", "--steps", "3", "--out", str(out), "--quiet"]) == 0
+    before = (out / "summary.json").read_text()
+    import sosverify.reproduce.common as common
+
+    def broken_write(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common, "write_json", broken_write)
+    assert main(["reproduce", "tandem", "--runs", "4", "--steps", "3", "--out", str(out), "--quiet"]) == 130
+    assert (out / "summary.json").read_text() == before
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
