@@ -7,6 +7,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -129,13 +130,44 @@ def cmd_reproduce(args) -> int:
     for name, fn in zip(names, fns):
         settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),
                                       ("seed", args.seed), ("init_std", args.init_std), ("a", args.a),
-                                      ("b", args.b), ("algos", args.algos)) if v is not None}
+                                      ("b", args.b), ("algos", args.algos), ("gamma", args.discount),
+                                      ("co_gamma", args.gamma), ("eps", args.eps)) if v is not None}
+        unknown = set(settings) - set(inspect.signature(fn).parameters)
+        if unknown:
+            flags = ", ".join("--" + {"gamma": "discount", "co_gamma": "gamma"}.get(k, k).replace("_", "-")
+                              for k in sorted(unknown))
+            raise SosverifyError(f"{flags} does not apply to the {name} experiment")
+        resolved = resolved_settings(fn, settings)
+        if args.resume and _up_to_date(outs[name], resolved):
+            print(f"== {name}: {outs[name] / 'summary.json'} already has these settings; skipped (--resume)")
+            continue
         start = time.perf_counter()
         rep = fn(progress=not args.quiet and sys.stderr.isatty(), **settings)
+        rep.config["settings"] = resolved
         out = write(rep, outs[name])
         print(f"== {name} ({time.perf_counter() - start:.1f} s) -> {out}")
         print(_reproduction_table(rep))
     return 0
+
+
+def resolved_settings(fn, settings: dict) -> dict:
+    """Every setting of an experiment: its defaults overridden by ``settings`` (JSON-ready)."""
+    from sosverify.results import jsonable
+
+    params = inspect.signature(fn).parameters
+    out = {k: p.default for k, p in params.items() if k != "progress"}
+    out.update(settings)
+    return jsonable(out)
+
+
+def _up_to_date(out, resolved: dict) -> bool:
+    import json
+
+    try:
+        stored = json.loads((out / "summary.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return stored.get("config", {}).get("settings") == resolved
 
 
 def _reproduction_table(rep) -> str:
@@ -244,7 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--a", type=float, help="SOS's a")
     p.add_argument("--b", type=float, help="SOS's b")
     p.add_argument("--algos", nargs="+", metavar="NAME")
+    p.add_argument("--discount", type=float, help="the IPD's discount gamma (paper: 0.96)")
+    p.add_argument("--gamma", type=float, help="CO's gamma (default 1)")
+    p.add_argument("--eps", type=float, help="SGA's epsilon (default 0.1)")
     p.add_argument("--out", default=None, help="output directory (default: ./results/<experiment>)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip an experiment whose summary.json in --out already has exactly these settings")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
 
@@ -266,6 +303,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("sosverify: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early
+        sys.stderr.close()
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ PACKAGES = ("sosverify", "numpy", "scipy", "sympy", "autograd", "matplotlib", "t
 
 def versions() -> dict:
     """Python and package versions, recorded beside every result."""
-    out = {"python": platform.python_version()}
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)

@@ -110,3 +110,20 @@ def test_a_failing_rerun_keeps_earlier_results(tmp_path, capsys, monkeypatch):
     assert main(["reproduce", "tandem", "--runs", "4", "--steps", "3", "--out", str(out), "--quiet"]) == 130
     assert (out / "summary.json").read_text() == before
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_resume_skips_an_experiment_with_identical_settings_only(tmp_path, capsys):
+    argv = ["reproduce", "tandem", "--runs", "3", "--steps", "4", "--out", str(tmp_path), "--quiet", "--resume"]
+    assert main(argv) == 0
+    first = (tmp_path / "summary.json").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "skipped (--resume)" in capsys.readouterr().out
+    assert (tmp_path / "summary.json").stat().st_mtime_ns == first
+    assert main([*argv[:2], "--runs", "4", *argv[4:]]) == 0  # other settings: run again
+    assert json.loads((tmp_path / "summary.json").read_text())["config"]["runs"] == 4
+
+
+def test_a_flag_that_does_not_apply_to_the_experiment_is_rejected(tmp_path, capsys):
+    assert main(["reproduce", "tandem", "--discount", "0.5", "--out", str(tmp_path)]) == 2
+    assert "--discount does not apply to the tandem experiment" in capsys.readouterr().err

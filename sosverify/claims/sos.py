@@ -64,7 +64,7 @@ def check_thm4_sos_converges() -> Evidence:
 def check_prop5_sos_only_fp() -> Evidence:
     ev = Evidence()
     damped = SymGame([x * y + x ** 2 / 10, -x * y + y ** 2 / 10], [[x], [y]], name="damped-cyclic").numeric()
-    settings = [("tandem", 0.1, dict(a=0.5, b=0.5), 400), ("matching-pennies", 1.0, {}, 1500), (damped, 0.3, {}, 600)]
+    settings: list[tuple] = [("tandem", 0.1, dict(a=0.5, b=0.5), 400), ("matching-pennies", 1.0, {}, 1500), (damped, 0.3, {}, 600)]
     for game, alpha, hyper, steps in settings:
         h = run(game, "sos", alpha=alpha, steps=steps, runs=50, seed=1, **hyper)
         name = game if isinstance(game, str) else game.name

@@ -63,7 +63,7 @@ def run_ipd(*, runs=300, steps=200, alpha=1.0, gamma=0.96, a=0.5, b=0.1, co_gamm
     hyper = {"a": a, "b": b, "gamma": co_gamma, "eps": eps}
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)
-    summary = {"outcome_rule": OUTCOME_RULE, "algorithms": {}}
+    summary: dict = {"outcome_rule": OUTCOME_RULE, "algorithms": {}}
     for name, h in histories.items():
         ok = ~h.diverged
         reported = h.reported_losses[-1]

@@ -41,7 +41,7 @@ def run_pennies(*, runs=100, steps=300, alpha=1.0, a=0.5, b=0.1, co_gamma=1.0, e
     hyper = {"a": a, "b": b, "gamma": co_gamma, "eps": eps}
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)
-    summary = {"algorithms": {}}
+    summary: dict = {"algorithms": {}}
     for name, h in histories.items():
         ok = ~h.diverged
         mean, std = mean_std(h.losses[-1], ok)

@@ -39,7 +39,7 @@ def run_tandem(*, runs=300, steps=30, alpha=0.1, a=0.5, b=0.5, seed=0, init_std=
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)
     expected = theory(alpha) if alpha < 0.25 else {}
-    summary = {"algorithms": {}}
+    summary: dict = {"algorithms": {}}
     for name, h in histories.items():
         ok = ~h.diverged
         mean, std = mean_std(h.losses[-1], ok)

@@ -25,7 +25,7 @@ def local_convergence(game: SymGame, H: sympy.Matrix) -> dict:
     H_o = H - H.multiply_elementwise(game.same_player)
     G = lookahead_matrix(H, H_o)
     singular = H.det() == 0
-    out = {"singular": bool(singular)}
+    out: dict = {"singular": bool(singular)}
     if not singular:
         bound = positive_stability_bound(G)
         out["positive_stable_for_small_alpha"] = bool(bound["stable_for_small_alpha"])
