@@ -5,8 +5,8 @@ Run: python proofs/04_convergence.py
 
 import sympy
 
-from sosverify.claims.generic import generic_polynomial_game
-from sosverify.symbolic import SymGame, lookahead_matrix
+from sosverify.claims.generic import generic_polynomial_game, without_linear_terms
+from sosverify.symbolic import lookahead_matrix
 from sosverify.symbolic.game import ALPHA
 from sosverify.symbolic.proof import Proof
 
@@ -21,11 +21,7 @@ def main(out=print):
     pr.qed()
 
     pr = Proof("Theorem 4: at a fixed point, ∇ξ_p = (I − αH_o)H", out)
-    g = generic_polynomial_game((1, 1), 3)
-    t = g.symbols
-    losses = [sum(term for term in sympy.Add.make_args(loss) if sympy.Poly(term, *t).total_degree() >= 2)
-              for loss in g.losses]
-    h = SymGame(losses, g.players, constants=g.constants)
+    h = without_linear_terms(generic_polynomial_game((1, 1), 3))
     origin = {s: 0 for s in h.symbols}
     pr.say("A general cubic two-player game without linear terms (so θ = 0 is a fixed point), symbolic coefficients.")
     pr.zero("ξ(0) = 0", h.xi.subs(origin))

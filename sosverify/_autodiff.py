@@ -25,7 +25,7 @@ from autograd.extend import primitive as _primitive
 from autograd.tracer import getval as _getval
 
 __all__ = ["np", "gradient", "value_and_pullback", "weighted_gradient", "gradient_of_pairing",
-           "gradient_of_self_pairing", "take", "take_columns", "sigmoid", "inv", "bmatmul", "binv"]
+           "gradient_of_self_pairing", "take", "take_columns", "sigmoid", "bmatmul", "binv"]
 
 Array = Any
 
@@ -202,21 +202,3 @@ def _inv4(m):
 
 
 _defvjp(binv, lambda ans, a: lambda g: -bmatmul(bmatmul(_swap(ans), g), _swap(ans)))
-
-
-@_primitive
-def inv(a):
-    """Batched matrix inverse over the last two axes.
-
-    Its derivative ``g ↦ −A^{-T} g A^{-T}`` is written with ``matmul`` (autograd's
-    own uses ``einsum``, several times slower on batches of small matrices).
-    """
-    return _onp.linalg.inv(a)
-
-
-def _inv_vjp(ans, a):
-    ans_t = np.swapaxes(ans, -1, -2)
-    return lambda g: -np.matmul(np.matmul(ans_t, g), ans_t)
-
-
-_defvjp(inv, _inv_vjp)

@@ -208,6 +208,14 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False, file=None)
 
 
+def mean_std(values: numpy.ndarray, ok: numpy.ndarray):
+    """Mean and std over the runs (last axis) flagged ``ok``, as lists; ``(None, None)`` if there are none."""
+    if not ok.any():
+        return None, None
+    v = values[..., ok]
+    return v.mean(axis=-1).tolist(), v.std(axis=-1).tolist()
+
+
 def summarise(history: History) -> dict:
     """The per-algorithm entry of a results file (see the README's "Results file").
 
@@ -215,16 +223,11 @@ def summarise(history: History) -> dict:
     runs are counted and listed, never averaged in.
     """
     ok = ~history.diverged
-    final = history.losses[-1][:, ok]  # (n, R_ok)
-    scale = history.game.report_scale
-
-    def stats(values):
-        if values.shape[1] == 0:
-            return [None] * values.shape[0], [None] * values.shape[0]
-        return values.mean(axis=1).tolist(), values.std(axis=1).tolist()
-
-    mean, std = stats(final)
-    rmean, rstd = stats(scale * final)
+    n = history.game.n_players
+    mean, std = mean_std(history.losses[-1], ok)
+    rmean, rstd = mean_std(history.game.report_scale * history.losses[-1], ok)
+    if mean is None:
+        mean = std = rmean = rstd = [None] * n
     per_run = [None if not ok[r] else [p[r].tolist() for p in history.final_params]
                for r in range(len(ok))]
     return {

@@ -1,9 +1,7 @@
 """The learning rules: Proposition 1, reductions, the tandem's limits, Example 1, batching."""
 
-import autograd.numpy as anp
 import numpy
 import pytest
-from autograd import grad
 from conftest import assert_close
 from hypothesis import given, note
 from hypothesis import strategies as st
@@ -11,25 +9,9 @@ from test_derivatives import _three_player_cubic
 
 from sosverify import algorithms as A
 from sosverify import derivatives as D
+from sosverify.claims.lola import taylor_lola_gradient
 from sosverify.games import get_game, linear
 from sosverify.runner import run
-
-
-def taylor_lola_gradient(game, theta, alpha):
-    """∇_i of L^i − α Σ_{j≠i} ⟨∇_j L^i, ∇_j L^j⟩, differentiated through *everything* (no stops)."""
-    masks = game.masks
-    out = numpy.zeros_like(theta)
-
-    def grads_of(t):
-        return [grad(lambda u, k=k: anp.sum(game.losses(u)[k]))(t) for k in range(game.n_players)]
-
-    for i in range(game.n_players):
-        def objective(t, i=i):
-            G = grads_of(t)
-            shaping = sum(anp.sum(G[i] * G[j] * masks[j]) for j in range(game.n_players) if j != i)
-            return anp.sum(game.losses(t)[i]) - alpha * shaping
-        out += grad(objective)(theta) * masks[i]
-    return out
 
 
 @pytest.mark.parametrize("game_name", ["ipd", "tandem", "matching-pennies", "cubic3"])

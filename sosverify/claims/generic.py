@@ -34,6 +34,14 @@ def generic_polynomial_game(dims, degree: int, name: str = "generic") -> SymGame
     return SymGame(losses, players, name=name, constants=constants)
 
 
+def without_linear_terms(game: SymGame) -> SymGame:
+    """The same game with every term of degree < 2 dropped, so θ = 0 is a fixed point (ξ(0) = 0)."""
+    t = game.symbols
+    losses = [sum((term for term in sympy.Add.make_args(loss) if sympy.Poly(term, *t).total_degree() >= 2),
+                  sympy.Integer(0)) for loss in game.losses]
+    return SymGame(losses, game.players, name=game.name, constants=game.constants)
+
+
 def random_polynomial_game(rng: numpy.random.Generator, dims, degree: int, name: str = "random") -> SymGame:
     """Every loss a polynomial with small random rational coefficients."""
     players = [list(sympy.symbols(f"t{i + 1}_1:{d + 1}", real=True)) for i, d in enumerate(dims)]

@@ -8,7 +8,7 @@ import sympy
 from sosverify import algorithms as A
 from sosverify.claims.base import Evidence
 from sosverify.claims.examples import x, y
-from sosverify.claims.generic import generic_polynomial_game
+from sosverify.claims.generic import generic_polynomial_game, without_linear_terms
 from sosverify.games import get_game
 from sosverify.runner import run
 from sosverify.symbolic import SymGame, is_zero, lookahead_matrix
@@ -39,11 +39,7 @@ def check_lemd7_p_near_fp() -> Evidence:
 def check_thm4_sos_converges() -> Evidence:
     ev = Evidence()
     # generic 2-player game with a fixed point at 0: no linear terms, degree 2 and 3 terms with symbolic coefficients
-    g = generic_polynomial_game((1, 1), 3)
-    t = g.symbols
-    losses = [sum(term for term in sympy.Add.make_args(loss) if sympy.Poly(term, *t).total_degree() >= 2)
-              for loss in g.losses]
-    h = SymGame(losses, g.players, constants=g.constants)
+    h = without_linear_terms(generic_polynomial_game((1, 1), 3))
     origin = {s: 0 for s in h.symbols}
     ev.expect("generic cubic 2-player game without linear terms: ξ(0) = 0", is_zero(h.xi.subs(origin)))
     xi_p = h.lookahead() - (h.xi.dot(h.xi)) * ALPHA * h.chi  # near fixed points p = ‖ξ‖² (Lemma D.7)

@@ -50,14 +50,6 @@ def hyper_config(algos, hyper) -> dict:
     return {a: hyperparameters(get_algorithm(a), hyper) for a in algos}
 
 
-def mean_std(values: numpy.ndarray, ok: numpy.ndarray):
-    """Mean and std over the runs (last axis) that did not diverge; ``None`` if none survive."""
-    if not ok.any():
-        return None, None
-    v = values[..., ok]
-    return v.mean(axis=-1).tolist(), v.std(axis=-1).tolist()
-
-
 def curve_columns(histories: dict, key: Callable, label: str) -> dict:
     """Per-step mean and std over surviving runs of ``key(history)`` ``(T, R)``, one column pair per algorithm."""
     cols = {}

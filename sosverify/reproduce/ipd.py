@@ -24,10 +24,10 @@ from sosverify.reproduce.common import (
     check_algorithms,
     curve_columns,
     hyper_config,
-    mean_std,
     register,
     run_algorithms,
 )
+from sosverify.runner import mean_std
 
 DEFAULT_ALGOS = ("sos", "lola", "la", "co", "sga", "nl")
 STATES = ("start", "CC", "CD", "DC", "DD")

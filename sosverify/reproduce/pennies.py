@@ -15,10 +15,10 @@ from sosverify.reproduce.common import (
     check_algorithms,
     curve_columns,
     hyper_config,
-    mean_std,
     register,
     run_algorithms,
 )
+from sosverify.runner import mean_std
 
 DEFAULT_ALGOS = tuple(a for a in ALGORITHMS if a != "plola")
 
