@@ -248,4 +248,4 @@ def get_algorithm(name: str) -> Algorithm:
 
 def hyperparameters(algorithm: Algorithm, given: dict) -> dict:
     """The algorithm's defaults overridden by the relevant entries of ``given``."""
-    return {k: given.get(k, v) if given.get(k) is not None else v for k, v in algorithm.defaults.items()}
+    return {k: v if given.get(k) is None else given[k] for k, v in algorithm.defaults.items()}

@@ -82,6 +82,7 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
         xi_norm = numpy.full(runs, numpy.nan)
         diags = {name: numpy.full(runs, numpy.nan) for name in algorithm.diagnostics}
         idx = numpy.flatnonzero(active)
+        new = None
         if idx.size:
             with numpy.errstate(all="ignore"):
                 if t < steps:
@@ -90,25 +91,24 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
                     l_now, x_now = out.losses, out.xi
                 else:
                     f = D.first_order(game, theta[idx])
-                    l_now, x_now, new = f.losses, f.xi, theta[idx]
+                    l_now, x_now = f.losses, f.xi
                 norm = numpy.sqrt(numpy.einsum("rd,rd->r", x_now, x_now))
-            ok = (numpy.all(numpy.isfinite(l_now), axis=0) & numpy.isfinite(norm)
-                  & numpy.all(numpy.isfinite(new), axis=1))
-            good = idx[ok]
+            # a run diverges at the first step whose losses or ξ are not finite ...
+            ok = numpy.all(numpy.isfinite(l_now), axis=0) & numpy.isfinite(norm)
+            good, bad = idx[ok], idx[~ok]
             losses[:, good] = l_now[:, ok]
             xi_norm[good] = norm[ok]
             if t < steps:
                 for name in diags:
                     diags[name][good] = out.diagnostics[name][ok]
-            bad = idx[~ok]
             active[bad] = False
-            theta_now = theta.copy()
-            theta_now[bad] = numpy.nan
-            yield Step(t, theta_now, losses, xi_norm, diags, active.copy())
-            theta[good] = new[ok]
             theta[bad] = numpy.nan
-        else:
-            yield Step(t, theta.copy(), losses, xi_norm, diags, active.copy())
+        yield Step(t, theta.copy(), losses, xi_norm, diags, active.copy())
+        if new is not None:
+            # ... or whose parameters are not: those runs stop here and are NaN from step t + 1 on
+            theta[good] = new[ok]
+            active[good[~numpy.all(numpy.isfinite(new[ok]), axis=1)]] = False
+            theta[~active] = numpy.nan
 
 
 @dataclass
@@ -117,7 +117,8 @@ class History:
 
     ``params`` ``(steps+1, R, d)``, ``losses`` ``(steps+1, n, R)`` (learning
     losses), ``xi_norm`` ``(steps+1, R)``, ``diagnostics[name]`` ``(steps, R)``,
-    ``diverged`` ``(R,)`` and ``diverged_step`` ``(R,)`` (−1 if never).
+    ``diverged`` ``(R,)`` and ``diverged_step`` ``(R,)``: the first step whose parameters, losses
+    or ξ are not finite (−1 if never).
     """
 
     game: Game
