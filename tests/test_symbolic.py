@@ -135,3 +135,30 @@ def test_symbolic_game_rejects_bad_players():
         SymGame([x * z, y], [[x], [y]])
     with pytest.raises(SosverifyError, match="owned by two players"):
         SymGame([x, y], [[x], [x]])
+
+
+@pytest.mark.parametrize("H, H_o, bound, neutral", [
+    (sympy.Matrix([[2, 2], [2, 2]]), sympy.Matrix([[0, 2], [2, 0]]), sympy.Rational(1, 2), 1),  # tandem
+    (sympy.Matrix([[0, 1], [-1, 0]]) / 4, sympy.Matrix([[0, 1], [-1, 0]]) / 4, 4, 0),  # matching pennies at ½
+])
+def test_contraction_bound_is_exact(H, H_o, bound, neutral):
+    from sosverify.symbolic.stability import contraction_bound
+
+    G = lookahead_matrix(H, H_o)
+    r = contraction_bound(G)
+    assert r["epsilon"] == bound and r["neutral"] == neutral
+
+    def radius(alpha):
+        J = numpy.eye(2) - float(alpha) * numpy.array(G.subs(ALPHA, alpha).evalf(), dtype=float)
+        z = numpy.linalg.eigvals(J)
+        rest = numpy.delete(z, numpy.argsort(numpy.abs(z - 1))[:neutral])  # set the neutral eigenvalues 1 aside
+        return numpy.abs(rest).max()
+
+    assert radius(sympy.Rational(bound) * sympy.Rational(99, 100)) < 1 < radius(sympy.Rational(bound) * sympy.Rational(101, 100))
+
+
+def test_strict_saddle_never_contracts():
+    from sosverify.symbolic.stability import contraction_bound
+
+    H = sympy.Matrix([[0, 1], [1, 0]])
+    assert not contraction_bound(lookahead_matrix(H, H))["stable_for_small_alpha"]

@@ -9,6 +9,7 @@ from sosverify.claims.base import Evidence
 from sosverify.games import REMARK_D5_H, get_game
 from sosverify.runner import run
 from sosverify.symbolic import (
+    contraction_bound,
     is_zero,
     leading_min_eigenvalue_of_symmetric_part,
     lookahead_matrix,
@@ -146,6 +147,10 @@ def check_cor3_la_converges() -> Evidence:
     ev.expect(f"Remark D.5 game, fixed point 0 (sym H ⪰ 0, det H = 1): LA's map θ ↦ (I − αG(α))θ has spectral radius "
               f"< 1 for α = 0.01 … 0.15 < ε = {eps:.4f}", all(r < 1 for r in rhos.values()),
               ", ".join(f"ρ({a}) = {r:.5f}" for a, r in rhos.items()))
+    exact = contraction_bound(G)
+    ev.expect("exactly (Routh–Hurwitz on the Möbius-transformed characteristic polynomial of I − αG): LA's map "
+              "contracts for all 0 < α < ε_c", exact["stable_for_small_alpha"] and exact["epsilon"] > sympy.Rational(3, 20),
+              f"ε_c = {sympy.N(exact['epsilon'], 10)}; certified for α < {exact['epsilon_lower']}")
     alpha = 0.15
     J = numpy.eye(4) - alpha * numpy.array(G.subs(ALPHA, sympy.Rational(3, 20)).evalf(), dtype=float)
     h = run("remark-d5", "la", alpha=alpha, steps=300, runs=20, seed=0, init_std=0.1)

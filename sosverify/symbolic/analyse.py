@@ -2,56 +2,51 @@
 
 from __future__ import annotations
 
-import numpy
 import sympy
 
 from sosverify.symbolic.fixed_points import fixed_points, lola_fixed_points
-from sosverify.symbolic.game import ALPHA, SymGame
-from sosverify.symbolic.stability import lookahead_matrix, positive_stability_bound
+from sosverify.symbolic.game import SymGame
+from sosverify.symbolic.stability import contraction_bound, lookahead_matrix, positive_stability_bound
+
+
+def describe_number(value) -> str:
+    """An exact number as text: rationals and radicals as SymPy prints them, a polynomial root
+    as 'the root ≈ v of p(alpha)'."""
+    if isinstance(value, sympy.CRootOf):
+        poly = value.poly.as_expr().subs(value.poly.gen, sympy.Symbol("alpha"))
+        return f"{float(sympy.N(value)):.6g} (the real root of {poly} near it)"
+    return str(value)
 
 
 def local_convergence(game: SymGame, H: sympy.Matrix) -> dict:
-    """Whether LA/SOS converge locally to a fixed point with Hessian H, and for which α.
+    """Whether LA/SOS converge locally to a fixed point with Hessian H, and for exactly which α.
 
     Theorem 4 / Corollary D.3: LA's (and, near fixed points, SOS's) map has Jacobian
-    I − αG(α), G = (I − αH_o)H; it contracts iff every eigenvalue λ of αG(α) satisfies
-    |1 − λ| < 1.  ``epsilon`` is the exact positive-stability bound of G (Routh–Hurwitz);
-    ``alpha_max`` the largest α on a grid of 2000 points in (0, min(ε, 2)) below which the
-    spectral radius stays < 1.  Zero eigenvalues of a singular H (directions along a family of
-    fixed points) are set aside and reported.
+    I − αG(α), G = (I − αH_o)H.  :func:`contraction_bound` finds the exact interval
+    0 < α < ``alpha_max`` on which every eigenvalue of it lies inside the unit circle, after
+    setting aside the eigenvalues 1 of directions along a family of fixed points (``neutral``).
+    ``epsilon`` is the positive-stability bound of G itself (Theorem 2).
     """
     if H.free_symbols:
         return {"applies": False, "reason": "H depends on the free parameters of the family"}
     H_o = H - H.multiply_elementwise(game.same_player)
     G = lookahead_matrix(H, H_o)
-    singular = H.det() == 0
-    out: dict = {"singular": bool(singular)}
-    if not singular:
-        bound = positive_stability_bound(G)
-        out["positive_stable_for_small_alpha"] = bool(bound["stable_for_small_alpha"])
-        out["epsilon"] = str(bound["epsilon"])
-        out["epsilon_value"] = float(sympy.N(bound["epsilon"])) if bound["epsilon"] != sympy.oo else None
-        if not bound["stable_for_small_alpha"]:
-            out["applies"] = False
-            out["reason"] = "(I − αH_o)H is not positive stable for small α: no local convergence"
-            return out
-        top = min(out["epsilon_value"] or 2.0, 2.0)
-    else:
-        top = 2.0
-    Gf = sympy.lambdify(ALPHA, G, modules="numpy")
-    ok_until = 0.0
-    for a in numpy.linspace(top / 2000, top, 2000)[:-1]:
-        ev = numpy.linalg.eigvals(numpy.array(Gf(a), dtype=float))
-        ev = ev[numpy.abs(ev) > 1e-12] if singular else ev
-        if ev.size and numpy.all(numpy.abs(1 - a * ev) < 1):
-            ok_until = float(a)
-        else:
-            break
-    out["applies"] = ok_until > 0
-    out["alpha_max"] = ok_until
-    out["statement"] = (f"LA and SOS converge locally for 0 < alpha < {ok_until:.4g}"
-                        + (" (towards the family of fixed points; H is singular along it)" if singular else "")
-                        if ok_until > 0 else "no α on the grid gives a contraction")
+    contraction = contraction_bound(G)
+    out: dict = {"singular": H.det() == 0, "neutral_directions": contraction["neutral"]}
+    if not out["singular"]:
+        stable = positive_stability_bound(G)
+        out["epsilon"] = describe_number(stable["epsilon"])
+        out["epsilon_value"] = None if stable["epsilon"] == sympy.oo else float(sympy.N(stable["epsilon"]))
+    if not contraction["stable_for_small_alpha"]:
+        out.update(applies=False, reason="LA's map does not contract for small α: no local convergence")
+        return out
+    bound = contraction["epsilon"]
+    out.update(applies=True, alpha_max=describe_number(bound),
+               alpha_max_value=None if bound == sympy.oo else float(sympy.N(bound)),
+               alpha_max_certified_lower=str(contraction["epsilon_lower"]))
+    family = " (towards the family of fixed points)" if contraction["neutral"] else ""
+    shown = "every alpha > 0" if bound == sympy.oo else f"0 < alpha < {describe_number(bound)}"
+    out["statement"] = f"LA and SOS converge locally for {shown}{family}"
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy
 
-from sosverify.symbolic.game import ALPHA
+from sosverify.symbolic.game import ALPHA, is_zero
 
 LAMBDA = sympy.Symbol("lambda")
 MU = sympy.Symbol("mu")
@@ -41,44 +41,82 @@ def _low_order_sign(poly_expr, alpha) -> int:
     return 0
 
 
+def _smallest_positive_root(conditions, alpha):
+    """Smallest positive real root over the numerators of ``conditions`` (``oo`` if none), and a
+    rational lower bound ≤ it, certified by Sturm counting: no root of any condition in (0, bound)."""
+    polys = []
+    for cond in conditions:
+        num, _ = sympy.fraction(sympy.together(cond))
+        poly = sympy.Poly(sympy.expand(num), alpha)
+        if poly.degree() > 0:
+            polys.append(poly)
+    positive = [r for poly in polys for r in sympy.real_roots(poly) if r.is_positive]
+    if not positive:
+        return sympy.oo, None
+    epsilon = min(positive, key=lambda r: sympy.N(r, 50))
+    if epsilon.is_Rational:
+        return epsilon, epsilon
+    digits = 12
+    while True:
+        lower = sympy.Rational(str(sympy.N(epsilon, digits))) - sympy.Rational(1, 10 ** digits)
+        at_zero = [1 if p.eval(0) == 0 else 0 for p in polys]
+        if lower > 0 and all(p.count_roots(0, lower) == z for p, z in zip(polys, at_zero)):
+            return epsilon, lower
+        digits += 6
+
+
+def _hurwitz_interval(poly_expr, var, alpha) -> dict:
+    """For a polynomial in ``var`` with coefficients polynomial in α: the conditions (leading
+    coefficient and Hurwitz determinants, sign-normalised) under which every root has negative
+    real part, whether they hold for small α > 0, and the exact end ε of that α-interval."""
+    coeffs = [sympy.expand(c) for c in sympy.Poly(sympy.expand(poly_expr), var).all_coeffs()]
+    if _low_order_sign(coeffs[0], alpha) < 0:
+        coeffs = [-c for c in coeffs]
+    conditions = [sympy.factor(coeffs[0])] + hurwitz_determinants(coeffs)
+    small_ok = all(_low_order_sign(c, alpha) > 0 for c in conditions)
+    epsilon, lower = _smallest_positive_root(conditions, alpha) if small_ok else (sympy.S.Zero, None)
+    return {"conditions": conditions, "stable_for_small_alpha": small_ok, "epsilon": epsilon, "epsilon_lower": lower}
+
+
 def positive_stability_bound(G: sympy.Matrix, alpha=ALPHA) -> dict:
     """Routh–Hurwitz analysis of G(α) (entries polynomial in α, numbers exact).
 
     Returns a dict with the characteristic polynomial ``charpoly`` (in λ and α), the
-    Hurwitz determinants ``conditions`` (all > 0 ⇔ G positive stable), whether they
-    hold for small α (``stable_for_small_alpha``), the exact ``epsilon`` (smallest
-    positive root of any condition, or ``oo``), and ``epsilon_lower`` — a rational
-    ≤ ε from an isolating interval, so G is positive stable for all 0 < α < epsilon_lower.
+    ``conditions`` (leading coefficient and Hurwitz determinants; all > 0 ⇔ G positive
+    stable), whether they hold for small α (``stable_for_small_alpha``), the exact
+    ``epsilon`` (smallest positive root of any condition, or ``oo``), and ``epsilon_lower`` —
+    a rational ≤ ε from an isolating interval, so G is positive stable for all 0 < α < epsilon_lower.
     """
     n = G.shape[0]
     charpoly = sympy.expand((LAMBDA * sympy.eye(n) - G).det())
-    # eigenvalues of G have Re > 0  ⇔  roots of q(μ) = (−1)^n p(−μ) have Re < 0 (Hurwitz)
-    q = sympy.Poly(sympy.expand((-1) ** n * charpoly.subs(LAMBDA, -MU)), MU)
-    coeffs = [sympy.expand(c) for c in q.all_coeffs()]
-    conditions = hurwitz_determinants(coeffs)
-    signs = [_low_order_sign(c, alpha) for c in conditions]
-    small_ok = all(s > 0 for s in signs)
-    epsilon, lower = sympy.oo, None
-    if small_ok:
-        for cond in conditions:
-            num, _ = sympy.fraction(sympy.together(cond))
-            poly = sympy.Poly(sympy.expand(num), alpha)
-            if poly.degree() <= 0:
-                continue
-            for (lo, hi), _ in poly.intervals():
-                if hi > 0:
-                    # refine until the interval excludes 0, so lo is a certified lower bound
-                    while lo <= 0 < hi and hi - lo > sympy.Rational(1, 10 ** 12):
-                        (lo, hi), = [iv for iv, _ in poly.intervals(inf=lo, sup=hi, eps=(hi - lo) / 4)][:1]
-                    root = [r for r in sympy.real_roots(poly) if lo <= r <= hi][0]
-                    if root > 0 and root < epsilon:
-                        epsilon = root
-                        lower = sympy.Rational(lo) if lo > 0 else None
-                    break
-    if lower is None and epsilon is not sympy.oo:
-        lower = sympy.nsimplify(sympy.N(epsilon, 30) * sympy.Rational(999999, 1000000), rational=True)
-    return {"charpoly": charpoly, "conditions": conditions, "stable_for_small_alpha": small_ok,
-            "epsilon": epsilon, "epsilon_lower": lower}
+    # eigenvalues of G have Re > 0  ⇔  roots of q(μ) = p(−μ) have Re < 0 (Hurwitz)
+    return {"charpoly": charpoly, **_hurwitz_interval(charpoly.subs(LAMBDA, -MU), MU, alpha)}
+
+
+def contraction_bound(G: sympy.Matrix, alpha=ALPHA) -> dict:
+    """Exact α-interval on which LA's map θ ↦ θ − αG(α)θ contracts (Cor. D.3, Thm. 4).
+
+    The Jacobian J = I − αG(α) has every eigenvalue z inside the unit circle iff, with
+    z = (1 + w)/(1 − w), every root w of (1 − w)^m p((1 + w)/(1 − w)) has Re w < 0: Routh–Hurwitz
+    again.  Eigenvalues z = 1 for every α (zero eigenvalues of G: directions along a family of
+    fixed points) are divided out first and counted in ``neutral``.  Returns the ``epsilon`` of
+    :func:`positive_stability_bound`'s form, plus ``neutral``.
+    """
+    n = G.shape[0]
+    Z, W = sympy.Symbol("z"), sympy.Symbol("w")
+    p = sympy.Poly(sympy.expand((Z * sympy.eye(n) - (sympy.eye(n) - alpha * G)).det()), Z)
+    neutral = 0
+    while p.degree() > 0:
+        quotient, remainder = sympy.div(p, sympy.Poly(Z - 1, Z))
+        if not is_zero(remainder.as_expr()):
+            break
+        p, neutral = quotient, neutral + 1
+    m = p.degree()
+    if m == 0:
+        return {"conditions": [], "stable_for_small_alpha": False, "epsilon": sympy.S.Zero, "epsilon_lower": None,
+                "neutral": neutral}
+    q = sympy.expand(sympy.cancel((1 - W) ** m * p.as_expr().subs(Z, (1 + W) / (1 - W))))
+    return {**_hurwitz_interval(q, W, alpha), "neutral": neutral}
 
 
 def leading_min_eigenvalue_of_symmetric_part(H: sympy.Matrix, H_o: sympy.Matrix):
