@@ -292,7 +292,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tune_allocator() -> None:
+    """Keep freed memory in the process (glibc only), for the command-line process alone.
+
+    Each step allocates and frees the same few hundred-kilobyte arrays; by default glibc maps
+    and unmaps them with the kernel every time, and on this project's VMs the page faults
+    cost about 0.9 s in the first run of SOS on the IPD (2.3 s instead of 1.4 s).  Raising
+    the mmap and trim thresholds keeps them on the heap.  The library never does this: a
+    program importing sosverify keeps its own allocator settings.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        libc.mallopt(M_MMAP_THRESHOLD, 256 << 20)
+        libc.mallopt(M_TRIM_THRESHOLD, 512 << 20)
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
 def main(argv=None) -> int:
+    tune_allocator()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
