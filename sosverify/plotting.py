@@ -9,16 +9,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy  # noqa: E402
 
 
-def band(ax, values, label: str, color=None):
+def band(ax, values, label: str, color=None, clip=None):
     """Plot the mean over runs (axis 1) of ``values`` ``(T, R)`` with a ±1 std band.
 
-    NaN entries (diverged runs) are left out of the statistics.
+    NaN entries (diverged runs) are left out of the statistics.  ``clip = (lo, hi)`` keeps
+    the band inside a quantity's range (SOS's p lies in [0, 1]).
     """
     with numpy.errstate(invalid="ignore"), _quiet_nan_warnings():
         mean, std = numpy.nanmean(values, axis=1), numpy.nanstd(values, axis=1)
     steps = numpy.arange(values.shape[0])
     line, = ax.plot(steps, mean, label=label, color=color)
-    ax.fill_between(steps, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
+    lower, upper = mean - std, mean + std
+    if clip is not None:
+        lower, upper = numpy.clip(lower, *clip), numpy.clip(upper, *clip)
+    ax.fill_between(steps, lower, upper, color=line.get_color(), alpha=0.2, linewidth=0)
     return line
 
 

@@ -81,10 +81,10 @@ def figure_3(histories: dict, expected: dict):
     ax_a.legend(fontsize=8)
     for name, h in histories.items():
         if "p" in h.diagnostics:
-            band(ax_b, h.diagnostics["p"], name.upper())
+            band(ax_b, h.diagnostics["p"], name.upper(), clip=(0.0, 1.0))
     ax_b.set_xlabel("learning step")
     ax_b.set_ylabel("p")
-    ax_b.set_title("SOS's p (Figure 3B)")
+    ax_b.set_title("SOS's p (Figure 3B; band: ±1 std within [0, 1])")
     ax_b.grid(alpha=0.3)
     fig.tight_layout()
     return fig
