@@ -6,6 +6,7 @@ import numpy
 import sympy
 
 from sosverify import algorithms as A
+from sosverify import derivatives as D
 from sosverify.claims.base import Evidence
 from sosverify.claims.examples import x, y
 from sosverify.claims.generic import generic_polynomial_game, without_linear_terms
@@ -27,12 +28,23 @@ def check_lemd7_p_near_fp() -> Evidence:
     pennies = get_game("matching-pennies")
     for r in (1e-3, 1e-4, 1e-5):
         cases.append(("matching pennies", r, pennies, r * rng.normal(size=(200, 2)), 0.1))
+    ev.note("why: when p1 < 1, p1 = a‖ξ_0‖²/|⟨αχ, ξ_0⟩| ≥ a‖ξ_0‖/(α‖χ‖) by Cauchy–Schwarz, and ‖ξ_0‖ ≥ σ_min(I − αH_o)‖ξ‖, "
+            "so p1 shrinks like ‖ξ‖ while p2 = ‖ξ‖² shrinks faster: near a fixed point p = min(p1, p2) = ‖ξ‖²")
+    alpha, a = 0.3, 0.5
     for name, r, game, theta, b in cases:
-        out = A.sos(game, theta, alpha=0.3, a=0.5, b=b)
-        xi = A.naive(game, theta, alpha=0.3).direction
+        out = A.sos(game, theta, alpha=alpha, a=a, b=b)
+        s = D.second_order(game, theta, ("H_o_xi", "chi"))
+        xi, chi = s["first"].xi, s["chi"]
+        xi_0 = xi - alpha * s["H_o_xi"]
         sq = numpy.einsum("rd,rd->r", xi, xi)
-        ev.expect(f"{name}, 200 points at distance ~{r:g} from fixed points: p = ‖ξ‖² in every one",
-                  numpy.array_equal(out.diagnostics["p"], sq), f"max ‖ξ‖ = {numpy.sqrt(sq.max()):.2e}")
+        dot = numpy.einsum("rd,rd->r", -alpha * chi, xi_0)
+        with numpy.errstate(divide="ignore"):
+            p1 = numpy.where(dot < 0, numpy.minimum(1.0, -a * numpy.einsum("rd,rd->r", xi_0, xi_0) / dot), 1.0)
+        cauchy = numpy.where(dot < 0, p1 >= numpy.minimum(1.0, a * numpy.linalg.norm(xi_0, axis=1)
+                                                          / (alpha * numpy.linalg.norm(chi, axis=1))) * (1 - 1e-12), True)
+        ev.expect(f"{name}, 200 points at distance ~{r:g} from fixed points: p1 ≥ a‖ξ_0‖/(α‖χ‖) and p = ‖ξ‖² in every one",
+                  bool(numpy.all(cauchy)) and numpy.array_equal(out.diagnostics["p"], sq),
+                  f"max ‖ξ‖ = {numpy.sqrt(sq.max()):.2e}, min p1/‖ξ‖² = {numpy.min(p1 / sq):.3g}")
     return ev
 
 
