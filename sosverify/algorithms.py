@@ -180,8 +180,8 @@ def cgd(game: Game, theta, *, alpha: float) -> Direction:
     >>> cgd(cyclic(), numpy.array([[1.0, 0.0]]), alpha=1.0).direction
     array([[ 0.5, -0.5]])
     """
-    f = D.first_order(game, theta)
-    H_o = D.off_diagonal(game, D.hessian(game, theta))
+    H, f = D.hessian_and_first(game, theta)
+    H_o = D.off_diagonal(game, H)
     A = numpy.eye(game.dim) + alpha * H_o
     return Direction(numpy.linalg.solve(A, f.xi[:, :, None])[:, :, 0], f.losses, f.xi, {})
 
@@ -199,8 +199,7 @@ def lss(game: Game, theta, *, alpha: float, lam: float = 0.1) -> Direction:
     """
     if lam < 0:
         raise SosverifyError(f"LSS regulariser lam must be >= 0, got {lam}")
-    f = D.first_order(game, theta)
-    H = D.hessian(game, theta)
+    H, f = D.hessian_and_first(game, theta)
     Ht = numpy.swapaxes(H, 1, 2)
     w = numpy.linalg.solve(Ht @ H + lam * numpy.eye(game.dim), (Ht @ f.xi[:, :, None]))
     return Direction(0.5 * (f.xi + (Ht @ w)[:, :, 0]), f.losses, f.xi, {})

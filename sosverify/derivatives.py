@@ -19,7 +19,7 @@ from sosverify._autodiff import gradient_of_pairing, gradient_of_self_pairing, v
 from sosverify.game import Game
 
 __all__ = ["FirstOrder", "first_order", "xi", "second_order", "H_o_xi", "chi", "H_xi", "Ht_xi",
-           "hessian", "off_diagonal", "diagonal_blocks"]
+           "hessian", "hessian_and_first", "off_diagonal", "diagonal_blocks"]
 
 
 class FirstOrder(NamedTuple):
@@ -161,25 +161,21 @@ def Ht_xi(game: Game, theta) -> numpy.ndarray:
 def hessian(game: Game, theta) -> numpy.ndarray:
     """The dense game Hessian ``H = ∇ξ``, shape ``(R, d, d)`` (``H[r, a, b] = ∂ξ_a/∂θ_b``).
 
-    Built from ``n·d`` Hessian-vector products in one pass: for small games and
-    analysis only.
+    Row ``a`` belongs to the player ``k`` who owns parameter ``a``: it is row ``a`` of the
+    (symmetric) Hessian of ``L^k``, i.e. ``∇²L^k e_a``.  So ``d`` Hessian-vector products in one
+    pass give all of H: for small games and analysis only.
     """
+    return hessian_and_first(game, theta)[0]
+
+
+def hessian_and_first(game: Game, theta) -> tuple[numpy.ndarray, FirstOrder]:
+    """:func:`hessian` and the :class:`FirstOrder` quantities, from the same single pass."""
     theta = numpy.asarray(theta, dtype=float)
     runs, d = theta.shape
-    n, masks = game.n_players, game.masks
-    losses_of, vectors = [], []
-    for m in range(d):
-        e = numpy.zeros((runs, d))
-        e[:, m] = 1.0
-        for k in range(n):
-            losses_of.append(k)
-            vectors.append(e)
-    stacked = numpy.concatenate(vectors, axis=0)
-    out, _ = _hessian_products(game, theta, losses_of, lambda f: stacked, None)
-    out = out.reshape(d, n, runs, d)
-    # column m of H: player k's block of ∇²L^k e_m
-    cols = numpy.einsum("mkrd,kd->rdm", out, masks)
-    return cols
+    owner = [int(k) for k in game.masks.argmax(axis=0)]
+    basis = numpy.repeat(numpy.eye(d), runs, axis=0)  # e_a for every run, a = 0..d-1
+    out, first = _hessian_products(game, theta, owner, lambda f: basis, None)
+    return numpy.transpose(out, (1, 0, 2)), first
 
 
 def off_diagonal(game: Game, H) -> numpy.ndarray:
