@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="ID", help="check only these claims")
     p.add_argument("--list", action="store_true", help="list the claims and exit")
     p.add_argument("--out", default="sosverify-report", help="report directory (default: ./sosverify-report)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("analyse", help="symbolic analysis of your own game")

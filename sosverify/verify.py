@@ -13,11 +13,12 @@ from sosverify.results import prepare_out_dir, save_figure, versions, write_atom
 
 def run_claims(ids=None, progress: bool = False) -> list[dict]:
     """Check each claim; a check that raises is a failure with the error as evidence."""
+    from tqdm import tqdm
+
     results = []
-    claims = get_claims(ids)
-    for k, claim in enumerate(claims):
-        if progress:
-            print(f"[{k + 1}/{len(claims)}] {claim.id} …", file=sys.stderr, flush=True)
+    bar = tqdm(get_claims(ids), desc="claims", unit="claim", disable=not progress, leave=False, file=sys.stderr)
+    for claim in bar:
+        bar.set_postfix_str(claim.id)
         start = time.perf_counter()
         try:
             ev = claim.check()
