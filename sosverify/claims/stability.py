@@ -71,8 +71,8 @@ def check_thm2_la_positive_stable() -> Evidence:
         ok = ok and _eig_min_real(Gn) > 0
         results.append(ok)
         ev.expect(f"random H ⪰ 0, blocks {dims}, rank(sym H) = {rank}: Routh–Hurwitz conditions positive for "
-                  f"small α, ε = {sympy.N(eps, 6)}; eigenvalues of G(ε/2) have Re > 0", ok,
-                  f"min Re λ(G(ε/2)) = {_eig_min_real(Gn):.3g}")
+                  f"small α, ε = {sympy.N(eps, 6)}; eigenvalues of G(α) at α = {probe:.4g} (ε/2, or ½ if ε = ∞) "
+                  "have Re > 0", ok, f"min Re λ = {_eig_min_real(Gn):.3g}")
     return ev
 
 
