@@ -6,6 +6,7 @@ import pytest
 import sympy
 
 from sosverify import algorithms as A
+from sosverify import derivatives as D
 from sosverify.claims import get_claims
 from sosverify.cli import main
 from sosverify.symbolic.game import SymGame
@@ -24,7 +25,7 @@ def test_symbolic_lola_without_middle_term_fails_proposition_1(monkeypatch):
 
 def test_numeric_lola_without_middle_term_fails_proposition_1(monkeypatch):
     def wrong_lola(game, theta, *, alpha):
-        s = A.D.second_order(game, theta, ("chi",))
+        s = D.second_order(game, theta, ("chi",))
         return A.Direction(s["first"].xi - alpha * s["chi"], s["first"].losses, s["first"].xi, {})
 
     monkeypatch.setattr(A, "lola", wrong_lola)

@@ -7,6 +7,7 @@ from hypothesis import assume, example, given, note, settings
 from hypothesis import strategies as st
 
 from sosverify import algorithms as A
+from sosverify import derivatives as D
 from sosverify.game import Game
 from sosverify.games import get_game
 from sosverify.symbolic import lookahead_matrix, positive_stability_bound
@@ -74,3 +75,43 @@ def test_property_swapping_players_of_a_symmetric_game_swaps_the_directions(seed
         ds = rule(game, swapped, alpha=alpha).direction
         expected = numpy.concatenate([d[:, 5:][:, perm], d[:, :5][:, perm]], axis=1)
         assert_close(ds, expected, rtol=1e-9, atol=1e-11)
+
+
+@st.composite
+def games_with_a_fixed_point_at_zero(draw):
+    """2–3 players, 1–2 parameters each; L^i = quadratic + cubic terms in all parameters, plus terms
+    linear in the *other* players' parameters.  Then ξ(0) = 0 while ∇_j L^i(0) ≠ 0 for j ≠ i."""
+    from sosverify._autodiff import np
+
+    dims = tuple(draw(st.lists(st.integers(1, 2), min_size=2, max_size=3)))
+    d, n = sum(dims), len(dims)
+    rng = numpy.random.default_rng(draw(st.integers(0, 10 ** 6)))
+    A = rng.normal(size=(n, d, d))
+    C = rng.normal(size=(n, d, d, d)) / 3
+    own = numpy.zeros((n, d))
+    ends = numpy.cumsum((0,) + dims)
+    for i in range(n):
+        own[i, ends[i]:ends[i + 1]] = 1
+    b = rng.normal(size=(n, d)) * (1 - own)  # linear only in the others' parameters
+
+    def losses(p):
+        t = np.concatenate(p, axis=1)
+        quad = np.einsum("ra,iab,rb->ir", t, A, t)
+        cubic = np.einsum("ra,iabc,rb,rc->ir", t, C, t, t)
+        return quad + cubic + np.dot(b, t.T)
+
+    return Game("random-fixed-point", dims, losses)
+
+
+@settings(max_examples=30, deadline=None)
+@given(game=games_with_a_fixed_point_at_zero(), alpha=st.floats(0.01, 1.0))
+def test_property_la_and_sos_preserve_fixed_points_and_lola_leaves_them(game, alpha):
+    """§3.1: at θ̄ with ξ(θ̄) = 0, LA and SOS do not move; LOLA moves by −αχ(θ̄), which is not 0 here."""
+    zero = numpy.zeros((1, game.dim))
+    assert_close(A.naive(game, zero, alpha=alpha).direction, 0.0, rtol=0, atol=0)
+    assert_close(A.lookahead(game, zero, alpha=alpha).direction, 0.0, rtol=0, atol=1e-15)
+    assert_close(A.sos(game, zero, alpha=alpha).direction, 0.0, rtol=0, atol=1e-15)
+    chi = D.chi(game, zero)
+    note(f"chi(0) = {chi}")
+    assert_close(A.lola(game, zero, alpha=alpha).direction, -alpha * chi, rtol=1e-12, atol=1e-15)
+    assert numpy.abs(chi).max() > 1e-8  # generic off-diagonal gradients make χ(0) ≠ 0
