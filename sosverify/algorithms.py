@@ -41,7 +41,7 @@ def _rowdot(u, v):
 
 
 def naive(game: Game, theta, *, alpha: float) -> Direction:
-    """NL, naive simultaneous gradient descent: direction ``ξ`` (§2.1, eq. 1).
+    """NL, naive simultaneous gradient descent: direction ``ξ`` (§2.1).
 
     >>> from sosverify.games import tandem
     >>> naive(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1).direction
@@ -52,7 +52,7 @@ def naive(game: Game, theta, *, alpha: float) -> Direction:
 
 
 def lookahead(game: Game, theta, *, alpha: float) -> Direction:
-    """LA (LookAhead): ``ξ_0 = (I − αH_o) ξ`` (§3.1, eq. 3).
+    """LA (LookAhead): ``ξ_0 = (I − αH_o) ξ`` (§3.1).
 
     Each player differentiates through the others' *next* parameters but
     treats the others' gradients as constant (``stop``).
