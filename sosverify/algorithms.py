@@ -187,22 +187,29 @@ def cgd(game: Game, theta, *, alpha: float) -> Direction:
 
 
 def lss(game: Game, theta, *, alpha: float, lam: float = 0.1) -> Direction:
-    """LSS (local symplectic surgery): ``½ (ξ + Hᵀ w)`` with ``w ≈ H^{-1} ξ`` (Mazumdar et al., 2019).
+    """LSS (local symplectic surgery): ``½ (ξ + Hᵀ H^{-1} ξ)`` (Mazumdar et al., 2019).
 
-    ``w = (HᵀH + λI)^{-1} Hᵀ ξ`` is the Tikhonov-regularised solve of ``Hw = ξ``:
-    it equals ``H^{-1}ξ`` as ``λ → 0`` and stays finite where ``H`` is
-    singular.  Forms the dense ``H`` and solves per run: for small games.
+    As in the reference implementation, ``H^{-1}ξ`` is an exact solve, and only where ``H`` is
+    singular (``det H = 0``, per run) the Tikhonov-regularised ``(HᵀH + λI)^{-1} Hᵀ ξ`` replaces it.
+    Forms the dense ``H`` and solves per run: for small games.
 
     >>> from sosverify.games import cyclic
-    >>> lss(cyclic(), numpy.array([[1.0, 0.0]]), alpha=0.1, lam=0.0).direction
+    >>> lss(cyclic(), numpy.array([[1.0, 0.0]]), alpha=0.1).direction
     array([[0., 0.]])
     """
     if lam < 0:
         raise SosverifyError(f"LSS regulariser lam must be >= 0, got {lam}")
     H, f = D.hessian_and_first(game, theta)
     Ht = numpy.swapaxes(H, 1, 2)
-    w = numpy.linalg.solve(Ht @ H + lam * numpy.eye(game.dim), (Ht @ f.xi[:, :, None]))
-    return Direction(0.5 * (f.xi + (Ht @ w)[:, :, 0]), f.losses, f.xi, {})
+    singular = ~(numpy.abs(numpy.linalg.det(H)) > 0)  # exactly singular, or not finite
+    w = numpy.empty_like(f.xi)
+    if (~singular).any():
+        w[~singular] = numpy.linalg.solve(H[~singular], f.xi[~singular][:, :, None])[:, :, 0]
+    if singular.any():
+        Hs, Hts = H[singular], Ht[singular]
+        w[singular] = numpy.linalg.solve(Hts @ Hs + lam * numpy.eye(game.dim),
+                                         Hts @ f.xi[singular][:, :, None])[:, :, 0]
+    return Direction(0.5 * (f.xi + (Ht @ w[:, :, None])[:, :, 0]), f.losses, f.xi, {})
 
 
 def check_unit_interval(name: str, value: float) -> None:
@@ -233,7 +240,7 @@ ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in [
               ("lambda",)),
     Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi"),
     Algorithm("cgd", cgd, {}, "competitive gradient descent: (I + alpha H_o)^-1 xi (dense solve)"),
-    Algorithm("lss", lss, {"lam": 0.1}, "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised (dense)"),
+    Algorithm("lss", lss, {"lam": 0.1}, "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised where H is singular (dense)"),
 ]}
 
 
