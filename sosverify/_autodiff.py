@@ -66,22 +66,18 @@ def gradient_of_pairing(vector_fun: Callable[[Array], Array], x: Array, stopped:
 
 def gradient_of_self_pairing(vector_fun: Callable[[Array], tuple], x: Array,
                              make_stopped: Callable[[Array, Array], Array]):
-    """Return ``(∇_x ⟨v(x), stop(w)⟩, stop(aux), stop(v))`` in one pass.
+    """Return ``∇_x ⟨v(x), stop(w)⟩`` in one pass.
 
     ``vector_fun(x)`` returns ``(aux, v)``; ``w = make_stopped(aux, v)`` is built
     from their *values* (the stop-gradient), so it may depend on ``v`` itself:
     e.g. ``v`` the stacked loss gradients and ``w`` made of ξ, read off ``v``.
     This saves the separate first-order pass of :func:`gradient_of_pairing`.
     """
-    seen = {}
-
     def scalar(t):
         aux, v = vector_fun(t)
-        seen["aux"], seen["v"] = _getval(aux), _getval(v)
-        return np.sum(v * make_stopped(seen["aux"], seen["v"]))
+        return np.sum(v * make_stopped(_getval(aux), _getval(v)))
 
-    out = _grad(scalar)(x)
-    return out, seen["aux"], seen["v"]
+    return _grad(scalar)(x)
 
 
 # Slices with a cheap derivative.  ``x[:, a:b]`` in autograd scatters its

@@ -46,9 +46,12 @@ def first_order(game: Game, theta) -> FirstOrder:
     theta = numpy.asarray(theta, dtype=float)
     n, (runs, d) = game.n_players, theta.shape
     value, pullback = value_and_pullback(game.losses, numpy.tile(theta, (n, 1)))
-    grads = pullback(_copy_weights(n, runs, range(n))).reshape(n, runs, d)
-    xi_ = numpy.einsum("nrd,nd->rd", grads, game.masks)
-    return FirstOrder(numpy.asarray(value)[:, :runs], grads, xi_)
+    return _first_from(game, value, pullback(_copy_weights(n, runs, range(n))).reshape(n, runs, d), runs)
+
+
+def _first_from(game: Game, stacked_losses, grads, runs: int) -> FirstOrder:
+    """:class:`FirstOrder` from the losses of stacked copies and ``G`` ``(n, R, d)``."""
+    return FirstOrder(numpy.asarray(stacked_losses)[:, :runs], grads, numpy.einsum("nrd,nd->rd", grads, game.masks))
 
 
 def xi(game: Game, theta) -> numpy.ndarray:
@@ -79,12 +82,10 @@ def _hessian_products(game: Game, theta, losses_of, build, first: FirstOrder | N
 
         def make_stopped(value, g):
             g = numpy.asarray(g).reshape(P, runs, d)
-            G = numpy.stack([g[copy_of[i]] for i in range(n)])
-            holder["first"] = FirstOrder(numpy.asarray(value)[:, :runs], G,
-                                         numpy.einsum("nrd,nd->rd", G, game.masks))
+            holder["first"] = _first_from(game, value, numpy.stack([g[copy_of[i]] for i in range(n)]), runs)
             return build(holder["first"])
 
-        out, _, _ = gradient_of_self_pairing(stacked_gradients, tiled, make_stopped)
+        out = gradient_of_self_pairing(stacked_gradients, tiled, make_stopped)
         first = holder["first"]
     else:
         first = first_order(game, theta) if first is None else first

@@ -31,6 +31,7 @@ def test_autograd_derivatives_agree_with_finite_differences(name, rng):
     H = D.hessian(game, theta)
     assert_close(H, fd.H, rtol=FD_RTOL, atol=FD_ATOL, err_msg="dense H")
     assert_close(D.off_diagonal(game, H), fd.H_o, rtol=FD_RTOL, atol=FD_ATOL, err_msg="H_o")
+    assert_close(D.diagonal_blocks(game, H), fd.H - fd.H_o, rtol=FD_RTOL, atol=FD_ATOL, err_msg="H_d")
 
 
 @pytest.mark.parametrize("name", sorted(GAMES))
