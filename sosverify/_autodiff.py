@@ -25,7 +25,7 @@ from autograd.extend import primitive as _primitive
 from autograd.tracer import getval as _getval
 
 __all__ = ["np", "gradient", "value_and_pullback", "weighted_gradient", "gradient_of_pairing",
-           "gradient_of_self_pairing", "take", "take_columns", "sigmoid", "bmatmul", "binv"]
+           "gradient_of_self_pairing", "take", "take_columns", "unflatten", "relu", "sigmoid", "bmatmul", "binv"]
 
 Array = Any
 
@@ -95,7 +95,7 @@ def take(x, start: int, stop: int, axis: int = -1):
 def _put(g, start: int, stop: int, axis: int, size: int):
     shape = list(g.shape)
     shape[axis] = size
-    out = _onp.zeros(shape)
+    out = _onp.zeros(shape, dtype=g.dtype)
     index = [slice(None)] * g.ndim
     index[axis] = slice(start, stop)
     out[tuple(index)] = g
@@ -109,6 +109,39 @@ _defvjp(_put, lambda ans, g, start, stop, axis, size: lambda h: take(h, start, s
 def take_columns(x, start: int, stop: int):
     """``x[..., start:stop]``, differentiable (see :func:`take`)."""
     return take(x, start, stop, -1)
+
+
+@_primitive
+def unflatten(x, shapes: tuple):
+    """Split the columns of ``x`` ``(R, Σ prod(shape))`` into arrays of shape ``(R, *shape)``, in order.
+
+    Differentiable to any order; the cotangent is one concatenation (no per-piece zero array),
+    which matters for networks whose parameters are one long vector per run.
+    """
+    out, start = [], 0
+    for shape in shapes:
+        size = int(_onp.prod(shape))
+        out.append(x[:, start:start + size].reshape((x.shape[0],) + tuple(shape)))
+        start += size
+    return tuple(out)
+
+
+@_primitive
+def _flatten(parts, shapes: tuple):
+    return _onp.concatenate([_onp.reshape(g, (g.shape[0], -1)) for g in parts], axis=1)
+
+
+_defvjp(unflatten, lambda ans, x, shapes: lambda g: _flatten(g, shapes))
+_defvjp(_flatten, lambda ans, parts, shapes: lambda g: unflatten(g, shapes))
+
+
+@_primitive
+def relu(x):
+    """``max(x, 0)``; its derivative is the mask ``x > 0`` (0 at the kink), to any order."""
+    return _onp.maximum(x, 0)
+
+
+_defvjp(relu, lambda ans, x: lambda g: g * (ans > 0))
 
 
 @_primitive

@@ -166,7 +166,7 @@ def extragradient(game: Game, theta, *, alpha: float) -> Direction:
     array([[-1.2, -1.2]])
     """
     f = D.first_order(game, theta)
-    ahead = D.xi(game, numpy.asarray(theta, dtype=float) - alpha * f.xi)
+    ahead = D.xi(game, game.as_params(theta) - alpha * f.xi)
     return Direction(ahead, f.losses, f.xi, {})
 
 
@@ -182,7 +182,7 @@ def cgd(game: Game, theta, *, alpha: float) -> Direction:
     """
     H, f = D.hessian_and_first(game, theta)
     H_o = D.off_diagonal(game, H)
-    A = numpy.eye(game.dim) + alpha * H_o
+    A = numpy.eye(game.dim, dtype=H_o.dtype) + alpha * H_o
     return Direction(numpy.linalg.solve(A, f.xi[:, :, None])[:, :, 0], f.losses, f.xi, {})
 
 
@@ -207,7 +207,7 @@ def lss(game: Game, theta, *, alpha: float, lam: float = 0.1) -> Direction:
         w[~singular] = numpy.linalg.solve(H[~singular], f.xi[~singular][:, :, None])[:, :, 0]
     if singular.any():
         Hs, Hts = H[singular], Ht[singular]
-        w[singular] = numpy.linalg.solve(Hts @ Hs + lam * numpy.eye(game.dim),
+        w[singular] = numpy.linalg.solve(Hts @ Hs + lam * numpy.eye(game.dim, dtype=Hs.dtype),
                                          Hts @ f.xi[singular][:, :, None])[:, :, 0]
     return Direction(0.5 * (f.xi + (Ht @ w[:, :, None])[:, :, 0]), f.losses, f.xi, {})
 
@@ -227,6 +227,7 @@ class Algorithm:
     defaults: dict = field(default_factory=dict)
     description: str = ""
     diagnostics: tuple = ()
+    dense: bool = False  # forms the dense d × d game Hessian: refused above derivatives.DENSE_LIMIT
 
 
 ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in [
@@ -239,8 +240,10 @@ ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in [
     Algorithm("sga", sga, {"eps": 0.1}, "symplectic gradient adjustment with alignment: xi + lambda A^T xi",
               ("lambda",)),
     Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi"),
-    Algorithm("cgd", cgd, {}, "competitive gradient descent: (I + alpha H_o)^-1 xi (dense solve)"),
-    Algorithm("lss", lss, {"lam": 0.1}, "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised where H is singular (dense)"),
+    Algorithm("cgd", cgd, {}, "competitive gradient descent: (I + alpha H_o)^-1 xi (dense solve)",
+              dense=True),
+    Algorithm("lss", lss, {"lam": 0.1}, "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised where H is singular (dense)",
+              dense=True),
 ]}
 
 

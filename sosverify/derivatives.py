@@ -16,10 +16,24 @@ from typing import NamedTuple
 import numpy
 
 from sosverify._autodiff import gradient_of_pairing, gradient_of_self_pairing, value_and_pullback, weighted_gradient
+from sosverify.errors import SosverifyError
 from sosverify.game import Game
 
 __all__ = ["FirstOrder", "first_order", "xi", "second_order", "H_o_xi", "chi", "H_xi", "Ht_xi",
-           "hessian", "hessian_and_first", "off_diagonal", "diagonal_blocks"]
+           "hessian", "hessian_and_first", "off_diagonal", "diagonal_blocks", "DENSE_LIMIT", "check_dense"]
+
+# The largest number of parameters d for which a dense d × d game Hessian is formed (CGD, LSS,
+# analysis): d Hessian-vector products and a d × d matrix per run.  At d = 2000 that is 32 MB
+# per run in float64; a network game (the GAN has about 1.5 million) is refused, not allocated.
+DENSE_LIMIT = 2000
+
+
+def check_dense(game: Game, what: str = "a dense game Hessian") -> None:
+    """Refuse to form a dense ``d × d`` matrix for a game with more than :data:`DENSE_LIMIT` parameters."""
+    if game.dim > DENSE_LIMIT:
+        raise SosverifyError(
+            f"{what} needs a dense {game.dim} x {game.dim} matrix per run; game {game.name!r} has "
+            f"{game.dim} parameters, above the limit of {DENSE_LIMIT} (sosverify.derivatives.DENSE_LIMIT)")
 
 
 class FirstOrder(NamedTuple):
@@ -30,9 +44,9 @@ class FirstOrder(NamedTuple):
     xi: numpy.ndarray
 
 
-def _copy_weights(n: int, runs: int, loss_of_copy) -> numpy.ndarray:
+def _copy_weights(n: int, runs: int, loss_of_copy, dtype) -> numpy.ndarray:
     """Cotangent ``(n, P·R)`` that picks loss ``loss_of_copy[p]`` in copy ``p``."""
-    w = numpy.zeros((n, len(loss_of_copy) * runs))
+    w = numpy.zeros((n, len(loss_of_copy) * runs), dtype=dtype)
     for p, k in enumerate(loss_of_copy):
         w[k, p * runs:(p + 1) * runs] = 1.0
     return w
@@ -43,10 +57,10 @@ def first_order(game: Game, theta) -> FirstOrder:
 
     ``ξ_i = ∇_i L^i`` is read off the diagonal blocks of ``G``.
     """
-    theta = numpy.asarray(theta, dtype=float)
+    theta = game.as_params(theta)
     n, (runs, d) = game.n_players, theta.shape
     value, pullback = value_and_pullback(game.losses, numpy.tile(theta, (n, 1)))
-    return _first_from(game, value, pullback(_copy_weights(n, runs, range(n))).reshape(n, runs, d), runs)
+    return _first_from(game, value, pullback(_copy_weights(n, runs, range(n), theta.dtype)).reshape(n, runs, d), runs)
 
 
 def _first_from(game: Game, stacked_losses, grads, runs: int) -> FirstOrder:
@@ -68,9 +82,9 @@ def _hessian_products(game: Game, theta, losses_of, build, first: FirstOrder | N
     same pass (one forward, one differentiable backward, one more backward);
     otherwise they are computed first.  Returns ``(out, first)``.
     """
-    theta = numpy.asarray(theta, dtype=float)
+    theta = game.as_params(theta)
     (runs, d), n, P = theta.shape, game.n_players, len(losses_of)
-    weights = _copy_weights(n, runs, losses_of)
+    weights = _copy_weights(n, runs, losses_of, theta.dtype)
     tiled = numpy.tile(theta, (P, 1))
 
     def stacked_gradients(t):
@@ -104,7 +118,7 @@ def _plan(game: Game, term: str):
     if term == "H_xi":     # block i of ∇²L^i · ξ
         return [(i, lambda f: f.xi, masks[i]) for i in range(n)]
     if term == "Ht_xi":    # Σ_i ∇²L^i · (ξ_i on block i), every block
-        return [(i, lambda f, i=i: f.xi * masks[i], numpy.ones(game.dim)) for i in range(n)]
+        return [(i, lambda f, i=i: f.xi * masks[i], numpy.ones(game.dim, dtype=game.dtype)) for i in range(n)]
     # chi: block i of Σ_{j≠i} ∇²L^j · (∇_j L^i on block j)
     return [(j, lambda f, i=i, j=j: f.grads[i] * masks[j], masks[i])
             for i in range(n) for j in range(n) if j != i]
@@ -125,7 +139,7 @@ def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder |
     unknown = set(terms) - set(_TERMS)
     if unknown:
         raise ValueError(f"unknown second-order terms {sorted(unknown)}; valid: {', '.join(_TERMS)}")
-    theta = numpy.asarray(theta, dtype=float)
+    theta = game.as_params(theta)
     plan = [(term, k, v, mask) for term in terms for k, v, mask in _plan(game, term)]
     if not plan:  # e.g. chi of a one-player game
         first = first_order(game, theta) if first is None else first
@@ -171,10 +185,11 @@ def hessian(game: Game, theta) -> numpy.ndarray:
 
 def hessian_and_first(game: Game, theta) -> tuple[numpy.ndarray, FirstOrder]:
     """:func:`hessian` and the :class:`FirstOrder` quantities, from the same single pass."""
-    theta = numpy.asarray(theta, dtype=float)
+    check_dense(game)
+    theta = game.as_params(theta)
     runs, d = theta.shape
     owner = [int(k) for k in game.masks.argmax(axis=0)]
-    basis = numpy.repeat(numpy.eye(d), runs, axis=0)  # e_a for every run, a = 0..d-1
+    basis = numpy.repeat(numpy.eye(d, dtype=theta.dtype), runs, axis=0)  # e_a for every run, a = 0..d-1
     out, first = _hessian_products(game, theta, owner, lambda f: basis, None)
     return numpy.transpose(out, (1, 0, 2)), first
 

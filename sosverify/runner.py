@@ -8,6 +8,7 @@ and stops updating (its later entries are NaN); the other runs continue.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -19,6 +20,7 @@ from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
 from sosverify.games import get_game
+from sosverify.optimisers import Optimiser, sgd
 
 
 class Step(NamedTuple):
@@ -26,6 +28,9 @@ class Step(NamedTuple):
 
     ``theta`` ``(R, d)``, ``losses`` ``(n, R)``, ``xi_norm`` ``(R,)``,
     ``diagnostics`` name → ``(R,)``; entries of runs that are not ``active`` are NaN.
+    ``opt_state`` is the optimiser's state before update ``t`` and ``rng_state`` the data
+    generator's state before step ``t``'s minibatch was drawn (``None`` for a game without data):
+    with ``theta`` they are a checkpoint from which :func:`trajectory` resumes bit for bit.
     """
 
     t: int
@@ -34,6 +39,8 @@ class Step(NamedTuple):
     xi_norm: numpy.ndarray
     diagnostics: dict
     active: numpy.ndarray
+    opt_state: dict | None = None
+    rng_state: dict | None = None
 
 
 def check_positive(name: str, value, *, integer: bool = False) -> None:
@@ -45,11 +52,20 @@ def check_positive(name: str, value, *, integer: bool = False) -> None:
 
 
 def initial_parameters(game: Game, runs: int, rng: numpy.random.Generator, init_std: float | None = None):
-    """``θ_0 ~ N(0, init_std²)`` per parameter, shape ``(runs, d)``; ``init_std`` defaults to the game's."""
+    """Initial parameters ``(runs, d)`` in the game's dtype.
+
+    ``θ_0 ~ N(0, init_std²)`` per parameter; ``init_std`` defaults to the game's.  A game with its
+    own ``init`` (the GAN's truncated normal) uses it unless ``init_std`` is given.
+    """
+    if game.init is not None and init_std is None:
+        theta = game.as_params(game.init(rng, runs))
+        if theta.shape != (runs, game.dim):
+            raise SosverifyError(f"game {game.name!r}: init returned shape {theta.shape}, expected {(runs, game.dim)}")
+        return theta
     std = game.init_std if init_std is None else init_std
     if not (numpy.isfinite(std) and std >= 0):
         raise SosverifyError(f"init_std must be a finite number >= 0, got {std!r}")
-    return std * rng.standard_normal((runs, game.dim))
+    return game.as_params(std * rng.standard_normal((runs, game.dim)))
 
 
 def _resolve(game, algorithm, hyper):
@@ -64,33 +80,66 @@ def _resolve(game, algorithm, hyper):
     if unknown:
         raise SosverifyError(f"algorithm {algo.name!r} takes no hyperparameter {', '.join(sorted(unknown))}; "
                              f"it takes: {', '.join(algo.defaults) or 'none'}")
+    if algo.dense:
+        D.check_dense(game, f"{algo.name.upper()}")
     return game, algo, hyperparameters(algo, hyper)
 
 
+def _clone(rng: numpy.random.Generator) -> numpy.random.Generator:
+    """A generator in the same state as ``rng`` that does not advance it."""
+    bit = type(rng.bit_generator)()
+    bit.state = rng.bit_generator.state
+    return numpy.random.Generator(bit)
+
+
+def _rows(batch: tuple, idx: numpy.ndarray, runs: int) -> tuple:
+    return batch if idx.size == runs else tuple(b[idx] for b in batch)
+
+
 def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps: int,
-               hyper: dict | None = None) -> Iterator[Step]:
-    """Yield the state before each of ``steps`` updates, then the final state (``steps + 1`` items)."""
+               hyper: dict | None = None, optimiser: Optimiser | None = None,
+               rng: numpy.random.Generator | None = None, start: int = 0,
+               opt_state: dict | None = None) -> Iterator[Step]:
+    """Yield the state before each update ``t = start, …, steps − 1``, then the final state.
+
+    The update is ``θ ← θ − step`` with ``step, state = optimiser.update(direction, state)``;
+    the default optimiser is plain descent, ``step = α · direction``.  A game that draws data
+    gets one minibatch per step from ``rng``, shared by everything computed in that step; the
+    final state is measured on the minibatch the next step would draw, without advancing ``rng``.
+    To resume from a yielded :class:`Step` ``s``, pass ``theta0=s.theta``, ``start=s.t``,
+    ``opt_state=s.opt_state`` and an ``rng`` whose state is ``s.rng_state``.
+    """
     hyper = hyper or {}
-    theta = numpy.array(theta0, dtype=float)
+    optimiser = sgd(alpha) if optimiser is None else optimiser
+    if game.draws_data and rng is None:
+        raise SosverifyError(f"game {game.name!r} draws data: give trajectory an rng (numpy.random.Generator)")
+    theta = numpy.array(theta0, dtype=game.dtype)
     runs, d = theta.shape
     n = game.n_players
+    state = optimiser.init(theta) if opt_state is None else opt_state
     active = numpy.all(numpy.isfinite(theta), axis=1)
     theta[~active] = numpy.nan
     rule: Callable = algorithm.fn
-    for t in range(steps + 1):
-        losses = numpy.full((n, runs), numpy.nan)
-        xi_norm = numpy.full(runs, numpy.nan)
+    for t in range(start, steps + 1):
+        losses = numpy.full((n, runs), numpy.nan, dtype=theta.dtype)
+        xi_norm = numpy.full(runs, numpy.nan, dtype=theta.dtype)
         diags = {name: numpy.full(runs, numpy.nan) for name in algorithm.diagnostics}
         idx = numpy.flatnonzero(active)
+        rng_state = copy.deepcopy(rng.bit_generator.state) if game.draws_data else None
+        batch = game.sample(rng if t < steps else _clone(rng), runs) if game.draws_data else None
         new = None
         if idx.size:
+            g = game.bind(_rows(batch, idx, runs)) if game.draws_data else game
             with numpy.errstate(all="ignore"):
                 if t < steps:
-                    out = rule(game, theta[idx], alpha=alpha, **hyper)
-                    new = theta[idx] - alpha * out.direction
+                    out = rule(g, theta[idx], alpha=alpha, **hyper)
+                    direction = numpy.zeros_like(theta)
+                    direction[idx] = out.direction
+                    step, new_state = optimiser.update(direction, state)
+                    new = theta - step
                     l_now, x_now = out.losses, out.xi
                 else:
-                    f = D.first_order(game, theta[idx])
+                    f = D.first_order(g, theta[idx])
                     l_now, x_now = f.losses, f.xi
                 norm = numpy.sqrt(numpy.einsum("rd,rd->r", x_now, x_now))
             # a run diverges at the first step whose losses or ξ are not finite ...
@@ -103,19 +152,21 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
                     diags[name][good] = out.diagnostics[name][ok]
             active[bad] = False
             theta[bad] = numpy.nan
-        yield Step(t, theta.copy(), losses, xi_norm, diags, active.copy())
+        yield Step(t, theta.copy(), losses, xi_norm, diags, active.copy(), state, rng_state)
         if new is not None:
             # ... or whose parameters are not: those runs stop here and are NaN from step t + 1 on
-            theta[good] = new[ok]
-            active[good[~numpy.all(numpy.isfinite(new[ok]), axis=1)]] = False
+            theta[good] = new[good]
+            active[good[~numpy.all(numpy.isfinite(new[good]), axis=1)]] = False
             theta[~active] = numpy.nan
+            state = new_state
 
 
 @dataclass
 class History:
     """Everything recorded by :func:`run`, per step and per run.
 
-    ``params`` ``(steps+1, R, d)``, ``losses`` ``(steps+1, n, R)`` (learning
+    ``params`` ``(K, R, d)`` at the steps ``param_steps`` ``(K,)`` (every step by default:
+    ``K = steps + 1``), ``losses`` ``(steps+1, n, R)`` (learning
     losses), ``xi_norm`` ``(steps+1, R)``, ``diagnostics[name]`` ``(steps, R)``,
     ``diverged`` ``(R,)`` and ``diverged_step`` ``(R,)``: the first step whose parameters, losses
     or ξ are not finite (−1 if never).
@@ -130,6 +181,7 @@ class History:
     diagnostics: dict = field(default_factory=dict)
     diverged: numpy.ndarray = None  # type: ignore[assignment]
     diverged_step: numpy.ndarray = None  # type: ignore[assignment]
+    param_steps: numpy.ndarray = None  # type: ignore[assignment]
 
     @property
     def reported_losses(self) -> numpy.ndarray:
@@ -137,7 +189,7 @@ class History:
         return self.game.report_scale * self.losses
 
     def player_params(self, i: int) -> numpy.ndarray:
-        """Player ``i``'s parameters, shape ``(steps+1, R, d_i)``."""
+        """Player ``i``'s parameters, shape ``(K, R, d_i)`` (at :attr:`param_steps`)."""
         return self.params[:, :, self.game.slices[i]]
 
     @property
@@ -147,7 +199,8 @@ class History:
 
 
 def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int = 0,
-        init=None, init_std: float | None = None, progress: bool = False, **hyper) -> History:
+        init=None, init_std: float | None = None, progress: bool = False, params_every: int | None = 1,
+        optimiser: Optimiser | None = None, **hyper) -> History:
     """Run ``algorithm`` on ``game`` for ``steps`` updates of ``runs`` independent runs.
 
     Args:
@@ -155,11 +208,15 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
       algorithm: a name (``sosverify algorithms``) or an :class:`Algorithm`.
       alpha: learning rate ``α > 0``.
       steps, runs: positive integers.
-      seed: seeds a ``numpy.random.Generator`` for the initial parameters.
+      seed: seeds the ``numpy.random.Generator`` that draws the initial parameters and then,
+        for a game that draws data, every minibatch.
       init: explicit initial parameters (list of per-player ``(R, d_i)`` arrays or
         one ``(R, d)`` array); overrides ``seed``/``init_std``.
       init_std: standard deviation of ``θ_0`` (default: the game's).
       progress: show a progress bar on stderr.
+      params_every: keep the parameters every this many steps (and at the last step); ``None``
+        keeps only the first and the last.  Losses and ‖ξ‖ are kept at every step.
+      optimiser: a :mod:`sosverify.optimisers` optimiser (default: plain ``θ ← θ − α·direction``).
       **hyper: the algorithm's hyperparameters (``a``, ``b``, ``gamma``, ``eps``, ``p``, ``lam``).
 
     >>> h = run("tandem", "sos", alpha=0.1, steps=200, runs=3, seed=0, a=0.5, b=0.5)
@@ -169,11 +226,14 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     game, algo, hyper = _resolve(game, algorithm, hyper)
     check_positive("alpha", alpha)
     check_positive("steps", steps, integer=True)
+    if params_every is not None:
+        check_positive("params_every", params_every, integer=True)
+    rng = numpy.random.default_rng(seed)
     if init is None:
         check_positive("runs", runs, integer=True)
-        theta0 = initial_parameters(game, runs, numpy.random.default_rng(seed), init_std)
+        theta0 = initial_parameters(game, runs, rng, init_std)
     else:
-        theta0 = game.join(init) if isinstance(init, (list, tuple)) else numpy.asarray(init, dtype=float)
+        theta0 = game.join(init) if isinstance(init, (list, tuple)) else game.as_params(init)
         if theta0.ndim == 1:
             theta0 = theta0[None, :]
         if theta0.ndim != 2 or theta0.shape[1] != game.dim:
@@ -183,14 +243,21 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
               "steps": steps, "runs": runs, "seed": None if init is not None else seed,
               "init_std": None if init is not None else (game.init_std if init_std is None else init_std),
               "hyperparameters": hyper}
-    params = numpy.empty((steps + 1, runs, game.dim))
-    losses = numpy.empty((steps + 1, game.n_players, runs))
-    xi_norm = numpy.empty((steps + 1, runs))
+    if optimiser is not None:
+        config["optimiser"] = {"name": optimiser.name, **optimiser.settings}
+    every = steps if params_every is None else params_every
+    param_steps = numpy.unique(numpy.r_[numpy.arange(0, steps + 1, every), steps])
+    slot = {int(t): k for k, t in enumerate(param_steps)}
+    params = numpy.empty((len(param_steps), runs, game.dim), dtype=game.dtype)
+    losses = numpy.empty((steps + 1, game.n_players, runs), dtype=game.dtype)
+    xi_norm = numpy.empty((steps + 1, runs), dtype=game.dtype)
     diags = {name: numpy.full((steps, runs), numpy.nan) for name in algo.diagnostics}
     diverged_step = numpy.full(runs, -1)
     bar = _progress(steps + 1, f"{algo.name} on {game.name}", progress)
-    for s in trajectory(game, algo, theta0, alpha=alpha, steps=steps, hyper=hyper):
-        params[s.t], losses[s.t], xi_norm[s.t] = s.theta, s.losses, s.xi_norm
+    for s in trajectory(game, algo, theta0, alpha=alpha, steps=steps, hyper=hyper, optimiser=optimiser, rng=rng):
+        if s.t in slot:
+            params[slot[s.t]] = s.theta
+        losses[s.t], xi_norm[s.t] = s.losses, s.xi_norm
         for name in diags:
             if s.t < steps:
                 diags[name][s.t] = s.diagnostics[name]
@@ -199,7 +266,7 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
         bar.update(1)
     bar.close()
     return History(game, algo.name, config, params, losses, xi_norm, diags,
-                   diverged_step >= 0, diverged_step)
+                   diverged_step >= 0, diverged_step, param_steps)
 
 
 def _progress(total: int, desc: str, enabled: bool):

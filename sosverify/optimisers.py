@@ -1,0 +1,86 @@
+"""Optimisers as pure functions with explicit state (Optax-style), applied to a rule's direction.
+
+An :class:`Optimiser` is a pair of pure functions: ``init(theta) -> state`` and
+``update(direction, state) -> (step, state)``; the runner then sets
+``θ ← θ − step``.  States are dicts of arrays shaped like ``theta`` ``(R, d)``
+(one row per run, so runs stay independent), which is what checkpoints save.
+
+The learning rule is unchanged: the α *inside* LA, LOLA and SOS is the
+learning rate, as in the paper's GAN experiments (§5, Appendix F).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy
+
+from sosverify.errors import SosverifyError
+
+
+class Optimiser(NamedTuple):
+    """``init(theta) -> state``; ``update(direction, state) -> (step, new_state)``; its settings."""
+
+    name: str
+    init: Callable[[numpy.ndarray], dict]
+    update: Callable[[numpy.ndarray, dict], tuple]
+    settings: dict
+
+
+def _check_rate(learning_rate) -> float:
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, numpy.floating)) \
+            or not numpy.isfinite(learning_rate) or learning_rate <= 0:
+        raise SosverifyError(f"learning rate must be a positive finite number, got {learning_rate!r}")
+    return float(learning_rate)
+
+
+def sgd(learning_rate: float) -> Optimiser:
+    """Plain descent: ``step = α · direction`` (SPEC §2), no state.
+
+    >>> opt = sgd(0.1)
+    >>> step, state = opt.update(numpy.array([[1.0, -2.0]]), opt.init(numpy.zeros((1, 2))))
+    >>> step
+    array([[ 0.1, -0.2]])
+    """
+    lr = _check_rate(learning_rate)
+
+    def init(theta):
+        return {}
+
+    def update(direction, state):
+        return lr * direction, state
+
+    return Optimiser("sgd", init, update, {"learning_rate": lr})
+
+
+def rmsprop(learning_rate: float, decay: float = 0.9, eps: float = 1e-10, initial_accumulator: float = 1.0) -> Optimiser:
+    """RMSProp as the paper's GAN experiment uses it (TensorFlow's, SPEC §3).
+
+    ``ν ← decay · ν + (1 − decay) · g²``, ``step = α · g / √(ν + ε)``, with ``g`` the
+    rule's direction, ``ν`` starting at ``initial_accumulator`` (ones) and ``ε`` inside the root.
+
+    >>> opt = rmsprop(0.1)
+    >>> state = opt.init(numpy.zeros((1, 2)))
+    >>> step, state = opt.update(numpy.array([[1.0, -2.0]]), state)
+    >>> numpy.round(step, 6), numpy.round(state["nu"], 6)    # ν = 0.9 + 0.1 g², step = 0.1 g / √ν
+    (array([[ 0.1     , -0.175412]]), array([[1. , 1.3]]))
+    """
+    lr = _check_rate(learning_rate)
+    if not 0.0 <= decay < 1.0:
+        raise SosverifyError(f"RMSProp decay must lie in [0, 1), got {decay!r}")
+    if not eps >= 0 or not initial_accumulator >= 0:
+        raise SosverifyError("RMSProp eps and initial_accumulator must be >= 0")
+
+    def init(theta):
+        return {"nu": numpy.full(numpy.shape(theta), initial_accumulator, dtype=numpy.asarray(theta).dtype)}
+
+    def update(direction, state):
+        nu = decay * state["nu"] + (1.0 - decay) * direction * direction
+        return lr * direction / numpy.sqrt(nu + eps), {"nu": nu}
+
+    return Optimiser("rmsprop", init, update,
+                     {"learning_rate": lr, "decay": decay, "eps": eps, "initial_accumulator": initial_accumulator})
+
+
+OPTIMISERS = {"sgd": sgd, "rmsprop": rmsprop}
