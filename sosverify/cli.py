@@ -55,7 +55,7 @@ def cmd_run(args) -> int:
         mine = {k: v for k, v in hyper.items() if k in algo.defaults}
         start = time.perf_counter()
         h = run(game, algo, alpha=args.alpha, steps=args.steps, runs=args.runs, seed=args.seed,
-                init_std=args.init_std, progress=not args.quiet and sys.stderr.isatty(), **mine)
+                init_std=args.init_std, progress=not args.quiet and sys.stderr.isatty(), params_every=None, **mine)
         seconds[algo.name] = time.perf_counter() - start
         histories[algo.name] = h
         entries[algo.name] = {**summarise(h), "seconds": seconds[algo.name]}
@@ -116,12 +116,25 @@ def cmd_analyse(args) -> int:
     return 0
 
 
+GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every")
+NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std", "discount", "gamma", "eps")
+
+
+def _given(args, names) -> list:
+    return ["--" + n.replace("_", "-") for n in names if getattr(args, n) is not None]
+
+
 def cmd_reproduce(args) -> int:
-    from sosverify.reproduce.common import EXPERIMENTS, get_experiment, write
+    from sosverify.reproduce.common import QUICK_EXPERIMENTS, get_experiment, write
 
     get_experiment("ipd")  # fills the registry
-    names = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
+    if args.experiment == "gmm":
+        return cmd_gmm(args)
+    names = list(QUICK_EXPERIMENTS) if args.experiment == "all" else [args.experiment]
     fns = [get_experiment(n) for n in names]
+    wrong = _given(args, GMM_FLAGS)
+    if wrong:
+        raise SosverifyError(f"{', '.join(wrong)} apply to the gmm experiment only")
     if args.algos is not None:
         from sosverify.reproduce.common import check_algorithms
         check_algorithms(args.algos)
@@ -148,6 +161,46 @@ def cmd_reproduce(args) -> int:
         print(f"== {name} ({time.perf_counter() - start:.1f} s) -> {out}")
         print(_reproduction_table(rep))
     return 0
+
+
+def cmd_gmm(args) -> int:
+    """``sosverify reproduce gmm``: the GAN of Figures 4–7 (see sosverify.reproduce.gmm)."""
+    from sosverify.reproduce.common import check_algorithms, write
+    from sosverify.reproduce.gmm import DEFAULT_ALGOS, parse_learning_rates, run_gmm
+
+    wrong = _given(args, NOT_GMM_FLAGS)
+    if wrong:
+        raise SosverifyError(f"{', '.join(wrong)} do not apply to the gmm experiment; it takes --preset, --algos, "
+                             "--lr, --iterations, --eval-every, --seed, --dtype, --a, --b, --grid, --jobs, "
+                             "--checkpoint-every, --resume")
+    if args.seed is not None and args.seed < 0:
+        raise SosverifyError(f"--seed must be a non-negative integer, got {args.seed}")
+    algos = check_algorithms(args.algos or DEFAULT_ALGOS)
+    out = prepare_out_dir(Path(args.out) if args.out else Path("results") / "gmm")
+    start = time.perf_counter()
+    rep = run_gmm(preset_name=args.preset or "small", algos=algos, lr=parse_learning_rates(args.lr),
+                  iterations=args.iterations, eval_every=args.eval_every,
+                  seed=0 if args.seed is None else args.seed, dtype=args.dtype or "float32",
+                  a=0.5 if args.a is None else args.a, b=0.1 if args.b is None else args.b, grid=args.grid,
+                  jobs=args.jobs, checkpoint_dir=out / "checkpoints", checkpoint_every=args.checkpoint_every,
+                  resume=args.resume, progress=not args.quiet and sys.stderr.isatty())
+    write(rep, out)
+    print(f"== gmm ({time.perf_counter() - start:.1f} s) -> {out}")
+    print(_gmm_table(rep))
+    return 0
+
+
+def _gmm_table(rep) -> str:
+    rows = []
+    for name, e in rep.summary["algorithms"].items():
+        evals = "  ".join(f"{it}: KL {kl:.3g} {e['modes_covered'][it]}/16" for it, kl in e["kl"].items())
+        state = f"diverged at {e['diverged_at']}" if e["diverged_at"] is not None else evals
+        rows.append(f"{name:<5} lr {e['lr']:<8g} {state}  ({e['seconds_per_iteration'] * 1000:.0f} ms/it)")
+    if "grid" in rep.summary:
+        rows.append("grid (final KL): " + "; ".join(
+            f"{n}: " + ", ".join(f"{lr}→{'n/a' if kl is None else format(kl, '.3g')}" for lr, kl in g.items())
+            for n, g in rep.summary["grid"].items()))
+    return "\n".join(rows)
 
 
 def resolved_settings(fn, settings: dict) -> dict:
@@ -267,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("reproduce", help="reproduce an experiment at paper scale (figures, summary.json, ...)")
-    p.add_argument("experiment", help="ipd, tandem, matching-pennies or all")
+    p.add_argument("experiment", help="ipd, tandem, matching-pennies, all (these three) or gmm (the GAN)")
     p.add_argument("--runs", type=_positive_int)
     p.add_argument("--steps", type=_positive_int)
     p.add_argument("--alpha", type=_positive_float)
@@ -281,7 +334,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eps", type=float, help="SGA's epsilon (default 0.1)")
     p.add_argument("--out", default=None, help="output directory (default: ./results/<experiment>)")
     p.add_argument("--resume", action="store_true",
-                   help="skip an experiment whose summary.json in --out already has exactly these settings")
+                   help="skip an experiment whose summary.json in --out already has exactly these settings; "
+                        "gmm: continue every training from its checkpoint")
+    g = p.add_argument_group("gmm (the GAN of Figures 4-7)")
+    g.add_argument("--preset", choices=("small", "paper"), help="network size and schedule (default: small)")
+    g.add_argument("--lr", nargs="+", metavar="ALGO=RATE", help="RMSProp learning rate per algorithm, e.g. sos=1e-4")
+    g.add_argument("--iterations", type=_positive_int, help="training iterations (default: the preset's)")
+    g.add_argument("--eval-every", type=_positive_int, help="evaluate KL and modes every this many iterations")
+    g.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
+    g.add_argument("--grid", nargs="+", type=_positive_float, metavar="LR",
+                   help="train every algorithm at every rate; report each algorithm's best final KL")
+    g.add_argument("--jobs", type=_positive_int, help="trainings in parallel processes (default: the number of cores)")
+    g.add_argument("--checkpoint-every", type=_positive_int, help="checkpoint every this many iterations")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
 

@@ -157,7 +157,14 @@ def remark_d5() -> Game:
                 description="4 players, xi=H theta with Remark D.5's matrix; (I-aH_o)H stable, not PD")
 
 
-GAMES: dict[str, Callable[[], Game]] = {
+def gmm(**spec) -> Game:
+    """The Gaussian-mixture GAN (§5, Figures 4–7); see :func:`sosverify.gan.gmm_gan` for its settings."""
+    from sosverify.gan.game import gmm_gan
+
+    return gmm_gan(**spec)
+
+
+GAMES: dict[str, Callable[..., Game]] = {
     "tandem": tandem,
     "cyclic": cyclic,
     "common-saddle": common_saddle,
@@ -165,6 +172,7 @@ GAMES: dict[str, Callable[[], Game]] = {
     "matching-pennies": matching_pennies,
     "ipd": ipd,
     "remark-d5": remark_d5,
+    "gmm": gmm,
 }
 
 

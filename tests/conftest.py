@@ -50,9 +50,9 @@ def fd_loss_hessians(game, theta, h=1e-3):
 class FDQuantities:
     """ξ, H, H_o, χ, H_oξ, Hξ, Hᵀξ from finite differences of the losses alone (no autograd)."""
 
-    def __init__(self, game, theta):
+    def __init__(self, game, theta, h2=1e-3):
         G = fd_gradients(game, theta)
-        Hs = fd_loss_hessians(game, theta)
+        Hs = fd_loss_hessians(game, theta, h=h2)
         masks = game.masks
         self.grads = G
         self.xi = numpy.einsum("nrd,nd->rd", G, masks)

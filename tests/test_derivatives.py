@@ -14,11 +14,15 @@ from sosverify.games import GAMES, get_game
 FD_RTOL, FD_ATOL = 1e-5, 1e-6
 
 
+# The games without data; the GAN's derivatives are checked at a small size in test_gan.py.
+SMALL_GAMES = sorted(n for n in GAMES if n != "gmm")
+
+
 def _points(game, rng, runs=3):
     return rng.normal(0.0, 1.0, size=(runs, game.dim))
 
 
-@pytest.mark.parametrize("name", sorted(GAMES))
+@pytest.mark.parametrize("name", SMALL_GAMES)
 def test_autograd_derivatives_agree_with_finite_differences(name, rng):
     game = get_game(name)
     theta = _points(game, rng)
@@ -34,7 +38,7 @@ def test_autograd_derivatives_agree_with_finite_differences(name, rng):
     assert_close(D.diagonal_blocks(game, H), fd.H - fd.H_o, rtol=FD_RTOL, atol=FD_ATOL, err_msg="H_d")
 
 
-@pytest.mark.parametrize("name", sorted(GAMES))
+@pytest.mark.parametrize("name", SMALL_GAMES)
 def test_hessian_vector_products_equal_dense_hessian_products(name, rng):
     game = get_game(name)
     theta = _points(game, rng)

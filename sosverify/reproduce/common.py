@@ -120,11 +120,15 @@ def register(name: str):
 
 
 def get_experiment(name: str):
-    from sosverify.reproduce import ipd, pennies, tandem  # noqa: F401  (fill the registry)
+    from sosverify.reproduce import gmm, ipd, pennies, tandem  # noqa: F401  (fill the registry)
 
     if name not in EXPERIMENTS:
         raise unknown_name("experiment", name, list(EXPERIMENTS) + ["all"])
     return EXPERIMENTS[name]
+
+
+# `reproduce all` runs these; the GAN (minutes to hours) is run on its own: `reproduce gmm`
+QUICK_EXPERIMENTS = ("ipd", "tandem", "matching-pennies")
 
 
 def check_algorithms(algos) -> list:

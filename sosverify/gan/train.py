@@ -1,0 +1,209 @@
+"""Training one algorithm on the GAN: RMSProp on the rule's direction, evaluations, checkpoints, resume.
+
+:func:`train` drives :func:`sosverify.runner.trajectory` (one run) and keeps
+only what the caller needs: both losses, ‖ξ‖ and SOS's p at every iteration,
+and at each evaluation the KL, the modes covered, the high-quality fraction
+and 2,560 generator samples.  Every ``checkpoint_every`` iterations it writes
+a checkpoint (parameters, optimiser state, the data generator's state, the
+logs and the configuration) atomically; ``resume=True`` continues from it bit
+for bit, and may extend ``iterations``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy
+
+from sosverify.algorithms import get_algorithm, hyperparameters
+from sosverify.errors import SosverifyError
+from sosverify.gan.evaluate import eval_latents, evaluate_generator
+from sosverify.gan.game import GanSpec, gmm_gan
+from sosverify.optimisers import rmsprop
+from sosverify.results import write_atomic
+from sosverify.runner import check_positive, initial_parameters, trajectory
+
+FIGURE_SAMPLES = 2560
+# Settings that must agree between a checkpoint and the training that resumes from it
+# (``iterations`` and ``checkpoint_every`` may change: a resumed training can be extended).
+RESUME_KEYS = ("algorithm", "lr", "hyperparameters", "seed", "spec", "eval_every", "optimiser")
+
+
+@dataclass
+class Training:
+    """What :func:`train` keeps: per-iteration logs and the evaluations."""
+
+    config: dict
+    losses: numpy.ndarray            # (T + 1, 2): generator, discriminator
+    xi_norm: numpy.ndarray           # (T + 1,)
+    p: numpy.ndarray | None          # (T,) SOS's p, else None
+    evaluations: list = field(default_factory=list)  # {"iteration", "kl", "modes_covered", "high_quality"}
+    samples: dict = field(default_factory=dict)      # iteration -> (FIGURE_SAMPLES, 2)
+    diverged_at: int | None = None
+    seconds: float = 0.0
+    resumed_from: int | None = None
+    theta: numpy.ndarray | None = None
+
+    def summary(self) -> dict:
+        ev = self.evaluations
+        return {"lr": self.config["lr"], "hyperparameters": self.config["hyperparameters"],
+                "kl": {str(e["iteration"]): e["kl"] for e in ev},
+                "modes_covered": {str(e["iteration"]): e["modes_covered"] for e in ev},
+                "high_quality": {str(e["iteration"]): e["high_quality"] for e in ev},
+                "final_kl": ev[-1]["kl"] if ev else None,
+                "final_losses": self.losses[-1].tolist(), "final_xi_norm": float(self.xi_norm[-1]),
+                "diverged_at": self.diverged_at, "seconds": self.seconds,
+                "seconds_per_iteration": self.seconds / max(1, self.config["iterations"] - (self.resumed_from or 0)),
+                "resumed_from": self.resumed_from}
+
+
+def check_gan_algorithm(name: str):
+    """The registry entry for ``name``, refused if it forms a dense game Hessian (CGD, LSS)."""
+    from sosverify.algorithms import ALGORITHMS
+    from sosverify.derivatives import DENSE_LIMIT
+
+    algo = get_algorithm(name)
+    if algo.dense:
+        usable = ", ".join(n for n, a in ALGORITHMS.items() if not a.dense)
+        raise SosverifyError(f"{algo.name.upper()} forms a dense game Hessian and cannot run on the GAN "
+                             f"(above the {DENSE_LIMIT}-parameter limit); use one of {usable}")
+    return algo
+
+
+def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, eval_every: int, seed: int,
+                    hyper: dict | None = None) -> dict:
+    """The full, JSON-ready configuration of one training (recorded and checked on resume)."""
+    algo = check_gan_algorithm(algorithm)
+    check_positive("learning rate", lr)
+    check_positive("iterations", iterations, integer=True)
+    check_positive("eval_every", eval_every, integer=True)
+    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
+        raise SosverifyError(f"seed must be a non-negative integer, got {seed!r}")
+    opt = rmsprop(lr)
+    return {"algorithm": algo.name, "lr": float(lr), "hyperparameters": hyperparameters(algo, hyper or {}),
+            "seed": int(seed), "spec": asdict(spec), "iterations": int(iterations), "eval_every": int(eval_every),
+            "optimiser": {"name": opt.name, **opt.settings}}
+
+
+def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: int = 8000, eval_every: int = 2000,
+          seed: int = 0, hyper: dict | None = None, checkpoint: str | Path | None = None,
+          checkpoint_every: int | None = None, resume: bool = False, progress: bool = False,
+          label: str | None = None, position: int = 0) -> Training:
+    """Train ``algorithm`` on the GAN with RMSProp(``lr``) applied to its direction; α inside the rule is ``lr``.
+
+    Evaluations (KL, modes, samples) at every multiple of ``eval_every`` up to ``iterations``.
+    """
+    config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper)
+    algo = get_algorithm(algorithm)
+    game = gmm_gan(**asdict(spec))
+    optimiser = rmsprop(lr)
+    if checkpoint_every is not None:
+        check_positive("checkpoint_every", checkpoint_every, integer=True)
+    z_eval = eval_latents(spec, seed)
+    logs_losses, logs_xi, logs_p = [], [], []
+    evaluations, samples = [], {}
+    rng = numpy.random.default_rng(seed)
+    start, opt_state, resumed_from, elapsed = 0, None, None, 0.0
+    if resume and checkpoint is not None and Path(checkpoint).exists():
+        ck = load_checkpoint(checkpoint, config)
+        theta0, opt_state, start = ck["theta"], ck["opt_state"], ck["t"]
+        rng.bit_generator.state = ck["rng_state"]
+        logs_losses, logs_xi, logs_p = list(ck["losses"]), list(ck["xi_norm"]), list(ck["p"])
+        evaluations, samples, elapsed = ck["evaluations"], ck["samples"], ck["seconds"]
+        resumed_from = start
+    else:
+        theta0 = initial_parameters(game, 1, rng)
+    d_g = game.dims[0]
+    bar = _bar(iterations, start, label or f"{algo.name} lr={lr:g}", progress, position)
+    began = time.perf_counter()
+    diverged_at = None
+    hyper_full = config["hyperparameters"]
+    for s in trajectory(game, algo, theta0, alpha=lr, steps=iterations, hyper=hyper_full, optimiser=optimiser,
+                        rng=rng, start=start, opt_state=opt_state):
+        if checkpoint is not None and checkpoint_every and s.t > start and (s.t % checkpoint_every == 0):
+            _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, evaluations, samples,
+                  elapsed + time.perf_counter() - began)
+        if not s.active[0]:
+            diverged_at = s.t
+            break
+        logs_losses.append(s.losses[:, 0].astype(float))
+        logs_xi.append(float(s.xi_norm[0]))
+        if s.t < iterations and "p" in s.diagnostics:
+            logs_p.append(float(s.diagnostics["p"][0]))
+        if s.t % eval_every == 0 and s.t > 0 or s.t == iterations and s.t % eval_every == 0:
+            result = evaluate_generator(spec, s.theta[0, :d_g], z_eval)
+            evaluations.append({"iteration": s.t, "kl": result["kl"], "modes_covered": result["modes_covered"],
+                                "high_quality": result["high_quality"], "mode_counts": result["mode_counts"]})
+            samples[s.t] = result["samples"][:FIGURE_SAMPLES].astype(float)
+            bar.set_postfix(KL=f"{result['kl']:.3g}", modes=result["modes_covered"])
+        if s.t < iterations:
+            bar.update(1)
+        theta_last = s.theta
+    bar.close()
+    seconds = elapsed + time.perf_counter() - began
+    config["iterations"] = iterations
+    out = Training(config, numpy.array(logs_losses).reshape(-1, 2), numpy.array(logs_xi),
+                   numpy.array(logs_p) if "p" in algo.diagnostics else None, evaluations, samples, diverged_at,
+                   seconds, resumed_from, None if diverged_at is not None else theta_last[0])
+    if checkpoint is not None and diverged_at is None:
+        final = s
+        _save(checkpoint, config, final, logs_losses[:-1], logs_xi[:-1], logs_p,
+              [e for e in evaluations if e["iteration"] < final.t], {k: v for k, v in samples.items() if k < final.t},
+              seconds)
+    return out
+
+
+def _bar(total: int, initial: int, desc: str, enabled: bool, position: int = 0):
+    """Iterations, it/s and (as postfix) the latest KL and modes covered, on stderr."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, disable=not enabled, unit="it", leave=True,
+                position=position)
+
+
+def _save(path, config, step, losses, xi, p, evaluations, samples, seconds) -> None:
+    """Checkpoint at the state *before* update ``step.t``: everything needed to resume bit for bit."""
+    meta = {"config": config, "t": int(step.t), "rng_state": step.rng_state, "evaluations": evaluations,
+            "seconds": seconds, "format": 1}
+    arrays = {"theta": step.theta, "losses": numpy.array(losses, dtype=float).reshape(-1, 2),
+              "xi_norm": numpy.array(xi, dtype=float), "p": numpy.array(p, dtype=float),
+              "meta": numpy.frombuffer(json.dumps(meta).encode(), dtype=numpy.uint8)}
+    for k, v in (step.opt_state or {}).items():
+        arrays[f"opt_{k}"] = v
+    for it, x in samples.items():
+        arrays[f"samples_{it}"] = x
+    buf = io.BytesIO()
+    numpy.savez(buf, **arrays)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, buf.getvalue())
+
+
+def load_checkpoint(path, config: dict | None = None) -> dict:
+    """Read a checkpoint; a one-line error if it is truncated, corrupt or of another configuration."""
+    try:
+        with open(path, "rb") as fh, numpy.load(fh, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(bytes(arrays.pop("meta")).decode())
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise SosverifyError(f"checkpoint {str(path)!r} is truncated or corrupt ({type(exc).__name__}); "
+                             "delete it or train without --resume") from None
+    if config is not None:
+        stored = meta.get("config", {})
+        differ = [k for k in RESUME_KEYS if stored.get(k) != config.get(k)]
+        if differ:
+            detail = "; ".join(f"{k}: checkpoint {stored.get(k)!r}, now {config.get(k)!r}" for k in differ)
+            raise SosverifyError(f"checkpoint {str(path)!r} belongs to another configuration ({detail}); "
+                                 "use another --out or drop --resume")
+        if meta["t"] > config["iterations"]:
+            raise SosverifyError(f"checkpoint {str(path)!r} is at iteration {meta['t']}, beyond --iterations "
+                                 f"{config['iterations']}")
+    return {"theta": arrays["theta"], "t": int(meta["t"]), "rng_state": meta["rng_state"],
+            "opt_state": {k[4:]: v for k, v in arrays.items() if k.startswith("opt_")},
+            "losses": arrays["losses"], "xi_norm": arrays["xi_norm"], "p": arrays["p"],
+            "evaluations": meta["evaluations"], "seconds": meta["seconds"],
+            "samples": {int(k[8:]): v for k, v in arrays.items() if k.startswith("samples_")}}
