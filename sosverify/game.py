@@ -18,7 +18,6 @@ look-ahead point) sees the same data.  A game may also initialise itself
 from __future__ import annotations
 
 import copy
-
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

@@ -6,7 +6,7 @@ from conftest import assert_close
 
 from sosverify import SosverifyError, np
 from sosverify import derivatives as D
-from sosverify.algorithms import ALGORITHMS, extragradient, sos
+from sosverify.algorithms import ALGORITHMS, extragradient
 from sosverify.game import Game
 from sosverify.games import GAMES, get_game
 from sosverify.gan.game import gmm_gan

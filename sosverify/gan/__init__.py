@@ -7,6 +7,6 @@ the true mixture (KL, modes covered, high-quality samples).
 """
 
 from sosverify.gan.evaluate import evaluate_generator, kl_divergence, mode_coverage
-from sosverify.gan.game import GanSpec, Mixture, gmm_gan, generate
+from sosverify.gan.game import GanSpec, Mixture, generate, gmm_gan
 
 __all__ = ["GanSpec", "Mixture", "gmm_gan", "generate", "evaluate_generator", "kl_divergence", "mode_coverage"]
