@@ -28,6 +28,13 @@ __all__ = ["FirstOrder", "first_order", "xi", "second_order", "H_o_xi", "chi", "
 DENSE_LIMIT = 2000
 
 
+# Small games stack n copies of the runs so that one backward pass returns every loss's gradient
+# (many tiny array operations cost more than the arithmetic).  Above this many parameters the
+# arithmetic dominates and n copies would repeat the forward pass n times: first_order then does
+# one forward pass and one backward pass per loss instead.
+STACK_LIMIT = 4096
+
+
 def check_dense(game: Game, what: str = "a dense game Hessian") -> None:
     """Refuse to form a dense ``d × d`` matrix for a game with more than :data:`DENSE_LIMIT` parameters."""
     if game.dim > DENSE_LIMIT:
@@ -53,12 +60,16 @@ def _copy_weights(n: int, runs: int, loss_of_copy, dtype) -> numpy.ndarray:
 
 
 def first_order(game: Game, theta) -> FirstOrder:
-    """Losses and the gradient of every loss w.r.t. every parameter, one backward pass.
+    """Losses and the gradient of every loss w.r.t. every parameter.
 
     ``ξ_i = ∇_i L^i`` is read off the diagonal blocks of ``G``.
     """
     theta = game.as_params(theta)
     n, (runs, d) = game.n_players, theta.shape
+    if d > STACK_LIMIT:  # one forward pass, then one backward pass per loss
+        value, pullback = value_and_pullback(game.losses, theta)
+        weights = numpy.eye(n, dtype=theta.dtype)[:, :, None] * numpy.ones(runs, dtype=theta.dtype)
+        return _first_from(game, value, numpy.stack([pullback(w) for w in weights]), runs)
     value, pullback = value_and_pullback(game.losses, numpy.tile(theta, (n, 1)))
     return _first_from(game, value, pullback(_copy_weights(n, runs, range(n), theta.dtype)).reshape(n, runs, d), runs)
 

@@ -144,3 +144,17 @@ def test_a_game_initialises_itself_unless_a_std_is_given():
     assert numpy.all(theta[:, 4 * 8:4 * 8 + 8] == 0)
     normal = initial_parameters(game, 2, numpy.random.default_rng(0), 3.0)
     assert normal[:, :d_g].std() > 2.0
+
+
+def test_first_order_by_stacked_copies_and_by_one_pullback_per_loss_agree(monkeypatch):
+    game = gmm_gan(**TINY_GAN)
+    theta = game.init(numpy.random.default_rng(0), 2)
+    bound = game.draw(numpy.random.default_rng(1), 2)
+    monkeypatch.setattr(D, "STACK_LIMIT", 10 ** 9)
+    stacked = D.first_order(bound, theta)
+    monkeypatch.setattr(D, "STACK_LIMIT", 0)
+    separate = D.first_order(bound, theta)
+    # float32, the same products summed in another order: agreement to a few ulps of the largest entry
+    for a, b in zip(stacked, separate):
+        assert a.dtype == b.dtype == numpy.float32
+        assert_close(a, b, rtol=0, atol=1e-6 * float(numpy.abs(a).max()))
