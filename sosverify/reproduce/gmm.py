@@ -29,7 +29,7 @@ from sosverify.reproduce.common import Reproduction, check_algorithms, register
 DEFAULT_ALGOS = ("nl", "co", "sos", "la", "lola", "sga")
 PRESETS = {
     "paper": {"spec": GanSpec(), "iterations": 8000, "eval_every": 2000, "checkpoint_every": 500},
-    "small": {"spec": GanSpec(hidden=64, layers=3, latent=16, batch=128), "iterations": 3000, "eval_every": 750,
+    "small": {"spec": GanSpec(hidden=64, layers=3, latent=16, batch=128, std=0.1), "iterations": 4000, "eval_every": 1000,
               "checkpoint_every": 500},
 }
 # Learning rates (RMSProp) per preset and algorithm.  The paper's grid (Balduzzi et al.) is
