@@ -16,6 +16,10 @@ from sosverify.algorithms import ALGORITHMS, get_algorithm
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
 from sosverify.results import prepare_out_dir
+from sosverify.safe_expr import function_list
+
+LOSS_HELP = ("a loss may use numbers, the players' symbols, + - * / **, parentheses, the constants pi and E, "
+             f"and the functions {function_list()} (anything else is refused; nothing in a loss is executed)")
 
 HYPER_FLAGS = {"a": "SOS's a", "b": "SOS's b", "gamma": "CO's gamma", "eps": "SGA's epsilon",
                "p": "p-LOLA's fixed p", "lam": "LSS's regulariser"}
@@ -238,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run learning rules on a game and write results.json and a figure")
     p.add_argument("game", nargs="?", help=f"built-in game: {', '.join(GAMES)}")
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS",
-                   help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player)')
+                   help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
     p.add_argument("--alpha", type=_positive_float, required=True, help="learning rate (> 0)")
     p.add_argument("--steps", type=_positive_int, default=100)
@@ -262,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyse", help="symbolic analysis of your own game")
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS", required=True,
-                   help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player)')
+                   help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_analyse)
 
