@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import sys
 import time
 from pathlib import Path
@@ -115,7 +116,8 @@ def cmd_analyse(args) -> int:
     from sosverify.symbolic.analyse import analyse, render_text
     from sosverify.symbolic.game import SymGame
 
-    result = analyse(SymGame.from_specs(args.player))
+    result = analyse(SymGame.from_specs(args.player), box=args.box, timeout=args.timeout,
+                     alpha=args.numeric_alpha, starts=args.starts)
     print(json.dumps(result, indent=2) if args.json else render_text(result))
     return 0
 
@@ -227,6 +229,64 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def _box(text: str) -> tuple:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"must be LO,HI (e.g. -10,10), got {text!r}")
+    lo, hi = (_finite(p) for p in parts)
+    if not lo < hi:
+        raise argparse.ArgumentTypeError(f"must have LO < HI, got {text!r}")
+    return lo, hi
+
+
+def _timeout(text: str) -> float:
+    value = _finite(text)
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds in (0, 3600], got {text}")
+    return value
+
+
+def _bounded_int(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer from {lo} to {hi}, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be an integer from {lo} to {hi}, got {value}")
+        return value
+    return parse
+
+
+def sympy_rational(text: str):
+    from fractions import Fraction
+
+    import sympy
+
+    f = Fraction(text)
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def _rational_alpha(text: str):
+    try:
+        value = sympy_rational(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"must be a positive number such as 0.1 or 1/10, got {text!r}") from None
+    if not value > 0 or len(text) > 40:
+        raise argparse.ArgumentTypeError(f"must be a positive number such as 0.1 or 1/10, got {text!r}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors are one line (no usage dump) and exit 2."""
 
@@ -267,7 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyse", help="symbolic analysis of your own game")
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS", required=True,
                    help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--box", type=_box, default=(-10.0, 10.0), metavar="LO,HI",
+                   help="box searched numerically for fixed points, the same for every parameter (default: -10,10)")
+    p.add_argument("--timeout", type=_timeout, default=10.0, metavar="SECONDS",
+                   help="time limit of each stage (exact solve, classification, numeric search; default 10)")
+    p.add_argument("--starts", type=_bounded_int(1, 100_000), default=100, help="numeric starts (default 100)")
+    p.add_argument("--numeric-alpha", type=_rational_alpha, default=sympy_rational("1/10"), metavar="ALPHA",
+                   help="learning rate at which LOLA's fixed points are searched numerically (default 1/10)")
+    p.add_argument("--json", action="store_true", help="print JSON (each answer with its status)")
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("reproduce", help="reproduce an experiment at paper scale (figures, summary.json, ...)")

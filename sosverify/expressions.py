@@ -98,9 +98,8 @@ class _Printer(LambdaPrinter):
         return f"sign({self._print(expr.args[0])})"
 
 
-def _namespace() -> dict:
-    """The only names the generated loss functions can call: the allowed functions (autograd-NumPy)."""
-    np = _autodiff.np
+def _numpy_namespace(np) -> dict:
+    """The only names generated code can call: the allowed functions, from the NumPy-like module ``np``."""
     return {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
             "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asin": np.arcsin, "acos": np.arccos,
             "atan": np.arctan, "abs": np.abs, "sign": np.sign, "pi": float(sympy.pi), "e": float(sympy.E)}
@@ -146,7 +145,7 @@ def lambdify_losses(losses, symbols):
     """
     check_expressions(losses, symbols)
     flat = [s for group in symbols for s in group]
-    namespace = _namespace()
+    namespace = _numpy_namespace(_autodiff.np)
     printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
                         "user_functions": {name: name for name in namespace}})
     funcs = [sympy.lambdify(flat, loss, modules=[namespace], printer=printer, dummify=True) for loss in losses]

@@ -1,0 +1,178 @@
+"""`sosverify analyse` on games whose answers are known by hand: every answer has an honest status."""
+
+import json
+import math
+import time
+
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sosverify.cli import main
+from sosverify.safe_expr import parse_expression
+from sosverify.symbolic.analyse import analyse
+from sosverify.symbolic.exact import call_with_timeout
+from sosverify.symbolic.game import SymGame
+
+x, y = sympy.symbols("x y", real=True)
+ALPHA = sympy.Symbol("alpha")
+
+
+def _analyse(*specs, **kw):
+    kw.setdefault("timeout", 10.0)
+    return analyse(SymGame.from_specs(list(specs)), **kw)
+
+
+def _bisect(f, lo, hi, steps=200):
+    """A root of f in [lo, hi] (f changes sign): the test's own oracle, independent of SciPy."""
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(lo) * f(mid) > 0 else (lo, mid)
+    return (lo + hi) / 2
+
+
+def test_readme_tandem_line_of_fixed_points_and_lolas_line_are_exact():
+    r = _analyse("x=(x+y)**2-2*x", "y=(x+y)**2-2*y")
+    fixed, lola = r["fixed_points"], r["lola_fixed_points"]
+    assert fixed["status"] == "exact" and fixed["complete"]
+    (fp,) = fixed["points"]
+    assert fp["solution"] == {"x": "1 - y"} and fp["family"] == {"dimension": 1} and fp["kind"] == "stable"
+    assert fp["local_convergence"]["alpha_max"] == "1/2" and not fp["degenerate"]
+    assert lola["status"] == "exact"
+    (lp,) = lola["points"]
+    sol = parse_expression(lp["solution"]["x"], {"x": x, "y": y, "alpha": ALPHA})
+    assert sympy.expand(sympy.cancel(sol + y - (1 - 2 * ALPHA) / (1 - 4 * ALPHA))) == 0
+
+
+def test_isolated_root_without_closed_form_is_numerical_and_certified():
+    # ξ = (x − cos x, y − x): x − cos x is increasing, so (d, d) with d = cos d is the only zero.
+    r = _analyse("x=x**2/2-sin(x)", "y=y**2/2-x*y")
+    fixed = r["fixed_points"]
+    assert fixed["status"] == "numerical" and not fixed["complete"]
+    assert "could not solve" in fixed["stages"]["exact"]
+    (fp,) = fixed["points"]
+    d = _bisect(lambda t: t - math.cos(t), 0.0, 1.0)
+    assert fp["status"] == "numerical" and fp["residual"] < 1e-12
+    cert = fp["certificate"]
+    assert cert["method"] == "Krawczyk" and cert["radius"] < 1e-6
+    assert all(abs(v - d) <= cert["radius"] for v in fp["value"])
+    assert fp["kind"] == "stable"  # H = [[1 + sin d, 0], [-1, 1]], symmetric part positive definite
+
+
+def test_quintic_fixed_point_has_a_certified_count_and_lolas_point_no_closed_form():
+    # ξ = (x⁵ − x − 1, y): one real root (Sturm), no radicals; no interaction, so LOLA's points are the same.
+    r = _analyse("x=x**6/6-x**2/2-x", "y=y**2/2")
+    root = _bisect(lambda t: t ** 5 - t - 1, 1.0, 2.0)
+    fixed, lola = r["fixed_points"], r["lola_fixed_points"]
+    assert fixed["status"] == "numerical" and fixed["complete"]
+    assert "1 real solutions (certified count)" in fixed["stages"]["completeness"]
+    assert lola["status"] == "numerical" and not lola["complete"]
+    for answer in (fixed, lola):
+        (p,) = answer["points"]
+        assert abs(p["value"][0] - root) <= p["certificate"]["radius"] and abs(p["value"][1]) < 1e-12
+
+
+def test_game_without_fixed_point_is_none_only_when_proved():
+    r = _analyse("x=x**3/3+x", "y=y**2")  # ξ_x = x² + 1 > 0
+    assert r["fixed_points"]["status"] == "none" and r["fixed_points"]["points"] == []
+    assert "no real root" in r["fixed_points"]["stages"]["exact"]
+    # exp(x) > 0 as well, but SymPy has no proof: unknown, never none
+    r = _analyse("x=exp(x)", "y=y**2", starts=20)
+    assert r["fixed_points"]["status"] == "unknown" and r["fixed_points"]["points"] == []
+
+
+def test_constant_game_every_point_is_fixed():
+    r = _analyse("x=1", "y=2")
+    (fp,) = r["fixed_points"]["points"]
+    assert r["fixed_points"]["status"] == "exact"
+    assert fp["family"] == {"dimension": 2} and fp["solution"] == {}
+    assert "stay where they start" in fp["local_convergence"]["statement"]
+
+
+def test_degenerate_isolated_point_gets_no_convergence_promise():
+    r = _analyse("x=x**4/4", "y=y**2/2")  # ξ = (x³, y): (0, 0) isolated, H = diag(0, 1) singular
+    (fp,) = r["fixed_points"]["points"]
+    assert r["fixed_points"]["status"] == "exact" and fp["value"] == [0.0, 0.0]
+    assert fp["degenerate"] and "family" not in fp
+    assert fp["local_convergence"]["applies"] is False and "degenerate" in fp["local_convergence"]["reason"]
+    assert "statement" not in fp["local_convergence"]
+
+
+def test_non_smooth_loss_warns_and_kink_points_get_no_promise():
+    r = _analyse("x=abs(x)+x*y", "y=-x*y+y**2")
+    assert len(r["warnings"]) == 1 and "not smooth" in r["warnings"][0]
+    kinks = [p for p in r["fixed_points"]["points"] if p.get("kink")]
+    assert kinks and all(p["local_convergence"]["applies"] is False for p in kinks)
+
+
+HARD = ["x=x**4/4 + x**2*y*z - 3*x*y**2 + 2*x*z",
+        "y=y**4/4 + x*y**2*z - 5*y*z**2 + x*y",
+        "z=z**4/4 - x**2*y*z + 7*x*z**2 - y*z"]
+
+
+def test_three_player_game_whose_solve_would_not_end_is_answered_within_the_limit():
+    limit = 1.0
+    start = time.monotonic()
+    r = _analyse(*HARD, timeout=limit, starts=60)
+    elapsed = time.monotonic() - start
+    # five stages (two exact solves of two steps each, classification, two numeric searches), each
+    # cut at the limit, plus the derivatives: generous slack for a loaded machine
+    assert elapsed < 6 * limit + 10, elapsed
+    fixed = r["fixed_points"]
+    assert f"did not finish within {limit:g} s" in fixed["stages"]["exact"]
+    assert fixed["status"] == "numerical" and not fixed["complete"]
+    assert r["xi"] and r["H"] and r["chi"]  # always given
+    values = [p["value"] for p in fixed["points"]]
+    assert [0.0, 0.0, 0.0] in values  # ξ(0) = 0 by inspection
+    assert all(p["residual"] < 1e-9 for p in fixed["points"])
+
+
+def test_timeout_kills_a_computation_that_would_not_end():
+    start = time.monotonic()
+    kind, _ = call_with_timeout(time.sleep, (60,), timeout=0.5)
+    assert kind == "timeout" and time.monotonic() - start < 5
+
+
+def test_cli_text_and_json_carry_statuses(capsys):
+    assert main(["analyse", "--player", "x=x**3/3+x", "--player", "y=y**2", "--timeout", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "fixed points (xi = 0): none (proved:" in out and "none found" not in out
+    assert main(["analyse", "--player", "x=x**2/2-sin(x)", "--player", "y=y**2/2-x*y", "--json",
+                 "--box=-2,2", "--timeout", "5"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["fixed_points"]["status"] == "numerical" and data["settings"]["box"] == [-2.0, 2.0]
+    assert data["lola_fixed_points"]["numeric_alpha"] == "1/10"
+
+
+# -- the JSON's expression strings parse back to the same expressions --------------------------------
+
+@st.composite
+def quadratic_games(draw):
+    """Two one-parameter players with small integer coefficients: L = a x² + b xy + c y² + d x + e y."""
+    coeffs = st.integers(-3, 3)
+    losses = []
+    for _ in range(2):
+        a, b, c, d, e = (draw(coeffs) for _ in range(5))
+        losses.append(f"{a}*x**2 + {b}*x*y + {c}*y**2 + {d}*x + {e}*y")
+    return losses
+
+
+@settings(max_examples=8, deadline=None)
+@given(quadratic_games())
+def test_property_analyse_json_expressions_parse_back(losses):
+    game = SymGame.from_specs([f"x={losses[0]}", f"y={losses[1]}"])
+    data = json.loads(json.dumps(analyse(game, timeout=10.0, starts=8)))
+    table = {"x": x, "y": y, "alpha": ALPHA}
+
+    def back(text):
+        return parse_expression(text, dict(table))
+
+    assert [back(s) for s in data["losses"]] == game.losses
+    assert [back(s) for s in data["xi"]] == list(game.xi)
+    assert [[back(s) for s in row] for row in data["H"]] == game.H.tolist()
+    assert [back(s) for s in data["chi"]] == list(game.chi)
+    for answer in (data["fixed_points"], data["lola_fixed_points"]):
+        for p in answer["points"]:
+            if p["status"] == "exact":
+                for text in p["solution"].values():
+                    assert str(back(text)) == text
