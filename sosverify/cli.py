@@ -18,6 +18,7 @@ from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
 from sosverify.results import prepare_out_dir
 from sosverify.safe_expr import function_list
+from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
 
 LOSS_HELP = ("a loss may use numbers, the players' symbols, + - * / **, parentheses, the constants pi and E, "
              f"and the functions {function_list()} (anything else is refused; nothing in a loss is executed)")
@@ -32,6 +33,8 @@ def _game_from_args(args):
     if args.player:
         if args.game:
             raise SosverifyError("give either a built-in GAME or --player expressions, not both")
+        if args.discount is not None:
+            raise SosverifyError("--discount applies to the ipd game only, not to --player games")
         return game_from_specs(args.player)
     if not args.game:
         raise SosverifyError(f"give a GAME ({', '.join(GAMES)}) or --player \"SYMBOLS=LOSS\" per player")
@@ -49,12 +52,14 @@ def cmd_run(args) -> int:
     from sosverify.runner import run, summarise
 
     game = _game_from_args(args)
+    args.algo = list(dict.fromkeys(args.algo))  # a name given twice runs and is recorded once
     algos = [get_algorithm(name) for name in args.algo]
     hyper = {k: getattr(args, k) for k in HYPER_FLAGS}
     for k, v in hyper.items():
         if v is not None and not any(k in a.defaults for a in algos):
             raise SosverifyError(f"--{k} ({HYPER_FLAGS[k]}) is not used by {', '.join(a.name for a in algos)}")
     out = prepare_out_dir(args.out)
+    check_files_writable(out, ["results.json", "losses.png"])
     histories, entries, seconds = {}, {}, {}
     for algo in algos:
         mine = {k: v for k, v in hyper.items() if k in algo.defaults}
@@ -101,8 +106,11 @@ def cmd_verify(args) -> int:
         for c in get_claims():
             print(f"{c.id:<24} {c.method:<17} {c.section:<14} {c.statement}")
         return 0
+    if args.only:
+        args.only = list(dict.fromkeys(args.only))  # each claim is checked once
     get_claims(args.only)  # unknown ids fail before any work
     out = prepare_out_dir(args.out)
+    check_files_writable(out, ["report.md", "report.json"])
     results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty())
     write_report(results, out)
     print(table(results))
@@ -130,9 +138,12 @@ def cmd_reproduce(args) -> int:
     fns = [get_experiment(n) for n in names]
     if args.algos is not None:
         from sosverify.reproduce.common import check_algorithms
+        args.algos = list(dict.fromkeys(args.algos))
         check_algorithms(args.algos)
     outs = {n: prepare_out_dir(Path(args.out) / n if args.out and len(names) > 1 else
                                      Path(args.out) if args.out else Path("results") / n) for n in names}
+    for name in names:
+        check_files_writable(outs[name], ["summary.json"])
     for name, fn in zip(names, fns):
         settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),
                                       ("seed", args.seed), ("init_std", args.init_std), ("a", args.a),
@@ -209,14 +220,14 @@ def cmd_algorithms(args) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+def check_files_writable(out: Path, names) -> None:
+    """Refuse before any work if a results file to be written is a directory."""
+    for name in names:
+        if (out / name).is_dir():
+            raise SosverifyError(f"{out / name} is a directory; sosverify writes a file there: remove it "
+                                 "or choose another --out")
+
+
 
 
 def _positive_float(text: str) -> float:
@@ -239,6 +250,13 @@ def _finite(text: str) -> float:
     return value
 
 
+def _non_negative(text: str) -> float:
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
 def _box(text: str) -> tuple:
     parts = text.split(",")
     if len(parts) != 2:
@@ -257,13 +275,16 @@ def _timeout(text: str) -> float:
 
 
 def _bounded_int(lo: int, hi: int):
+    allowed = f"a positive integer no larger than {hi}" if lo == 1 else f"an integer from {lo} to {hi}"
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer from {lo} to {hi}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text[:40]!r}") from None
         if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"must be an integer from {lo} to {hi}, got {value}")
+            shown = str(value) if len(str(value)) <= 40 else f"an integer of {len(str(value))} digits"
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {shown}")
         return value
     return parse
 
@@ -297,6 +318,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sosverify", description="Check and reproduce 'Stable Opponent Shaping in "
                      "Differentiable Games' (ICLR 2019).")
+    from sosverify import __version__
+
+    parser.add_argument("--version", action="version", version=f"sosverify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("run", help="run learning rules on a game and write results.json and a figure")
@@ -305,13 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
     p.add_argument("--alpha", type=_positive_float, required=True, help="learning rate (> 0)")
-    p.add_argument("--steps", type=_positive_int, default=100)
-    p.add_argument("--runs", type=_positive_int, default=1)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--init-std", type=float, default=None, help="std of the initial parameters (default: the game's)")
+    p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS), default=100)
+    p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS), default=1)
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), default=0)
+    p.add_argument("--init-std", type=_non_negative, default=None, help="std of the initial parameters (default: the game's)")
     for k, text in HYPER_FLAGS.items():
-        p.add_argument(f"--{k}", type=float, default=None, help=text)
-    p.add_argument("--discount", type=float, default=None, help="the IPD's discount (paper: gamma = 0.96)")
+        p.add_argument(f"--{k}", type=_finite, default=None, help=text)
+    p.add_argument("--discount", type=_finite, default=None, help="the IPD's discount (paper: gamma = 0.96)")
     p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")
     p.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -339,17 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reproduce", help="reproduce an experiment at paper scale (figures, summary.json, ...)")
     p.add_argument("experiment", help="ipd, tandem, matching-pennies or all")
-    p.add_argument("--runs", type=_positive_int)
-    p.add_argument("--steps", type=_positive_int)
+    p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS))
+    p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS))
     p.add_argument("--alpha", type=_positive_float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--init-std", type=float)
-    p.add_argument("--a", type=float, help="SOS's a")
-    p.add_argument("--b", type=float, help="SOS's b")
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED))
+    p.add_argument("--init-std", type=_non_negative)
+    p.add_argument("--a", type=_finite, help="SOS's a")
+    p.add_argument("--b", type=_finite, help="SOS's b")
     p.add_argument("--algos", nargs="+", metavar="NAME")
-    p.add_argument("--discount", type=float, help="the IPD's discount gamma (paper: 0.96)")
-    p.add_argument("--gamma", type=float, help="CO's gamma (default 1)")
-    p.add_argument("--eps", type=float, help="SGA's epsilon (default 0.1)")
+    p.add_argument("--discount", type=_finite, help="the IPD's discount gamma (paper: 0.96)")
+    p.add_argument("--gamma", type=_finite, help="CO's gamma (default 1)")
+    p.add_argument("--eps", type=_finite, help="SGA's epsilon (default 0.1)")
     p.add_argument("--out", default=None, help="output directory (default: ./results/<experiment>)")
     p.add_argument("--resume", action="store_true",
                    help="skip an experiment whose summary.json in --out already has exactly these settings")
@@ -395,6 +419,9 @@ def main(argv=None) -> int:
         return args.func(args)
     except SosverifyError as exc:
         print(f"sosverify: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("sosverify: error: out of memory; use fewer steps, runs or a smaller game", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sosverify: interrupted", file=sys.stderr)

@@ -15,6 +15,7 @@ from sosverify.algorithms import get_algorithm, hyperparameters
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.results import prepare_out_dir, save_figure, versions, write_atomic, write_json
 from sosverify.runner import check_positive, initial_parameters, run
+from sosverify.validation import check_seed
 
 
 @dataclass
@@ -35,6 +36,7 @@ def run_algorithms(game, algos, *, alpha, steps, runs, seed, init_std, hyper, pr
     check_positive("runs", runs, integer=True)
     check_positive("steps", steps, integer=True)
     check_positive("alpha", alpha)
+    check_seed(seed)
     resolved = [get_algorithm(a) for a in algos]
     theta0 = initial_parameters(game, runs, numpy.random.default_rng(seed), init_std)
     histories, seconds = {}, {}
