@@ -181,6 +181,8 @@ def from_expressions(losses, symbols, name: str = "custom") -> Game:
 
 
 def game_from_specs(specs: Sequence[str], name: str = "custom") -> Game:
-    """A :class:`Game` from ``--player "SYMBOLS=LOSS"`` strings."""
+    """A :class:`Game` from ``--player "SYMBOLS=LOSS"`` strings (recorded as given in ``params["specs"]``)."""
     losses, symbols = parse_players(specs)
-    return from_expressions(losses, symbols, name=name)
+    game = from_expressions(losses, symbols, name=name)
+    game.params["specs"] = [str(s) for s in specs]  # what the user wrote, recorded beside the parsed losses
+    return game

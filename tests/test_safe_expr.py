@@ -255,3 +255,25 @@ def test_property_printed_expressions_parse_back_to_themselves(text):
     except SosverifyError:  # e.g. a division by zero the grammar happened to draw
         return
     assert parse_expression(str(expr), dict(table)) == expr
+
+
+def test_results_record_the_loss_strings_as_given(tmp_path):
+    import json
+
+    from sosverify.cli import main
+    specs = ["x=0.5*x**2 + x*y", "y=0.5*y**2 - x*y"]
+    assert main(["run", "--player", specs[0], "--player", specs[1], "--algo", "nl", "--alpha", "0.1",
+                 "--steps", "2", "--out", str(tmp_path), "--quiet"]) == 0
+    params = json.loads((tmp_path / "results.json").read_text())["config"]["game_params"]
+    assert params["specs"] == specs and params["losses"] == ["x**2/2 + x*y", "-x*y + y**2/2"]
+
+
+def test_generated_loss_code_sees_only_the_listed_functions():
+    from sosverify.expressions import _numpy_namespace, lambdify_losses
+    fn = lambdify_losses([sympy.exp(x) * y + sympy.Abs(x), y], [[x], [y]])
+    (funcs,) = [c.cell_contents for c in fn.__closure__ if isinstance(c.cell_contents, list)]
+    allowed = set(_numpy_namespace(numpy)) | {"__builtins__", "builtins", "range", "x", "y"}  # SymPy adds the last four
+    for f in funcs:
+        assert set(f.__globals__) <= allowed
+        assert not any(callable(v) and k not in set(_numpy_namespace(numpy)) | {"range"}
+                       for k, v in f.__globals__.items() if k not in ("__builtins__", "builtins", "x", "y"))
