@@ -269,18 +269,19 @@ class _Builder:
         return _check_size(FUNCTIONS[name](argument))
 
 
-def parse_expression(text: str, symbols: dict | None = None):
+def parse_expression(text: str, symbols: dict | None = None, *, max_length: int = MAX_LENGTH):
     """Parse one loss string into a SymPy expression, executing nothing.
 
     ``symbols`` maps names to the SymPy symbols to use for them; a name not in it
     becomes a new real symbol and is added to it (so the caller can report names no
     player owns).  Raises :class:`SosverifyError` with one line naming what is not
-    allowed.
+    allowed.  ``max_length`` may be raised to read back long expressions sosverify printed
+    (``analyse --json``'s χ of a large game); the other bounds stay.
     """
     if not isinstance(text, str):
         raise SosverifyError(f"a loss must be a string or a SymPy expression, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise SosverifyError(f"the loss is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
+    if len(text) > max_length:
+        raise SosverifyError(f"the loss is {len(text)} characters long; at most {max_length} are allowed")
     if not text.strip():
         raise SosverifyError("the loss is empty")
     if "\x00" in text:

@@ -4,6 +4,7 @@ import json
 import math
 import time
 
+import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,6 +71,25 @@ def test_quintic_fixed_point_has_a_certified_count_and_lolas_point_no_closed_for
     for answer in (fixed, lola):
         (p,) = answer["points"]
         assert abs(p["value"][0] - root) <= p["certificate"]["radius"] and abs(p["value"][1]) < 1e-12
+
+
+def test_five_fixed_points_with_radicals_are_exact_and_certified_complete():
+    # ξ = (x³ − x, y³ − y + x): x ∈ {−1, 0, 1}; x = 0 gives y ∈ {−1, 0, 1}; x = ±1 gives the one real
+    # root of y³ − y ± 1 (a cubic with one real root, written by SymPy with complex radicals)
+    r = _analyse("x=x**4/4-x**2/2", "y=y**4/4-y**2/2+x*y")
+    fixed = r["fixed_points"]
+    assert fixed["status"] == "exact" and fixed["complete"]
+    assert fixed["stages"]["completeness"] == "the number of real solutions is certified"
+    expected = {(-1.0, _bisect(lambda t: t ** 3 - t - 1, 1.0, 2.0)), (0.0, -1.0), (0.0, 0.0), (0.0, 1.0),
+                (1.0, _bisect(lambda t: t ** 3 - t + 1, -2.0, -1.0))}
+    got = {tuple(p["value"]) for p in fixed["points"]}
+    assert len(got) == 5
+    for e in expected:
+        assert any(abs(g[0] - e[0]) < 1e-12 and abs(g[1] - e[1]) < 1e-12 for g in got), e
+    kinds = {tuple(p["value"]): p["kind"] for p in fixed["points"]}
+    assert kinds[(0.0, 0.0)] == "unstable"  # H = [[-1, 0], [1, -1]]: symmetric part negative definite
+    assert kinds[(0.0, 1.0)] == kinds[(0.0, -1.0)] == "strict-saddle"  # H = [[-1, 0], [1, 2]]
+    assert all(p["kind"] == "stable" for p in fixed["points"] if p["value"][0] != 0)  # 3y² − 1 > 0 there
 
 
 def test_game_without_fixed_point_is_none_only_when_proved():
@@ -165,7 +185,7 @@ def test_property_analyse_json_expressions_parse_back(losses):
     table = {"x": x, "y": y, "alpha": ALPHA}
 
     def back(text):
-        return parse_expression(text, dict(table))
+        return parse_expression(text, dict(table), max_length=100_000)
 
     assert [back(s) for s in data["losses"]] == game.losses
     assert [back(s) for s in data["xi"]] == list(game.xi)
@@ -176,3 +196,14 @@ def test_property_analyse_json_expressions_parse_back(losses):
             if p["status"] == "exact":
                 for text in p["solution"].values():
                     assert str(back(text)) == text
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"box": (3, 1)}, "lo < hi"), ({"box": (0, float("nan"))}, "finite"), ({"box": "ab"}, "two numbers"),
+    ({"timeout": 0}, "timeout"), ({"timeout": float("nan")}, "timeout"), ({"starts": 0}, "starts"),
+    ({"alpha": -1}, "positive number"), ({"seed": -1}, "seed"),
+])
+def test_analyse_settings_are_checked(kwargs, message):
+    from sosverify.errors import SosverifyError
+    with pytest.raises(SosverifyError, match=message):
+        analyse(SymGame.from_specs(["x=x*y", "y=-x*y"]), **kwargs)

@@ -27,7 +27,7 @@ import numpy
 import sympy
 
 from sosverify.safe_expr import is_smooth
-from sosverify.symbolic.exact import call_with_timeout, solve_exactly
+from sosverify.symbolic.exact import map_with_timeout, solve_exactly
 from sosverify.symbolic.fixed_points import classify
 from sosverify.symbolic.game import ALPHA, SymGame
 from sosverify.symbolic.numeric import drop_dirac, find_zeros, krawczyk, lambdify_numeric
@@ -129,19 +129,29 @@ def _is_family(sol: dict, symbols) -> bool:
 
 
 def _text(value) -> str:
-    return f"{float(sympy.N(value)):.15g}" if value.has(sympy.CRootOf) else str(value)
+    return f"{_real_value(value):.15g}" if value.has(sympy.CRootOf) else str(value)
 
 
-def _exact_details(game: SymGame, H, sols) -> list:
-    """Kind and local convergence of each exact solution (run in a child under the time limit)."""
-    out = []
-    for sol in sols:
-        family = _is_family(sol, game.symbols)
-        Hs = H.subs(sol)
-        lc = local_convergence(game, Hs, family=family)
-        out.append({"kind": classify(Hs), "H": str(Hs.tolist()), "local_convergence": lc,
-                    "degenerate": bool(lc.get("degenerate", False))})
-    return out
+def _exact_detail(sol: dict, game: SymGame, H) -> dict:
+    """Kind and local convergence of one exact solution (run in a child under the time limit)."""
+    family = _is_family(sol, game.symbols)
+    Hs = H.subs(sol)
+    lc = local_convergence(game, Hs, family=family)
+    return {"kind": classify(Hs), "H": str(Hs.tolist()), "local_convergence": lc,
+            "degenerate": bool(lc.get("degenerate", False))}
+
+
+def _numeric_detail(value, game: SymGame, H) -> dict:
+    """The same at an isolated exact point, from float H (when the exact classification ran out of time)."""
+    Hn = numpy.array(lambdify_numeric(game.symbols, H)(*value), dtype=float)
+    lc = numeric_local_convergence(Hn, numpy.array(game.same_player.tolist(), dtype=float))
+    return {"kind": numeric_kind(Hn), "kind_status": "numerical", "H": str(numpy.round(Hn, 12).tolist()),
+            "local_convergence": lc, "degenerate": bool(lc.get("degenerate", False))}
+
+
+def _real_value(value) -> float:
+    """A real number SymPy may write with I (casus irreducibilis), as a float."""
+    return float(sympy.re(sympy.N(value, 30)))
 
 
 def _on_exact(point, sols, symbols, param_values) -> bool:
@@ -149,7 +159,7 @@ def _on_exact(point, sols, symbols, param_values) -> bool:
     at = {**dict(zip(symbols, point)), **param_values}
     for sol in sols:
         try:
-            if all(abs(float(v.subs(at)) - at[k]) <= 1e-6 * (1 + abs(at[k])) for k, v in sol.items()):
+            if all(abs(_real_value(v.subs(at)) - at[k]) <= 1e-6 * (1 + abs(at[k])) for k, v in sol.items()):
                 return True
         except (TypeError, ValueError):
             continue
@@ -184,11 +194,12 @@ def _answer(game: SymGame, field: sympy.Matrix, params, *, numeric_field, with_d
     points = []
     details = [None] * len(sols)
     if sols and with_details:
-        kind, got = call_with_timeout(_exact_details, (game, game_H(game), sols), timeout=timeout)
-        if kind == "ok":
-            details = got
-        else:
-            stages["classification"] = "timed out" if kind == "timeout" else f"failed: {got}"
+        got = map_with_timeout(_exact_detail, sols, (game, game_H(game)), timeout=timeout)
+        details = [g[1] if g and g[0] == "ok" else None for g in got]
+        missing = sum(d is None for d in details)
+        if missing:
+            stages["classification"] = (f"{missing} of {len(sols)} points not classified exactly (SymPy failed or "
+                                        f"ran past {timeout:g} s); isolated ones are classified numerically")
     for sol, det in zip(sols, details):
         family = _is_family(sol, symbols)
         point: dict = {"status": "exact", "solution": {str(k): _text(v) for k, v in sol.items()}}
@@ -198,8 +209,10 @@ def _answer(game: SymGame, field: sympy.Matrix, params, *, numeric_field, with_d
             free = len(symbols) - len(sol)
             point["family"] = {"dimension": free}
         elif not any(v.free_symbols for v in sol.values()):  # LOLA's points may depend on α
-            point["value"] = [float(sympy.N(sol[s])) for s in symbols]
+            point["value"] = [_real_value(sol[s]) for s in symbols]
         if with_details:
+            if det is None and "value" in point:
+                det = _numeric_detail(point["value"], game, game_H(game))
             point.update(det or {"kind": "unknown", "degenerate": None,
                                  "local_convergence": {"applies": False, "reason": "classification ran out of time"}})
         points.append(point)
@@ -253,6 +266,27 @@ def game_H(game: SymGame):
     return drop_dirac(game.H)
 
 
+def _check_settings(box, timeout, starts, alpha, seed) -> None:
+    import math
+
+    from sosverify.errors import SosverifyError
+    from sosverify.validation import check_count, check_seed
+
+    try:
+        lo, hi = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise SosverifyError(f"box must be two numbers (lo, hi), got {box!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise SosverifyError(f"box must be two finite numbers lo < hi, got {box!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+        raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}")
+    check_count("starts", starts, 100_000)
+    check_seed(seed)
+    value = sympy.nsimplify(alpha) if isinstance(alpha, (int, float, sympy.Rational)) else None
+    if value is None or not value.is_positive:
+        raise SosverifyError(f"alpha (for the numeric search of LOLA's points) must be a positive number, got {alpha!r}")
+
+
 def analyse(game: SymGame, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: int = DEFAULT_STARTS,
             alpha=NUMERIC_ALPHA, seed: int = 0) -> dict:
     """ξ, H, χ, fixed points (classified, with local convergence of LA/SOS) and LOLA's fixed
@@ -262,6 +296,7 @@ def analyse(game: SymGame, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT,
     each stage, ``starts`` the number of numeric starts, ``alpha`` the learning rate at which
     LOLA's fixed points are searched numerically.
     """
+    _check_settings(box, timeout, starts, alpha, seed)
     warnings = []
     for k, loss in enumerate(game.losses):
         if not is_smooth(loss):
@@ -299,7 +334,7 @@ def _point_line(fp: dict, field: str = "xi") -> str:
     sol = ", ".join(f"{k} = {v}" if fp["status"] == "exact" else f"{k} ≈ {float(v):.6g}"
                     for k, v in fp["solution"].items()) or "(every point)"
     if "kind" in fp:
-        sol += f": {fp['kind']}"
+        sol += f": {fp['kind']}" + (" (numerically)" if fp.get("kind_status") == "numerical" else "")
     notes = []
     if fp.get("family"):
         notes.append(f"a family of dimension {fp['family']['dimension']}")

@@ -70,6 +70,56 @@ def call_with_timeout(fn, args=(), *, timeout: float):
         proc.join(5)
 
 
+def _map_child(send, fn, items, extra):
+    for i, item in enumerate(items):
+        try:
+            result = ("ok", fn(item, *extra))
+        except Exception as exc:  # reported per item
+            result = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            send.send((i, result))
+        except Exception as exc:
+            send.send((i, ("error", f"{type(exc).__name__}: {exc}")))
+    send.close()
+    os._exit(0)
+
+
+def map_with_timeout(fn, items, extra=(), *, timeout: float) -> list:
+    """``[fn(item, *extra) for item in items]`` in a forked child, as ``("ok", value)`` or
+    ``("error", message)`` per item, and ``None`` for items not reached within ``timeout`` seconds:
+    what finished in time is kept."""
+    import time
+
+    items = list(items)
+    if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
+        return [call_with_timeout(fn, (item, *extra), timeout=timeout) for item in items]
+    out: list = [None] * len(items)
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_map_child, args=(send, fn, items, extra), daemon=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        proc.start()
+    send.close()
+    deadline = time.monotonic() + timeout
+    try:
+        for _ in items:
+            left = deadline - time.monotonic()
+            if left <= 0 or not recv.poll(left):
+                break
+            try:
+                i, result = recv.recv()
+            except EOFError:
+                break
+            out[i] = result
+    finally:
+        recv.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+    return out
+
+
 def _polynomial_numerators(equations, symbols):
     """Numerators and denominators of the equations if each is a rational function of ``symbols``
     (coefficients may hold other symbols such as α), else ``None``."""
@@ -182,7 +232,7 @@ def solve_exactly(equations, symbols, params=(), *, timeout: float = 10.0) -> di
                 "reason": f"SymPy gave {len(real)} of the {count} real solutions"}
     if not real:
         return {"status": "unknown", "reason": "SymPy found no real solution but has no proof that there is none"}
-    if count is None and facts["zero_dimensional"]:
+    if count is None and facts["zero_dimensional"] and not params:
         return {"status": "partial", "solutions": real,
                 "reason": "the number of real solutions is not certified (no shape-position basis)"}
     return {"status": "exact", "solutions": real, "real_count": count}
