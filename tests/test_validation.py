@@ -27,11 +27,14 @@ def test_counts_and_seed_are_bounded(kwargs, message):
         run("tandem", "nl", **args)
 
 
-def test_negative_seed_is_refused_by_the_experiments_too():
+@pytest.mark.parametrize("kwargs, message", [({"seed": -5}, "seed must be an integer from 0"),
+                                             ({"runs": 2 ** 70}, "runs must be a positive integer"),
+                                             ({"steps": 10 ** 9, "runs": 10 ** 8}, "of memory is available")])
+def test_the_experiments_check_seed_counts_and_memory_too(kwargs, message):
     from sosverify.games import get_game
-    with pytest.raises(SosverifyError, match="seed must be an integer from 0"):
-        run_algorithms(get_game("tandem"), ["nl"], alpha=0.1, steps=2, runs=1, seed=-5, init_std=None, hyper={},
-                       progress=False)
+    args = {"alpha": 0.1, "steps": 2, "runs": 1, "seed": 0, **kwargs}
+    with pytest.raises(SosverifyError, match=message):
+        run_algorithms(get_game("tandem"), ["nl"], init_std=None, hyper={}, progress=False, **args)
 
 
 def test_history_that_would_not_fit_is_refused_before_allocating():
