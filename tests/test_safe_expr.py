@@ -277,3 +277,15 @@ def test_generated_loss_code_sees_only_the_listed_functions():
         assert set(f.__globals__) <= allowed
         assert not any(callable(v) and k not in set(_numpy_namespace(numpy)) | {"range"}
                        for k, v in f.__globals__.items() if k not in ("__builtins__", "builtins", "x", "y"))
+
+
+@pytest.mark.parametrize("command", ["run", "analyse"])
+def test_help_lists_every_accepted_function(command, capsys):
+    from sosverify.cli import main
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name in FUNCTIONS:
+        if name != "Abs":  # the spelling SymPy prints abs with; listed once as abs
+            assert f" {name}," in text or f" {name} " in text, name

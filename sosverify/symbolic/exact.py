@@ -210,7 +210,11 @@ def solve_exactly(equations, symbols, params=(), *, timeout: float = 10.0) -> di
     if kind != "ok":
         return {"status": "unknown", "reason": "Gröbner basis: " + _why(kind, facts, timeout)}
     if facts["inconsistent"]:
-        return {"status": "none", "proof": "the Gröbner basis of ξ's numerators is {1}: no solution at all"}
+        if params:
+            names = ", ".join(str(p) for p in params)
+            return {"status": "none", "proof": f"the Gröbner basis of the numerators over Q({names}) is {{1}}: no "
+                                               f"solution for any {names} outside a finite set"}
+        return {"status": "none", "proof": "the Gröbner basis of the numerators is {1}: no solution at all"}
     count = facts["real_count"]
     if count == 0:
         return {"status": "none", "proof": "the eliminant of the Gröbner basis has no real root (Sturm)"}
