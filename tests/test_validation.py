@@ -92,10 +92,12 @@ def test_custom_rule_returning_a_direction_of_the_wrong_shape_is_refused():
         run("tandem", _rule(first_player_only), alpha=0.1, steps=2)
 
 
-def test_the_probe_accepts_every_built_in_rule():
-    for name in ALGORITHMS:
-        h = run("matching-pennies" if name != "lss" else "tandem", name, alpha=0.05, steps=2, runs=2)
-        assert h.params.shape[0] == 3
+def test_the_probe_accepts_every_well_formed_rule():
+    """Each registered rule, given as a user's own Algorithm, passes the probe and runs."""
+    for name, a in ALGORITHMS.items():
+        mine = Algorithm(f"my-{name}", a.fn, dict(a.defaults), a.description, a.diagnostics)
+        h = run("matching-pennies", mine, alpha=0.05, steps=2, runs=2)
+        assert h.params.shape == (3, 2, 2) and not h.diverged.any()
 
 
 def test_duplicate_names_are_run_and_recorded_once(tmp_path, capsys):
