@@ -13,11 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from sosverify._functions import function_list
 from sosverify.algorithms import ALGORITHMS, get_algorithm
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
 from sosverify.results import prepare_out_dir
-from sosverify.safe_expr import function_list
 from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
 
 LOSS_HELP = ("a loss may use numbers, the players' symbols, + - * / **, parentheses, the constants pi and E, "

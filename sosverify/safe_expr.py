@@ -50,6 +50,7 @@ import unicodedata
 
 import sympy
 
+from sosverify._functions import FUNCTION_NAMES, function_list
 from sosverify.errors import SosverifyError
 
 
@@ -66,6 +67,8 @@ FUNCTIONS = {
     "sigmoid": _sigmoid,
     "abs": sympy.Abs, "Abs": sympy.Abs, "sign": sympy.sign,
 }
+
+assert set(FUNCTIONS) - {"Abs"} == set(FUNCTION_NAMES)  # Abs: how SymPy prints abs, read back
 
 #: functions whose losses are not smooth everywhere (``analyse`` warns).
 NON_SMOOTH = ("abs", "Abs", "sign")
@@ -91,11 +94,6 @@ _FUNCTION_CLASSES = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, symp
 _ATOM_CLASSES = (sympy.Symbol, sympy.Rational, sympy.Float)
 _OPERATOR_CLASSES = (sympy.Add, sympy.Mul, sympy.Pow)
 _CONSTANT_VALUES = (sympy.pi, sympy.E)
-
-
-def function_list() -> str:
-    """The accepted functions, for ``--help`` and error messages."""
-    return ", ".join(name for name in FUNCTIONS if name != "Abs")
 
 
 def normalise_name(name: str) -> str:
