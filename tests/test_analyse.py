@@ -92,6 +92,32 @@ def test_five_fixed_points_with_radicals_are_exact_and_certified_complete():
     assert all(p["kind"] == "stable" for p in fixed["points"] if p["value"][0] != 0)  # 3y² − 1 > 0 there
 
 
+def test_lolas_points_without_closed_form_are_found_and_certified():
+    # L1 = x⁶/6 − x²/2 − x + xy, L2 = y²/2 − xy: ξ = (x⁵ − x − 1 + y, y − x), H_o = [[0, 1], [−1, 0]],
+    # χ = (−x, −y), so LOLA's direction is (x⁵ − x − 1 + y − αy + 2αx, y − x + α(x⁵ − x − 1 + y) + αy).
+    # Its second entry gives y(x) = (x − α(x⁵ − x − 1))/(1 + 2α); the zeros are the real roots of
+    # g(x) = first entry at (x, y(x)), found here by scanning for sign changes and bisecting.
+    a = 0.1
+
+    def y_of(t):
+        return (t - a * (t ** 5 - t - 1)) / (1 + 2 * a)
+
+    def g(t):
+        return t ** 5 - t - 1 + y_of(t) - a * y_of(t) + 2 * a * t
+
+    grid = [i / 1000 for i in range(-10000, 10001)]
+    roots = [_bisect(g, u, v) for u, v in zip(grid, grid[1:]) if g(u) * g(v) < 0]
+    expected = [(t, y_of(t)) for t in roots if abs(y_of(t)) <= 10]
+    lola = _analyse("x=x**6/6-x**2/2-x+x*y", "y=y**2/2-x*y")["lola_fixed_points"]
+    assert lola["status"] == "numerical" and lola["stages"]["exact_status"] != "exact"
+    assert lola["numeric_alpha"] == "1/10"
+    found = sorted(tuple(p["value"]) for p in lola["points"])
+    assert len(found) == len(expected) >= 1
+    for (fx, fy), (ex, ey) in zip(found, sorted(expected)):
+        assert abs(fx - ex) < 1e-9 and abs(fy - ey) < 1e-9
+    assert all(p["certificate"] for p in lola["points"])
+
+
 def test_game_without_fixed_point_is_none_only_when_proved():
     r = _analyse("x=x**3/3+x", "y=y**2")  # ξ_x = x² + 1 > 0
     assert r["fixed_points"]["status"] == "none" and r["fixed_points"]["points"] == []
@@ -139,7 +165,10 @@ def test_three_player_game_whose_solve_would_not_end_is_answered_within_the_limi
     # cut at the limit, plus the derivatives: generous slack for a loaded machine
     assert elapsed < 6 * limit + 10, elapsed
     fixed = r["fixed_points"]
-    assert f"did not finish within {limit:g} s" in fixed["stages"]["exact"]
+    for answer in (fixed, r["lola_fixed_points"]):  # SymPy's answer: unknown, within the limit
+        assert answer["stages"]["exact_status"] == "unknown"
+        assert f"did not finish within {limit:g} s" in answer["stages"]["exact"]
+        assert answer["stages"]["exact_seconds"] < 2 * limit + 3
     assert fixed["status"] == "numerical" and not fixed["complete"]
     assert r["xi"] and r["H"] and r["chi"]  # always given
     values = [p["value"] for p in fixed["points"]]

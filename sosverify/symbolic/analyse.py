@@ -187,6 +187,7 @@ def _answer(game: SymGame, field: sympy.Matrix, params, *, numeric_field, with_d
     started = time.monotonic()
     exact = solve_exactly(list(field), symbols, params, timeout=timeout)
     stages = {"exact": exact.get("proof") or exact.get("reason") or "solved by SymPy",
+              "exact_status": {"partial": "exact, not proved complete"}.get(exact["status"], exact["status"]),
               "exact_seconds": round(time.monotonic() - started, 2)}
     if exact["status"] == "none":
         return {"status": "none", "complete": True, "points": [], "stages": stages}
