@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import sys
 import time
 from pathlib import Path
 
+from sosverify._functions import function_list
 from sosverify.algorithms import ALGORITHMS, get_algorithm
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
 from sosverify.results import prepare_out_dir
+from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
+
+LOSS_HELP = ("a loss may use numbers, the players' symbols, + - * / **, parentheses, the constants pi and E, "
+             f"and the functions {function_list()} (anything else is refused; nothing in a loss is executed)")
 
 HYPER_FLAGS = {"a": "SOS's a", "b": "SOS's b", "gamma": "CO's gamma", "eps": "SGA's epsilon",
                "p": "p-LOLA's fixed p", "lam": "LSS's regulariser"}
@@ -27,6 +33,8 @@ def _game_from_args(args):
     if args.player:
         if args.game:
             raise SosverifyError("give either a built-in GAME or --player expressions, not both")
+        if args.discount is not None:
+            raise SosverifyError("--discount applies to the ipd game only, not to --player games")
         return game_from_specs(args.player)
     if not args.game:
         raise SosverifyError(f"give a GAME ({', '.join(GAMES)}) or --player \"SYMBOLS=LOSS\" per player")
@@ -44,12 +52,14 @@ def cmd_run(args) -> int:
     from sosverify.runner import run, summarise
 
     game = _game_from_args(args)
+    args.algo = list(dict.fromkeys(args.algo))  # a name given twice runs and is recorded once
     algos = [get_algorithm(name) for name in args.algo]
     hyper = {k: getattr(args, k) for k in HYPER_FLAGS}
     for k, v in hyper.items():
         if v is not None and not any(k in a.defaults for a in algos):
             raise SosverifyError(f"--{k} ({HYPER_FLAGS[k]}) is not used by {', '.join(a.name for a in algos)}")
     out = prepare_out_dir(args.out)
+    check_files_writable(out, ["results.json", "losses.png"])
     histories, entries, seconds = {}, {}, {}
     for algo in algos:
         mine = {k: v for k, v in hyper.items() if k in algo.defaults}
@@ -96,8 +106,11 @@ def cmd_verify(args) -> int:
         for c in get_claims():
             print(f"{c.id:<24} {c.method:<17} {c.section:<14} {c.statement}")
         return 0
+    if args.only:
+        args.only = list(dict.fromkeys(args.only))  # each claim is checked once
     get_claims(args.only)  # unknown ids fail before any work
     out = prepare_out_dir(args.out)
+    check_files_writable(out, ["report.md", "report.json"])
     results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty())
     write_report(results, out)
     print(table(results))
@@ -111,7 +124,8 @@ def cmd_analyse(args) -> int:
     from sosverify.symbolic.analyse import analyse, render_text
     from sosverify.symbolic.game import SymGame
 
-    result = analyse(SymGame.from_specs(args.player))
+    result = analyse(SymGame.from_specs(args.player), box=args.box, timeout=args.timeout,
+                     alpha=args.numeric_alpha, starts=args.starts)
     print(json.dumps(result, indent=2) if args.json else render_text(result))
     return 0
 
@@ -137,9 +151,12 @@ def cmd_reproduce(args) -> int:
         raise SosverifyError(f"{', '.join(wrong)} apply to the gmm experiment only")
     if args.algos is not None:
         from sosverify.reproduce.common import check_algorithms
+        args.algos = list(dict.fromkeys(args.algos))
         check_algorithms(args.algos)
     outs = {n: prepare_out_dir(Path(args.out) / n if args.out and len(names) > 1 else
                                      Path(args.out) if args.out else Path("results") / n) for n in names}
+    for name in names:
+        check_files_writable(outs[name], ["summary.json"])
     for name, fn in zip(names, fns):
         settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),
                                       ("seed", args.seed), ("init_std", args.init_std), ("a", args.a),
@@ -177,6 +194,7 @@ def cmd_gmm(args) -> int:
         raise SosverifyError(f"--seed must be a non-negative integer, got {args.seed}")
     algos = check_algorithms(args.algos or DEFAULT_ALGOS)
     out = prepare_out_dir(Path(args.out) if args.out else Path("results") / "gmm")
+    check_files_writable(out, ["summary.json"])
     start = time.perf_counter()
     rep = run_gmm(preset_name=args.preset or "small", algos=algos, lr=parse_learning_rates(args.lr),
                   iterations=args.iterations, eval_every=args.eval_every,
@@ -256,14 +274,14 @@ def cmd_algorithms(args) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+def check_files_writable(out: Path, names) -> None:
+    """Refuse before any work if a results file to be written is a directory."""
+    for name in names:
+        if (out / name).is_dir():
+            raise SosverifyError(f"{out / name} is a directory; sosverify writes a file there: remove it "
+                                 "or choose another --out")
+
+
 
 
 def _positive_float(text: str) -> float:
@@ -273,6 +291,74 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def _box(text: str) -> tuple:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"must be LO,HI (e.g. -10,10), got {text!r}")
+    lo, hi = (_finite(p) for p in parts)
+    if not lo < hi:
+        raise argparse.ArgumentTypeError(f"must have LO < HI, got {text!r}")
+    return lo, hi
+
+
+def _timeout(text: str) -> float:
+    value = _finite(text)
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds in (0, 3600], got {text}")
+    return value
+
+
+def _bounded_int(lo: int, hi: int):
+    allowed = f"a positive integer no larger than {hi}" if lo == 1 else f"an integer from {lo} to {hi}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text[:40]!r}") from None
+        if not lo <= value <= hi:
+            shown = str(value) if len(str(value)) <= 40 else f"an integer of {len(str(value))} digits"
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {shown}")
+        return value
+    return parse
+
+
+def sympy_rational(text: str):
+    from fractions import Fraction
+
+    import sympy
+
+    f = Fraction(text)
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def _rational_alpha(text: str):
+    try:
+        value = sympy_rational(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"must be a positive number such as 0.1 or 1/10, got {text!r}") from None
+    if not value > 0 or len(text) > 40:
+        raise argparse.ArgumentTypeError(f"must be a positive number such as 0.1 or 1/10, got {text!r}")
     return value
 
 
@@ -286,21 +372,24 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sosverify", description="Check and reproduce 'Stable Opponent Shaping in "
                      "Differentiable Games' (ICLR 2019).")
+    from sosverify import __version__
+
+    parser.add_argument("--version", action="version", version=f"sosverify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("run", help="run learning rules on a game and write results.json and a figure")
     p.add_argument("game", nargs="?", help=f"built-in game: {', '.join(GAMES)}")
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS",
-                   help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player)')
+                   help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
     p.add_argument("--alpha", type=_positive_float, required=True, help="learning rate (> 0)")
-    p.add_argument("--steps", type=_positive_int, default=100)
-    p.add_argument("--runs", type=_positive_int, default=1)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--init-std", type=float, default=None, help="std of the initial parameters (default: the game's)")
+    p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS), default=100)
+    p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS), default=1)
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), default=0)
+    p.add_argument("--init-std", type=_non_negative, default=None, help="std of the initial parameters (default: the game's)")
     for k, text in HYPER_FLAGS.items():
-        p.add_argument(f"--{k}", type=float, default=None, help=text)
-    p.add_argument("--discount", type=float, default=None, help="the IPD's discount (paper: gamma = 0.96)")
+        p.add_argument(f"--{k}", type=_finite, default=None, help=text)
+    p.add_argument("--discount", type=_finite, default=None, help="the IPD's discount (paper: gamma = 0.96)")
     p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")
     p.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -315,23 +404,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyse", help="symbolic analysis of your own game")
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS", required=True,
-                   help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player)')
-    p.add_argument("--json", action="store_true", help="print JSON")
+                   help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
+    p.add_argument("--box", type=_box, default=(-10.0, 10.0), metavar="LO,HI",
+                   help="box searched numerically for fixed points, the same for every parameter (default: -10,10)")
+    p.add_argument("--timeout", type=_timeout, default=10.0, metavar="SECONDS",
+                   help="time limit of each stage (exact solve, classification, numeric search; default 10)")
+    p.add_argument("--starts", type=_bounded_int(1, 100_000), default=100, help="numeric starts (default 100)")
+    p.add_argument("--numeric-alpha", type=_rational_alpha, default=sympy_rational("1/10"), metavar="ALPHA",
+                   help="learning rate at which LOLA's fixed points are searched numerically (default 1/10)")
+    p.add_argument("--json", action="store_true", help="print JSON (each answer with its status)")
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("reproduce", help="reproduce an experiment at paper scale (figures, summary.json, ...)")
     p.add_argument("experiment", help="ipd, tandem, matching-pennies, all (these three) or gmm (the GAN)")
-    p.add_argument("--runs", type=_positive_int)
-    p.add_argument("--steps", type=_positive_int)
+    p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS))
+    p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS))
     p.add_argument("--alpha", type=_positive_float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--init-std", type=float)
-    p.add_argument("--a", type=float, help="SOS's a")
-    p.add_argument("--b", type=float, help="SOS's b")
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED))
+    p.add_argument("--init-std", type=_non_negative)
+    p.add_argument("--a", type=_finite, help="SOS's a")
+    p.add_argument("--b", type=_finite, help="SOS's b")
     p.add_argument("--algos", nargs="+", metavar="NAME")
-    p.add_argument("--discount", type=float, help="the IPD's discount gamma (paper: 0.96)")
-    p.add_argument("--gamma", type=float, help="CO's gamma (default 1)")
-    p.add_argument("--eps", type=float, help="SGA's epsilon (default 0.1)")
+    p.add_argument("--discount", type=_finite, help="the IPD's discount gamma (paper: 0.96)")
+    p.add_argument("--gamma", type=_finite, help="CO's gamma (default 1)")
+    p.add_argument("--eps", type=_finite, help="SGA's epsilon (default 0.1)")
     p.add_argument("--out", default=None, help="output directory (default: ./results/<experiment>)")
     p.add_argument("--resume", action="store_true",
                    help="skip an experiment whose summary.json in --out already has exactly these settings; "
@@ -339,13 +435,13 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("gmm (the GAN of Figures 4-7)")
     g.add_argument("--preset", choices=("small", "paper"), help="network size and schedule (default: small)")
     g.add_argument("--lr", nargs="+", metavar="ALGO=RATE", help="RMSProp learning rate per algorithm, e.g. sos=1e-4")
-    g.add_argument("--iterations", type=_positive_int, help="training iterations (default: the preset's)")
-    g.add_argument("--eval-every", type=_positive_int, help="evaluate KL and modes every this many iterations")
+    g.add_argument("--iterations", type=_bounded_int(1, MAX_STEPS), help="training iterations (default: the preset's)")
+    g.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="evaluate KL and modes every this many iterations")
     g.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
     g.add_argument("--grid", nargs="+", type=_positive_float, metavar="LR",
                    help="train every algorithm at every rate; report each algorithm's best final KL")
-    g.add_argument("--jobs", type=_positive_int, help="trainings in parallel processes (default: the number of cores)")
-    g.add_argument("--checkpoint-every", type=_positive_int, help="checkpoint every this many iterations")
+    g.add_argument("--jobs", type=_bounded_int(1, 1024), help="trainings in parallel processes (default: the number of cores)")
+    g.add_argument("--checkpoint-every", type=_bounded_int(1, MAX_STEPS), help="checkpoint every this many iterations")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
 
@@ -388,6 +484,9 @@ def main(argv=None) -> int:
         return args.func(args)
     except SosverifyError as exc:
         print(f"sosverify: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("sosverify: error: out of memory; use fewer steps, runs or a smaller game", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sosverify: interrupted", file=sys.stderr)

@@ -1,23 +1,24 @@
 """Games written as SymPy expressions: parsing ``--player "x,y=LOSS"`` and lambdifying.
 
-The expressions are turned into autograd-NumPy functions with
-``sympy.lambdify``, so the numeric layer can run them exactly as it runs the
+Loss strings are read by :mod:`sosverify.safe_expr`, which parses and never
+executes.  The expressions are turned into autograd-NumPy functions with
+``sympy.lambdify`` after :func:`sosverify.safe_expr.check_allowed` has checked
+that they use only the allowed functions, and the generated code sees only
+those functions, so the numeric layer can run them exactly as it runs the
 built-in games.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import sympy
-from sympy.parsing.sympy_parser import parse_expr, standard_transformations
+from sympy.printing.lambdarepr import LambdaPrinter
 
 from sosverify import _autodiff
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from sosverify.safe_expr import check_allowed, check_symbol_name, normalise_name, parse_expression
 
 
 def parse_players(specs: Sequence[str]):
@@ -39,10 +40,12 @@ def parse_players(specs: Sequence[str]):
         if "=" not in spec:
             raise SosverifyError(f"player {k + 1}: {spec!r} is not of the form \"SYMBOLS=LOSS\" (e.g. \"x=x*y\")")
         lhs, body = spec.split("=", 1)
-        names = [n.strip() for n in lhs.split(",")]
+        names = [normalise_name(n) for n in lhs.split(",")]
         for name in names:
-            if not _NAME.match(name):
-                raise SosverifyError(f"player {k + 1}: {name!r} is not a valid symbol name")
+            try:
+                check_symbol_name(name)
+            except SosverifyError as exc:
+                raise SosverifyError(f"player {k + 1}: {exc}") from None
             if name in owned:
                 raise SosverifyError(
                     f"symbol {name!r} is owned by player {owned[name] + 1} and player {k + 1}; "
@@ -54,12 +57,9 @@ def parse_players(specs: Sequence[str]):
     losses = []
     for k, body in enumerate(bodies):
         try:
-            expr = parse_expr(body, local_dict=dict(table), transformations=standard_transformations,
-                              evaluate=True)
-        except Exception as exc:  # SyntaxError, TokenError, TypeError from SymPy's parser
-            raise SosverifyError(f"player {k + 1}: cannot parse loss {body.strip()!r}: {type(exc).__name__}") from None
-        if not isinstance(expr, sympy.Expr):
-            raise SosverifyError(f"player {k + 1}: loss {body.strip()!r} is not a scalar expression")
+            expr = parse_expression(body, dict(table))
+        except SosverifyError as exc:
+            raise SosverifyError(f"player {k + 1}: {exc}") from None
         losses.append(expr)
     symbols = [[table[n] for n in names] for names in names_per_player]
     check_expressions(losses, symbols)
@@ -79,9 +79,9 @@ def check_expressions(losses, symbols, constants=()) -> None:
             raise SosverifyError(f"player {k + 1} controls no symbols")
     known = set(flat) | set(constants)
     for k, loss in enumerate(losses):
-        loss = sympy.sympify(loss)
         if not isinstance(loss, sympy.Expr) or isinstance(loss, sympy.MatrixBase):
-            raise SosverifyError(f"loss {k + 1} is not a scalar expression")
+            raise SosverifyError(f"loss {k + 1} is not a scalar SymPy expression (got {type(loss).__name__})")
+        check_allowed(loss, f"loss {k + 1}")
         stray = sorted(str(s) for s in loss.free_symbols - known)
         if stray:
             raise SosverifyError(
@@ -89,6 +89,52 @@ def check_expressions(losses, symbols, constants=()) -> None:
                 f"{', '.join(str(s) for s in flat)}")
         if loss.has(sympy.I) or loss.has(sympy.zoo) or loss.has(sympy.nan):
             raise SosverifyError(f"loss {k + 1} is not a real finite expression: {loss}")
+
+
+class _Printer(LambdaPrinter):
+    """SymPy's lambda printer, with ``sign(u)`` as a call (vectorised) rather than a Python if-else."""
+
+    def _print_sign(self, expr):
+        return f"sign({self._print(expr.args[0])})"
+
+
+def _numpy_namespace(np) -> dict:
+    """The only names generated code can call: the allowed functions, from the NumPy-like module ``np``."""
+    return {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+            "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asin": np.arcsin, "acos": np.arccos,
+            "atan": np.arctan, "abs": np.abs, "sign": np.sign, "pi": float(sympy.pi), "e": float(sympy.E)}
+
+
+def to_expression(loss, table: dict, k: int):
+    """A loss as a SymPy expression: strings through the safe parser, SymPy expressions as they are."""
+    if isinstance(loss, str):
+        try:
+            return parse_expression(loss, table)
+        except SosverifyError as exc:
+            raise SosverifyError(f"loss {k + 1}: {exc}") from None
+    if isinstance(loss, (int, float)) and not isinstance(loss, bool):
+        return sympy.Rational(repr(loss)) if isinstance(loss, float) else sympy.Integer(loss)
+    if isinstance(loss, sympy.Basic):
+        return loss
+    raise SosverifyError(f"loss {k + 1} must be a string or a SymPy expression, got {type(loss).__name__}")
+
+
+def to_symbols(symbols) -> list:
+    """Each player's symbols as lists of real SymPy symbols (names given as strings become real symbols)."""
+    out = []
+    for group in symbols:
+        group = list(group) if isinstance(group, (list, tuple)) else [group]
+        row = []
+        for s in group:
+            if isinstance(s, str):
+                name = normalise_name(s)
+                check_symbol_name(name)
+                s = sympy.Symbol(name, real=True)
+            if not isinstance(s, sympy.Symbol):
+                raise SosverifyError(f"a player's symbol must be a name or a SymPy Symbol, got {type(s).__name__}")
+            row.append(s)
+        out.append(row)
+    return out
 
 
 def lambdify_losses(losses, symbols):
@@ -99,7 +145,10 @@ def lambdify_losses(losses, symbols):
     """
     check_expressions(losses, symbols)
     flat = [s for group in symbols for s in group]
-    funcs = [sympy.lambdify(flat, sympy.sympify(loss), modules=[_autodiff.np]) for loss in losses]
+    namespace = _numpy_namespace(_autodiff.np)
+    printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
+                        "user_functions": {name: name for name in namespace}})
+    funcs = [sympy.lambdify(flat, loss, modules=[namespace], printer=printer, dummify=True) for loss in losses]
 
     def loss_fn(params):
         cols = [p[:, k] for p in params for k in range(p.shape[1])]
@@ -110,7 +159,10 @@ def lambdify_losses(losses, symbols):
 
 
 def from_expressions(losses, symbols, name: str = "custom") -> Game:
-    """A :class:`Game` from SymPy loss expressions and the symbols each player controls.
+    """A :class:`Game` from loss expressions and the symbols each player controls.
+
+    Losses are SymPy expressions or strings (parsed by :mod:`sosverify.safe_expr`);
+    symbols are SymPy symbols or names.
 
     >>> import sympy
     >>> x, y = sympy.symbols("x y", real=True)
@@ -118,8 +170,9 @@ def from_expressions(losses, symbols, name: str = "custom") -> Game:
     >>> g.dims
     (1, 1)
     """
-    symbols = [list(group) if isinstance(group, (list, tuple)) else [group] for group in symbols]
-    losses = [sympy.sympify(loss) for loss in losses]
+    symbols = to_symbols(symbols)
+    table = {str(s): s for group in symbols for s in group}
+    losses = [to_expression(loss, dict(table), k) for k, loss in enumerate(losses)]
     fn = lambdify_losses(losses, symbols)
     desc = "; ".join(f"L{k + 1}={loss}" for k, loss in enumerate(losses))
     return Game(name, tuple(len(g) for g in symbols), fn, description=desc,
@@ -128,6 +181,8 @@ def from_expressions(losses, symbols, name: str = "custom") -> Game:
 
 
 def game_from_specs(specs: Sequence[str], name: str = "custom") -> Game:
-    """A :class:`Game` from ``--player "SYMBOLS=LOSS"`` strings."""
+    """A :class:`Game` from ``--player "SYMBOLS=LOSS"`` strings (recorded as given in ``params["specs"]``)."""
     losses, symbols = parse_players(specs)
-    return from_expressions(losses, symbols, name=name)
+    game = from_expressions(losses, symbols, name=name)
+    game.params["specs"] = [str(s) for s in specs]  # what the user wrote, recorded beside the parsed losses
+    return game

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy
 
 from sosverify import derivatives as D
+from sosverify import validation as V
 from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
@@ -223,29 +224,33 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     >>> numpy.round(h.params[-1].sum(axis=1), 6)
     array([1., 1., 1.])
     """
+    V.check_hyperparameters(hyper)
     game, algo, hyper = _resolve(game, algorithm, hyper)
     check_positive("alpha", alpha)
-    check_positive("steps", steps, integer=True)
+    V.check_count("steps", steps, V.MAX_STEPS)
     if params_every is not None:
         check_positive("params_every", params_every, integer=True)
-    rng = numpy.random.default_rng(seed)
+    every = steps if params_every is None else params_every
+    kept = steps // every + 1 + (1 if steps % every else 0)  # steps 0, k, 2k, … and the last
     if init is None:
-        check_positive("runs", runs, integer=True)
+        V.check_count("runs", runs, V.MAX_RUNS)
+        V.check_seed(seed)
+        V.check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics), kept)
+        rng = numpy.random.default_rng(seed)
         theta0 = initial_parameters(game, runs, rng, init_std)
     else:
-        theta0 = game.join(init) if isinstance(init, (list, tuple)) else game.as_params(init)
-        if theta0.ndim == 1:
-            theta0 = theta0[None, :]
-        if theta0.ndim != 2 or theta0.shape[1] != game.dim:
-            raise SosverifyError(f"init must have shape (R, {game.dim}) for game {game.name!r}, got {theta0.shape}")
+        V.check_seed(seed)
+        rng = numpy.random.default_rng(seed)  # draws the minibatches of a game with data
+        theta0 = game.as_params(V.initial_array(init, game.dims))
         runs = theta0.shape[0]
+        V.check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics), kept)
+    V.probe_rule(game, algo, theta0, alpha, hyper)
     config = {"game": game.name, "game_params": game.params, "algorithm": algo.name, "alpha": alpha,
               "steps": steps, "runs": runs, "seed": None if init is not None else seed,
               "init_std": None if init is not None else (game.init_std if init_std is None else init_std),
               "hyperparameters": hyper}
     if optimiser is not None:
         config["optimiser"] = {"name": optimiser.name, **optimiser.settings}
-    every = steps if params_every is None else params_every
     param_steps = numpy.unique(numpy.r_[numpy.arange(0, steps + 1, every), steps])
     slot = {int(t): k for k, t in enumerate(param_steps)}
     params = numpy.empty((len(param_steps), runs, game.dim), dtype=game.dtype)

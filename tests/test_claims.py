@@ -9,6 +9,7 @@ from sosverify import algorithms as A
 from sosverify import derivatives as D
 from sosverify.claims import get_claims
 from sosverify.cli import main
+from sosverify.safe_expr import parse_expression
 from sosverify.symbolic.game import SymGame
 
 
@@ -116,10 +117,11 @@ def test_analyse_json_reports_strict_saddle_of_common_xy(capsys):
     assert main(["analyse", "--player", "x=x*y", "--player", "y=x*y", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["players"] == [["x"], ["y"]]
-    assert [fp["kind"] for fp in data["fixed_points"]] == ["strict-saddle"]
-    assert data["fixed_points"][0]["solution"] == {"x": "0", "y": "0"}
+    assert data["fixed_points"]["status"] == "exact"
+    assert [fp["kind"] for fp in data["fixed_points"]["points"]] == ["strict-saddle"]
+    assert data["fixed_points"]["points"][0]["solution"] == {"x": "0", "y": "0"}
     x, y = sympy.symbols("x y", real=True)
-    assert sympy.sympify(data["xi"][0], locals={"x": x, "y": y}) == y
+    assert parse_expression(data["xi"][0], {"x": x, "y": y}) == y
     assert {"xi", "H", "chi", "lola_fixed_points"} <= set(data)
 
 
@@ -127,14 +129,16 @@ def test_analyse_json_solutions_are_parsable_with_alpha(capsys):
     main(["analyse", "--player", "x=(x+y)**2-2*x", "--player", "y=(x+y)**2-2*y", "--json"])
     data = json.loads(capsys.readouterr().out)
     x, y, a = sympy.symbols("x y alpha")
-    sol = sympy.sympify(data["lola_fixed_points"][0]["solution"]["x"], locals={"x": x, "y": y, "alpha": a})
+    assert data["lola_fixed_points"]["status"] == "exact"
+    sol = parse_expression(data["lola_fixed_points"]["points"][0]["solution"]["x"], {"x": x, "y": y, "alpha": a})
     assert sympy.expand(sympy.cancel(sol + y - (1 - 2 * a) / (1 - 4 * a))) == 0
-    lc = data["fixed_points"][0]["local_convergence"]
+    lc = data["fixed_points"]["points"][0]["local_convergence"]
     assert lc["alpha_max"] == "1/2" and lc["neutral_directions"] == 1  # |1 − 4α(1 − 2α)| < 1 ⇔ α < 1/2
 
 
 @pytest.mark.parametrize("argv, message", [
     (["analyse", "--player", "x=(x+"], "cannot parse"),
+    (["analyse", "--player", "x=exec('1')"], "call to 'exec' is not allowed"),
     (["analyse", "--player", "x=x*y"], "y, which no player owns"),
     (["analyse", "--player", "x=x*y", "--player", "x=y"], "owned by player 1 and player 2"),
     (["verify", "--only", "no-such-claim"], "unknown claim id 'no-such-claim'"),

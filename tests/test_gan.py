@@ -194,8 +194,8 @@ def test_bad_gmm_input_is_one_line_and_exit_2(tmp_path, args, message):
 
 
 def test_resume_with_other_settings_fails_before_touching_results(tmp_path):
-    base = ["reproduce", "gmm", "--algos", "nl", "--iterations", "2", "--eval-every", "2", "--jobs", "1",
-            "--out", str(tmp_path / "g"), "--quiet"]
+    base = ["reproduce", "gmm", "--algos", "nl", "--lr", "nl=1e-3", "--iterations", "2", "--eval-every", "2",
+            "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet"]
     assert _cli(*base, cwd=tmp_path).returncode == 0
     before = (tmp_path / "g" / "summary.json").read_bytes()
     checkpoint = (tmp_path / "g" / "checkpoints" / "nl-lr0.001-seed0.npz").read_bytes()

@@ -15,6 +15,7 @@ from sosverify.algorithms import get_algorithm, hyperparameters
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.results import prepare_out_dir, save_figure, versions, write_atomic, write_json
 from sosverify.runner import check_positive, initial_parameters, run
+from sosverify.validation import MAX_RUNS, MAX_STEPS, check_count, check_history_memory, check_seed
 
 
 @dataclass
@@ -32,10 +33,13 @@ class Reproduction:
 
 def run_algorithms(game, algos, *, alpha, steps, runs, seed, init_std, hyper, progress) -> tuple[dict, dict]:
     """Run each algorithm from the *same* initial parameters (drawn once from ``seed``)."""
-    check_positive("runs", runs, integer=True)
-    check_positive("steps", steps, integer=True)
+    check_count("runs", runs, MAX_RUNS)
+    check_count("steps", steps, MAX_STEPS)
     check_positive("alpha", alpha)
+    check_seed(seed)
     resolved = [get_algorithm(a) for a in algos]
+    for algo in resolved:
+        check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics))
     theta0 = initial_parameters(game, runs, numpy.random.default_rng(seed), init_std)
     histories, seconds = {}, {}
     for algo in resolved:

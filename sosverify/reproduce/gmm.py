@@ -6,8 +6,10 @@ high-quality samples), checkpointed, and drawn: one row per algorithm, one colum
 (Figures 4 and 6), the ground truth (Figure 5) and ‖ξ‖ per iteration (Figure 7).
 
 Two presets: ``paper`` (SPEC §3: 6 × 384 ReLU layers, batch 256, latent 64; 8k iterations,
-evaluations every 2k) and ``small`` (3 × 64, batch 128, latent 16; 3k iterations), which runs
-all six algorithms in minutes on two cores and keeps the paper's qualitative picture.
+evaluations every 2k) and ``small`` (3 × 64, batch 128, latent 16; 4k iterations), which runs
+all six algorithms in about five minutes on two cores.  At that size no algorithm has been seen
+to learn the 0.02-wide modes (see docs/gmm.md): the small preset exercises the pipeline, it does
+not reproduce Figure 4's comparison.
 """
 
 from __future__ import annotations
@@ -29,15 +31,18 @@ from sosverify.reproduce.common import Reproduction, check_algorithms, register
 DEFAULT_ALGOS = ("nl", "co", "sos", "la", "lola", "sga")
 PRESETS = {
     "paper": {"spec": GanSpec(), "iterations": 8000, "eval_every": 2000, "checkpoint_every": 500},
-    "small": {"spec": GanSpec(hidden=64, layers=3, latent=16, batch=128, std=0.1), "iterations": 4000, "eval_every": 1000,
+    "small": {"spec": GanSpec(hidden=64, layers=3, latent=16, batch=128), "iterations": 4000, "eval_every": 1000,
               "checkpoint_every": 500},
 }
-# Learning rates (RMSProp) per preset and algorithm.  The paper's grid (Balduzzi et al.) is
-# {1e-5, 2e-5, 5e-5, 8e-5, 1e-4, 2e-4, 5e-4}, chosen at the last iteration; these defaults are
-# the best final KL of `sosverify reproduce gmm --grid ...` (see docs/gmm.md for the runs).
+# Learning rates (RMSProp) per preset and algorithm.  The paper chose its rates by grid search at
+# 8k iterations (Balduzzi et al.'s grid: {1e-5, 2e-5, 5e-5, 8e-5, 1e-4, 2e-4, 5e-4}); that search
+# has not been run here at paper size (hours per training through autograd), so `paper` uses 1e-4,
+# the centre of that grid.  `small` uses 3e-4: in exploratory runs of the small networks
+# (docs/gmm.md) rates of 1e-4, 3e-4 and 1e-3 all ended without learning the sharp modes, and 3e-4
+# is the middle one.  Both are provisional until `--grid` runs at the preset's full length.
 DEFAULT_LR = {
     "paper": {"nl": 1e-4, "co": 1e-4, "sos": 1e-4, "la": 1e-4, "lola": 1e-4, "sga": 1e-4, "plola": 1e-4, "eg": 1e-4},
-    "small": {"nl": 1e-3, "co": 1e-3, "sos": 1e-3, "la": 1e-3, "lola": 1e-3, "sga": 1e-3, "plola": 1e-3, "eg": 1e-3},
+    "small": {"nl": 3e-4, "co": 3e-4, "sos": 3e-4, "la": 3e-4, "lola": 3e-4, "sga": 3e-4, "plola": 3e-4, "eg": 3e-4},
 }
 
 

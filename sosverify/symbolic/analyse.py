@@ -1,12 +1,43 @@
-"""`sosverify analyse`: the symbolic analysis of a user's game, as text or JSON."""
+"""`sosverify analyse`: the analysis of a user's game, as text or JSON, with an honest status for
+every answer.
+
+ξ, H and χ are always given.  The fixed points (ξ = 0) and LOLA's fixed points (LOLA's direction
+= 0, App. C) each get one status:
+
+- ``exact``: SymPy's closed-form solutions, and the list is complete: either the number of real
+  solutions is certified (Gröbner basis and Sturm, :mod:`sosverify.symbolic.exact`) and matches,
+  or (families, LOLA's α-dependent points) a numeric search in the box found nothing else;
+- ``numerical``: points found by a numeric search from many starts in the box (each with its
+  residual ‖ξ‖ and, where it can be had, a Krawczyk certificate that exactly one zero lies in a
+  small box), possibly with exact ones; ``complete`` is true only if a certified count of real
+  solutions is met;
+- ``none``: proved that there is no real solution;
+- ``unknown``: SymPy gave up or ran out of time and the numeric search found nothing.
+
+Each point has a ``kind`` (§2.2), and ``degenerate`` when H is singular at an isolated point (no
+convergence promise); a ``family`` is a solution set of positive dimension.  Every stage has a
+time limit (``timeout`` seconds) and reports what it has when it stops.
+"""
 
 from __future__ import annotations
 
+import time
+
+import numpy
 import sympy
 
-from sosverify.symbolic.fixed_points import fixed_points, lola_fixed_points
-from sosverify.symbolic.game import SymGame
+from sosverify.safe_expr import is_smooth
+from sosverify.symbolic.exact import map_with_timeout, solve_exactly
+from sosverify.symbolic.fixed_points import classify
+from sosverify.symbolic.game import ALPHA, SymGame
+from sosverify.symbolic.numeric import drop_dirac, find_zeros, krawczyk, lambdify_numeric
 from sosverify.symbolic.stability import contraction_bound, lookahead_matrix, positive_stability_bound
+
+DEFAULT_BOX = (-10.0, 10.0)
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_STARTS = 100
+NUMERIC_ALPHA = sympy.Rational(1, 10)
+MAX_LISTED = 20
 
 
 def describe_number(value) -> str:
@@ -18,22 +49,30 @@ def describe_number(value) -> str:
     return str(value)
 
 
-def local_convergence(game: SymGame, H: sympy.Matrix) -> dict:
+def local_convergence(game: SymGame, H: sympy.Matrix, *, family: bool = True) -> dict:
     """Whether LA/SOS converge locally to a fixed point with Hessian H, and for exactly which α.
 
     Theorem 4 / Corollary D.3: LA's (and, near fixed points, SOS's) map has Jacobian
     I − αG(α), G = (I − αH_o)H.  :func:`contraction_bound` finds the exact interval
     0 < α < ``alpha_max`` on which every eigenvalue of it lies inside the unit circle, after
     setting aside the eigenvalues 1 of directions along a family of fixed points (``neutral``).
-    ``epsilon`` is the positive-stability bound of G itself (Theorem 2).
+    ``epsilon`` is the positive-stability bound of G itself (Theorem 2).  At an isolated point
+    (``family=False``) where H is singular nothing is promised (``degenerate``).
     """
     if H.free_symbols:
         return {"applies": False, "reason": "H depends on the free parameters of the family"}
+    singular = H.det() == 0
+    if singular and not family:
+        return {"applies": False, "singular": True, "degenerate": True,
+                "reason": "degenerate: H is singular at this isolated fixed point; no local convergence promise"}
     H_o = H - H.multiply_elementwise(game.same_player)
     G = lookahead_matrix(H, H_o)
     contraction = contraction_bound(G)
-    out: dict = {"singular": H.det() == 0, "neutral_directions": contraction["neutral"]}
-    if not out["singular"]:
+    out: dict = {"singular": singular, "neutral_directions": contraction["neutral"]}
+    if contraction["neutral"] == H.shape[0]:
+        out.update(applies=True, statement="every point nearby is a fixed point: LA and SOS stay where they start")
+        return out
+    if not singular:
         stable = positive_stability_bound(G)
         out["epsilon"] = describe_number(stable["epsilon"])
         out["epsilon_value"] = None if stable["epsilon"] == sympy.oo else float(sympy.N(stable["epsilon"]))
@@ -44,39 +83,296 @@ def local_convergence(game: SymGame, H: sympy.Matrix) -> dict:
     out.update(applies=True, alpha_max=describe_number(bound),
                alpha_max_value=None if bound == sympy.oo else float(sympy.N(bound)),
                alpha_max_certified_lower=str(contraction["epsilon_lower"]))
-    family = " (towards the family of fixed points)" if contraction["neutral"] else ""
+    towards = " (towards the family of fixed points)" if contraction["neutral"] else ""
     shown = "every alpha > 0" if bound == sympy.oo else f"0 < alpha < {describe_number(bound)}"
-    out["statement"] = f"LA and SOS converge locally for {shown}{family}"
+    out["statement"] = f"LA and SOS converge locally for {shown}{towards}"
     return out
 
 
-def analyse(game: SymGame) -> dict:
-    """ξ, H, χ, fixed points (classified, with local convergence of LA/SOS) and LOLA's fixed points."""
-    fps = []
-    for fp in fixed_points(game):
-        fps.append({"solution": {str(k): str(v) for k, v in fp["solution"].items()}, "kind": fp["kind"],
-                    "H": str(fp["H"].tolist()), "local_convergence": local_convergence(game, fp["H"])})
-    lola = [{"solution": {str(k): str(v) for k, v in s["solution"].items()}} for s in lola_fixed_points(game)]
+def numeric_local_convergence(H: numpy.ndarray, same_player: numpy.ndarray) -> dict:
+    """Local convergence of LA/SOS at a numeric fixed point: the α for which the spectral radius
+    of I − αG(α), G = (I − αH_o)H, stays below 1, from a scan of α on a log grid (numerical)."""
+    d = H.shape[0]
+    scale = max(1.0, float(numpy.abs(H).max()))
+    if numpy.linalg.svd(H, compute_uv=False).min() < 1e-8 * scale:
+        return {"applies": False, "singular": True, "degenerate": True,
+                "reason": "degenerate: H is (numerically) singular here; no local convergence promise"}
+    H_o = H * (1 - same_player)
+    grid = numpy.logspace(-6, 3, 400)
+    rho = numpy.array([numpy.abs(numpy.linalg.eigvals(numpy.eye(d) - a * (numpy.eye(d) - a * H_o) @ H)).max()
+                       for a in grid])
+    if rho[0] >= 1:
+        return {"applies": False, "singular": False,
+                "reason": "LA's map does not contract for small α (numerically): no local convergence"}
+    bad = numpy.flatnonzero(rho >= 1)
+    alpha_max = float(grid[bad[0]]) if bad.size else None
+    shown = f"0 < alpha < {alpha_max:.3g} (numerical scan)" if alpha_max else "every alpha up to 1000 scanned"
+    return {"applies": True, "singular": False, "alpha_max_value": alpha_max,
+            "statement": f"LA and SOS converge locally for {shown}"}
+
+
+def numeric_kind(H: numpy.ndarray) -> str:
+    """:func:`classify` for a float H, with a tolerance relative to its size."""
+    tol = 1e-8 * max(1.0, float(numpy.abs(H).max()))
+    sym = numpy.linalg.eigvalsh((H + H.T) / 2)
+    if numpy.all(sym >= -tol):
+        return "stable"
+    if numpy.all(sym < -tol):
+        return "unstable"
+    if numpy.any(numpy.linalg.eigvals(H).real < -tol):
+        return "strict-saddle"
+    return "other"
+
+
+def _is_family(sol: dict, symbols) -> bool:
+    return len(sol) < len(symbols) or any(v.free_symbols & set(symbols) for v in sol.values())
+
+
+def _text(value) -> str:
+    return f"{_real_value(value):.15g}" if value.has(sympy.CRootOf) else str(value)
+
+
+def _exact_detail(sol: dict, game: SymGame, H) -> dict:
+    """Kind and local convergence of one exact solution (run in a child under the time limit)."""
+    family = _is_family(sol, game.symbols)
+    Hs = H.subs(sol)
+    lc = local_convergence(game, Hs, family=family)
+    return {"kind": classify(Hs), "H": str(Hs.tolist()), "local_convergence": lc,
+            "degenerate": bool(lc.get("degenerate", False))}
+
+
+def _numeric_detail(value, game: SymGame, H) -> dict:
+    """The same at an isolated exact point, from float H (when the exact classification ran out of time)."""
+    Hn = numpy.array(lambdify_numeric(game.symbols, H)(*value), dtype=float)
+    lc = numeric_local_convergence(Hn, numpy.array(game.same_player.tolist(), dtype=float))
+    return {"kind": numeric_kind(Hn), "kind_status": "numerical", "H": str(numpy.round(Hn, 12).tolist()),
+            "local_convergence": lc, "degenerate": bool(lc.get("degenerate", False))}
+
+
+def _real_value(value) -> float:
+    """A real number SymPy may write with I (casus irreducibilis), as a float."""
+    return float(sympy.re(sympy.N(value, 30)))
+
+
+def _on_exact(point, sols, symbols, param_values) -> bool:
+    """Whether a numeric point satisfies one of the exact solutions (lies on it)."""
+    at = {**dict(zip(symbols, point)), **param_values}
+    for sol in sols:
+        try:
+            if all(abs(_real_value(v.subs(at)) - at[k]) <= 1e-6 * (1 + abs(at[k])) for k, v in sol.items()):
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
+
+
+def _on_kink(game: SymGame, point) -> bool:
+    """Whether an argument of abs or sign in some loss vanishes (to 1e-9) at ``point``."""
+    at = dict(zip(game.symbols, point))
+    for loss in game.losses:
+        for atom in loss.atoms(sympy.Abs, sympy.sign):
+            try:
+                if abs(float(atom.args[0].subs(at))) < 1e-9:
+                    return True
+            except (TypeError, ValueError):
+                return True
+    return False
+
+
+def _answer(game: SymGame, field: sympy.Matrix, params, *, numeric_field, with_details: bool, box, timeout, starts,
+            seed, param_values=None) -> dict:
+    """One answer (fixed points or LOLA's fixed points) with its status."""
+    symbols = game.symbols
+    param_values = param_values or {}
+    started = time.monotonic()
+    exact = solve_exactly(list(field), symbols, params, timeout=timeout)
+    stages = {"exact": exact.get("proof") or exact.get("reason") or "solved by SymPy",
+              "exact_status": {"partial": "exact, not proved complete"}.get(exact["status"], exact["status"]),
+              "exact_seconds": round(time.monotonic() - started, 2)}
+    if exact["status"] == "none":
+        return {"status": "none", "complete": True, "points": [], "stages": stages}
+    sols = exact.get("solutions", [])
+    points = []
+    details = [None] * len(sols)
+    if sols and with_details:
+        got = map_with_timeout(_exact_detail, sols, (game, game_H(game)), timeout=timeout)
+        details = [g[1] if g and g[0] == "ok" else None for g in got]
+        missing = sum(d is None for d in details)
+        if missing:
+            stages["classification"] = (f"{missing} of {len(sols)} points not classified exactly (SymPy failed or "
+                                        f"ran past {timeout:g} s); isolated ones are classified numerically")
+    for sol, det in zip(sols, details):
+        family = _is_family(sol, symbols)
+        point: dict = {"status": "exact", "solution": {str(k): _text(v) for k, v in sol.items()}}
+        if any(v.has(sympy.CRootOf) for v in sol.values()):
+            point["algebraic"] = {str(k): str(v) for k, v in sol.items()}
+        if family:
+            free = len(symbols) - len(sol)
+            point["family"] = {"dimension": free}
+        elif not any(v.free_symbols for v in sol.values()):  # LOLA's points may depend on α
+            point["value"] = [_real_value(sol[s]) for s in symbols]
+        if with_details:
+            if det is None and "value" in point:
+                det = _numeric_detail(point["value"], game, game_H(game))
+            point.update(det or {"kind": "unknown", "degenerate": None,
+                                 "local_convergence": {"applies": False, "reason": "classification ran out of time"}})
+        points.append(point)
+    # numeric search: the fallback when SymPy did not answer, and a cross-check of a list not proved complete
+    count = exact.get("real_count")
+    certified_complete = exact["status"] == "exact" and count is not None
+    numeric_points = []
+    if not certified_complete:
+        started = time.monotonic()
+        found, finished = find_zeros(numeric_field, symbols, box=box, starts=starts,
+                                     rng=numpy.random.default_rng(seed), deadline=started + timeout)
+        stages["numeric"] = (f"{starts if finished else 'some'} starts in [{box[0]:g}, {box[1]:g}]^{len(symbols)}"
+                             + ("" if finished else f" (stopped at the {timeout:g} s limit)"))
+        stages["numeric_seconds"] = round(time.monotonic() - started, 2)
+        jac = lambdify_numeric(symbols, drop_dirac(numeric_field.jacobian(symbols)))
+        same = numpy.array(game.same_player.tolist(), dtype=float)
+        for p in found:
+            if _on_exact(p["value"], sols, symbols, param_values):
+                continue
+            point = {"status": "numerical", "solution": {str(s): f"{v:.15g}" for s, v in zip(symbols, p["value"])},
+                     "value": p["value"].tolist(), "residual": p["residual"],
+                     "certificate": krawczyk(list(numeric_field), jac, symbols, p["value"])}
+            if with_details:
+                lc = numeric_local_convergence(p["jacobian"], same)
+                point.update(kind=numeric_kind(p["jacobian"]), degenerate=bool(lc.get("degenerate", False)),
+                             H=str(numpy.round(p["jacobian"], 12).tolist()), local_convergence=lc)
+            if _on_kink(game, p["value"]):
+                point.update(kink=True, certificate=None)
+                if with_details:
+                    point.update(kind="non-smooth", local_convergence={
+                        "applies": False, "reason": "on a kink of a non-smooth loss (an argument of abs or sign "
+                                                    "is 0): ξ is not defined here; no convergence promise"})
+            numeric_points.append(point)
+    points += numeric_points
+    if exact["status"] == "exact" and not numeric_points:
+        status, complete = "exact", True
+        stages["completeness"] = ("the number of real solutions is certified" if certified_complete
+                                  else "not contradicted by the numeric search")
+    elif points:
+        status = "numerical"
+        certified = sum(1 for p in points if p["status"] == "exact" or p.get("certificate"))
+        complete = count is not None and certified == count and len(points) == count
+        if count is not None:
+            stages["completeness"] = f"{count} real solutions (certified count); {len(points)} found"
+    else:
+        status, complete = "unknown", False
+    return {"status": status, "complete": complete, "points": points, "stages": stages}
+
+
+def game_H(game: SymGame):
+    return drop_dirac(game.H)
+
+
+def _check_settings(box, timeout, starts, alpha, seed) -> None:
+    import math
+
+    from sosverify.errors import SosverifyError
+    from sosverify.validation import check_count, check_seed
+
+    try:
+        lo, hi = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise SosverifyError(f"box must be two numbers (lo, hi), got {box!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise SosverifyError(f"box must be two finite numbers lo < hi, got {box!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+        raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}")
+    check_count("starts", starts, 100_000)
+    check_seed(seed)
+    value = sympy.nsimplify(alpha) if isinstance(alpha, (int, float, sympy.Rational)) else None
+    if value is None or not value.is_positive:
+        raise SosverifyError(f"alpha (for the numeric search of LOLA's points) must be a positive number, got {alpha!r}")
+
+
+def analyse(game: SymGame, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: int = DEFAULT_STARTS,
+            alpha=NUMERIC_ALPHA, seed: int = 0) -> dict:
+    """ξ, H, χ, fixed points (classified, with local convergence of LA/SOS) and LOLA's fixed
+    points, each answer with its status (see the module docstring).
+
+    ``box`` is the search box (lo, hi) for every parameter, ``timeout`` the limit in seconds of
+    each stage, ``starts`` the number of numeric starts, ``alpha`` the learning rate at which
+    LOLA's fixed points are searched numerically.
+    """
+    _check_settings(box, timeout, starts, alpha, seed)
+    warnings = []
+    for k, loss in enumerate(game.losses):
+        if not is_smooth(loss):
+            warnings.append(f"loss {k + 1} is not smooth (abs or sign): ξ, H and χ hold away from the points "
+                            "where their argument is 0, and fixed points there are not found")
+    xi, H, chi = game.xi, game_H(game), drop_dirac(game.chi)
+    common = {"box": list(box), "timeout": timeout, "starts": starts, "seed": seed}
+    fixed = _answer(game, xi, (), numeric_field=xi, with_details=True, box=box, timeout=timeout, starts=starts,
+                    seed=seed)
+    lola = drop_dirac(game.lola(ALPHA))
+    alpha = sympy.nsimplify(alpha)
+    lola_answer = _answer(game, lola, (ALPHA,), numeric_field=lola.subs(ALPHA, alpha), with_details=False, box=box,
+                          timeout=timeout, starts=starts, seed=seed, param_values={ALPHA: alpha})
+    lola_answer["numeric_alpha"] = str(sympy.nsimplify(alpha))
     return {"players": [[str(s) for s in p] for p in game.players],
             "losses": [str(loss) for loss in game.losses],
-            "xi": [str(e) for e in game.xi], "H": [[str(e) for e in row] for row in game.H.tolist()],
-            "chi": [str(e) for e in game.chi], "fixed_points": fps, "lola_fixed_points": lola}
+            "xi": [str(e) for e in xi], "H": [[str(e) for e in row] for row in H.tolist()],
+            "chi": [str(e) for e in chi], "warnings": warnings, "settings": common,
+            "fixed_points": fixed, "lola_fixed_points": lola_answer}
+
+
+def _status_line(title: str, answer: dict) -> str:
+    status = answer["status"]
+    stages = answer["stages"]
+    if status == "none":
+        return f"{title}: none (proved: {stages['exact']})"
+    if status == "unknown":
+        return f"{title}: unknown ({stages['exact']}; the numeric search, {stages.get('numeric', '')}, found none)"
+    extra = "complete" if answer["complete"] else "possibly incomplete"
+    why = stages.get("completeness") or stages["exact"]
+    return f"{title}: {status}, {extra} ({why})"
+
+
+def _point_line(fp: dict, field: str = "xi") -> str:
+    sol = ", ".join(f"{k} = {v}" if fp["status"] == "exact" else f"{k} ≈ {float(v):.6g}"
+                    for k, v in fp["solution"].items()) or "(every point)"
+    if "kind" in fp:
+        sol += f": {fp['kind']}" + (" (numerically)" if fp.get("kind_status") == "numerical" else "")
+    notes = []
+    if fp.get("family"):
+        notes.append(f"a family of dimension {fp['family']['dimension']}")
+    if fp.get("degenerate"):
+        notes.append("degenerate")
+    if fp.get("kink"):
+        notes.append("on a kink")
+    if fp["status"] == "numerical":
+        cert = fp.get("certificate")
+        notes.append(f"numerical, |{field}| = {fp['residual']:.1e}" + (
+            f", certified: exactly one zero within {cert['radius']:.1e} ({cert['method']})" if cert else ""))
+    return "  " + sol + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def render_text(result: dict) -> str:
     lines = ["players: " + "; ".join(", ".join(p) for p in result["players"])]
-    lines += [f"xi  = [{', '.join(result['xi'])}]", f"H   = {result['H']}", f"chi = [{', '.join(result['chi'])}]", ""]
-    lines.append("fixed points (xi = 0):" if result["fixed_points"] else "fixed points: none found")
-    for fp in result["fixed_points"]:
-        sol = ", ".join(f"{k} = {v}" for k, v in fp["solution"].items()) or "(every point)"
-        lines.append(f"  {sol}: {fp['kind']}")
+    lines += [f"xi  = [{', '.join(result['xi'])}]", f"H   = {result['H']}", f"chi = [{', '.join(result['chi'])}]"]
+    lines += [f"warning: {w}" for w in result["warnings"]]
+    lines.append("")
+    fixed = result["fixed_points"]
+    lines.append(_status_line("fixed points (xi = 0)", fixed))
+    for fp in fixed["points"][:MAX_LISTED]:
+        lines.append(_point_line(fp))
         lc = fp["local_convergence"]
         lines.append(f"    {lc.get('statement') or lc.get('reason')}")
         if lc.get("epsilon_value"):
             lines.append(f"    (I - alpha H_o) H positive stable for 0 < alpha < {lc['epsilon_value']:.6g}")
+    if len(fixed["points"]) > MAX_LISTED:
+        lines.append(f"  ... and {len(fixed['points']) - MAX_LISTED} more (see --json)")
     lines.append("")
-    lines.append("LOLA's fixed points (LOLA direction = 0):" if result["lola_fixed_points"] else
-                 "LOLA's fixed points: none found")
-    for fp in result["lola_fixed_points"]:
-        lines.append("  " + ", ".join(f"{k} = {v}" for k, v in fp["solution"].items()))
+    lola = result["lola_fixed_points"]
+    title = "LOLA's fixed points (LOLA direction = 0)"
+    if lola["status"] != "exact":
+        title += f" [numerical search at alpha = {lola['numeric_alpha']}]"
+    lines.append(_status_line(title, lola))
+    for fp in lola["points"][:MAX_LISTED]:
+        lines.append(_point_line(fp, "LOLA direction"))
+    if len(lola["points"]) > MAX_LISTED:
+        lines.append(f"  ... and {len(lola['points']) - MAX_LISTED} more (see --json)")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import sympy
 
-from sosverify.expressions import check_expressions, from_expressions
+from sosverify.expressions import check_expressions, from_expressions, to_expression, to_symbols
 
 ALPHA = sympy.Symbol("alpha", positive=True)
 P = sympy.Symbol("p", nonnegative=True)
@@ -27,7 +27,9 @@ def is_zero(expr) -> bool:
     """Exact zero test: ``cancel`` (rational functions) then ``expand`` each entry, compare with 0."""
     if isinstance(expr, sympy.MatrixBase):
         return all(is_zero(e) for e in expr)
-    return sympy.expand(sympy.cancel(sympy.sympify(expr))) == 0
+    if isinstance(expr, int):
+        return expr == 0
+    return sympy.expand(sympy.cancel(expr)) == 0
 
 
 class SymGame:
@@ -38,8 +40,10 @@ class SymGame:
     """
 
     def __init__(self, losses, players, name: str = "symbolic", constants=()):
-        self.players = [list(p) if isinstance(p, (list, tuple)) else [p] for p in players]
-        self.losses = [sympy.sympify(loss) for loss in losses]
+        self.players = to_symbols(players)
+        table = {str(s): s for group in self.players for s in group}
+        table.update({str(c): c for c in constants})
+        self.losses = [to_expression(loss, dict(table), k) for k, loss in enumerate(losses)]
         self.constants = tuple(constants)
         check_expressions(self.losses, self.players, self.constants)
         self.name = name

@@ -1,0 +1,7 @@
+"""``python -m sosverify``: the ``sosverify`` command."""
+
+import sys
+
+from sosverify.cli import main
+
+sys.exit(main())

@@ -1,0 +1,311 @@
+"""Numeric zeros of a vector field given as SymPy expressions, each with a residual and, where it
+can be had, a Krawczyk certificate that exactly one zero lies in a small box around it.
+
+Used by ``sosverify analyse`` when SymPy cannot solve ξ = 0 (or LOLA's direction = 0) in closed
+form: many starts in a box, a Newton-type solver (``scipy.optimize.root``), deduplication.
+
+The certificate is the Krawczyk test (Krawczyk 1969; Moore, Kearfott and Cloud, *Introduction to
+Interval Analysis*, 2009, §8.2): for a box X around x̃ and Y ≈ J(x̃)⁻¹, if
+K(X) = x̃ − Y f(x̃) + (I − Y J(X))(X − x̃) lies in the interior of X, then f has exactly one zero
+in X.  f(x̃) and J(X) are enclosed with the interval arithmetic of :class:`Interval` (outward
+rounded), so the test is a proof up to the correctness of that arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy
+import sympy
+
+from sosverify.safe_expr import check_allowed
+
+
+class NoEnclosure(Exception):
+    """The expression cannot be enclosed on this box (a pole, a function without a rule here)."""
+
+
+def _lo(v: float) -> float:
+    return math.nextafter(v, -math.inf)
+
+
+def _hi(v: float) -> float:
+    return math.nextafter(v, math.inf)
+
+
+def _lib_lo(v: float) -> float:  # library functions (exp, sin, ...) are accurate to a few ulps
+    return v - abs(v) * 4e-16 - 1e-300
+
+
+def _lib_hi(v: float) -> float:
+    return v + abs(v) * 4e-16 + 1e-300
+
+
+class Interval:
+    """A closed interval [lo, hi] of reals with outward-rounded arithmetic."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo: float, hi: float | None = None):
+        hi = lo if hi is None else hi
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+            raise NoEnclosure(f"not a finite interval: [{lo}, {hi}]")
+        self.lo, self.hi = float(lo), float(hi)
+
+    def __repr__(self) -> str:
+        return f"Interval({self.lo!r}, {self.hi!r})"
+
+    def __add__(self, other: Interval) -> Interval:
+        return Interval(_lo(self.lo + other.lo), _hi(self.hi + other.hi))
+
+    def __sub__(self, other: Interval) -> Interval:
+        return Interval(_lo(self.lo - other.hi), _hi(self.hi - other.lo))
+
+    def __neg__(self) -> Interval:
+        return Interval(-self.hi, -self.lo)
+
+    def __mul__(self, other: Interval) -> Interval:
+        p = [self.lo * other.lo, self.lo * other.hi, self.hi * other.lo, self.hi * other.hi]
+        return Interval(_lo(min(p)), _hi(max(p)))
+
+    def reciprocal(self) -> Interval:
+        if self.lo <= 0 <= self.hi:
+            raise NoEnclosure("division by an interval containing 0")
+        return Interval(_lo(1 / self.hi), _hi(1 / self.lo))
+
+    def contains_zero(self) -> bool:
+        return self.lo <= 0 <= self.hi
+
+    def inside(self, other: Interval) -> bool:
+        """Strictly inside ``other``."""
+        return other.lo < self.lo and self.hi < other.hi
+
+
+def _monotone(f, x: Interval, increasing: bool = True) -> Interval:
+    a, b = f(x.lo), f(x.hi)
+    if not increasing:
+        a, b = b, a
+    return Interval(_lib_lo(a), _lib_hi(b))
+
+
+def _power(x: Interval, e) -> Interval:
+    if isinstance(e, sympy.Integer):
+        n = int(e)
+        if n < 0:
+            return _power(x, sympy.Integer(-n)).reciprocal()
+        if n == 0:
+            return Interval(1.0)
+        a, b = x.lo ** n, x.hi ** n
+        if n % 2 == 0:
+            if x.contains_zero():
+                return Interval(0.0, _lib_hi(max(a, b)) * (1 + 1e-15 * n))
+            lo, hi = min(a, b), max(a, b)
+        else:
+            lo, hi = a, b
+        slack = 1 + 2e-16 * (n + 2)
+        return Interval(lo / slack if lo > 0 else lo * slack, hi * slack if hi > 0 else hi / slack)
+    if isinstance(e, sympy.Rational):
+        if x.lo <= 0:
+            raise NoEnclosure("a fractional power of an interval reaching 0 or below")
+        q = float(e)
+        return _monotone(lambda v: v ** q, x, increasing=q > 0)
+    raise NoEnclosure("a power with a symbolic exponent")
+
+
+def _periodic(f, x: Interval, peaks) -> Interval:
+    """Range of sin or cos: endpoints, plus ±1 where a peak (a point where f = ±1) lies in x."""
+    if x.hi - x.lo >= 2 * math.pi:
+        return Interval(-1.0, 1.0)
+    lo, hi = min(f(x.lo), f(x.hi)), max(f(x.lo), f(x.hi))
+    for offset, value in peaks:  # peaks at offset + 2πk
+        k = math.ceil((x.lo - offset) / (2 * math.pi) - 1e-12)
+        if offset + 2 * math.pi * k <= x.hi + 1e-12:
+            lo, hi = min(lo, value), max(hi, value)
+    return Interval(max(-1.0, _lib_lo(lo)), min(1.0, _lib_hi(hi)))
+
+
+def _log(x: Interval) -> Interval:
+    if x.lo <= 0:
+        raise NoEnclosure("log of an interval reaching 0 or below")
+    return _monotone(math.log, x)
+
+
+def _arc(f, increasing: bool):
+    def rule(x: Interval) -> Interval:
+        if not (-1 < x.lo and x.hi < 1):
+            raise NoEnclosure("asin/acos outside (-1, 1)")
+        return _monotone(f, x, increasing)
+    return rule
+
+
+_UNARY = {
+    sympy.exp: lambda x: _monotone(math.exp, x),
+    sympy.log: _log,
+    sympy.tanh: lambda x: _monotone(math.tanh, x),
+    sympy.sinh: lambda x: _monotone(math.sinh, x),
+    sympy.atan: lambda x: _monotone(math.atan, x),
+    sympy.asin: _arc(math.asin, True),
+    sympy.acos: _arc(math.acos, False),
+    sympy.cosh: lambda x: (Interval(1.0, _lib_hi(max(math.cosh(x.lo), math.cosh(x.hi)))) if x.contains_zero()
+                           else _monotone(math.cosh, x, increasing=x.lo > 0)),
+    sympy.Abs: lambda x: (Interval(0.0, max(-x.lo, x.hi)) if x.contains_zero()
+                          else Interval(min(abs(x.lo), abs(x.hi)), max(abs(x.lo), abs(x.hi)))),
+    sympy.sin: lambda x: _periodic(math.sin, x, [(math.pi / 2, 1.0), (-math.pi / 2, -1.0)]),
+    sympy.cos: lambda x: _periodic(math.cos, x, [(0.0, 1.0), (math.pi, -1.0)]),
+}
+
+
+def enclose(expr, box: dict) -> Interval:
+    """An interval containing every value of ``expr`` for symbol values in ``box`` (symbol → Interval)."""
+    if isinstance(expr, sympy.Symbol):
+        if expr not in box:
+            raise NoEnclosure(f"no range for {expr}")
+        return box[expr]
+    if isinstance(expr, sympy.Integer):
+        return Interval(float(expr)) if abs(int(expr)) < 2 ** 53 else Interval(_lo(float(expr)), _hi(float(expr)))
+    if isinstance(expr, (sympy.Rational, sympy.Float, sympy.NumberSymbol)):
+        v = float(expr)
+        return Interval(_lib_lo(v), _lib_hi(v))
+    if isinstance(expr, sympy.Add):
+        out = Interval(0.0)
+        for a in expr.args:
+            out = out + enclose(a, box)
+        return out
+    if isinstance(expr, sympy.Mul):
+        out = Interval(1.0)
+        for a in expr.args:
+            out = out * enclose(a, box)
+        return out
+    if isinstance(expr, sympy.Pow):
+        return _power(enclose(expr.base, box), expr.exp)
+    if isinstance(expr, sympy.sign):
+        x = enclose(expr.args[0], box)
+        if x.contains_zero():
+            raise NoEnclosure("sign of an interval containing 0")
+        return Interval(1.0 if x.lo > 0 else -1.0)
+    for cls, rule in _UNARY.items():
+        if isinstance(expr, cls):
+            return rule(enclose(expr.args[0], box))
+    raise NoEnclosure(f"no interval rule for {type(expr).__name__}")
+
+
+def drop_dirac(expr):
+    """Derivatives of Abs and sign produce DiracDelta terms; away from the kinks they are 0."""
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(drop_dirac)
+    return expr.replace(sympy.DiracDelta, lambda *args: sympy.Integer(0)) if expr.has(sympy.DiracDelta) else expr
+
+
+def krawczyk(field, jacobian, symbols, point, radii=(1e-9, 1e-7, 1e-5, 1e-3)):
+    """The Krawczyk test around ``point``: ``{"method", "radius"}`` for the first relative radius
+    whose box provably holds exactly one zero of ``field``, or ``None``."""
+    point = numpy.asarray(point, dtype=float)
+    J = numpy.array(jacobian(*point), dtype=float)
+    try:
+        Y = numpy.linalg.inv(J)
+    except numpy.linalg.LinAlgError:
+        return None
+    if not numpy.all(numpy.isfinite(Y)):
+        return None
+    d = len(symbols)
+    try:
+        at = {s: Interval(float(v)) for s, v in zip(symbols, point)}
+        f = [enclose(e, at) for e in field]
+    except NoEnclosure:
+        return None
+    jac_expr = drop_dirac(sympy.Matrix(field).jacobian(symbols))
+    for rel in radii:
+        r = [rel * (1 + abs(v)) for v in point]
+        X = [Interval(_lo(v - ri), _hi(v + ri)) for v, ri in zip(point, r)]
+        box = dict(zip(symbols, X))
+        try:
+            JX = [[enclose(jac_expr[i, j], box) for j in range(d)] for i in range(d)]
+        except NoEnclosure:
+            return None
+        ok = True
+        for i in range(d):
+            k = Interval(float(point[i]))
+            for j in range(d):
+                k = k - Interval(float(Y[i, j])) * f[j]
+            for j in range(d):
+                m = Interval(1.0 if i == j else 0.0)
+                for q in range(d):
+                    m = m - Interval(float(Y[i, q])) * JX[q][j]
+                k = k + m * (X[j] - Interval(float(point[j])))
+            if not k.inside(X[i]):
+                ok = False
+                break
+        if ok:
+            return {"method": "Krawczyk", "radius": max(r)}
+    return None
+
+
+def lambdify_numeric(symbols, expr):
+    """``expr`` (a Matrix or scalar) as a plain-NumPy function of the symbols, through the same
+    allow-list as the losses."""
+    from sosverify.expressions import _numpy_namespace, _Printer
+
+    if isinstance(expr, sympy.MatrixBase):
+        expr = expr.tolist()
+    for e in (sympy.Matrix(expr) if isinstance(expr, list) else [expr]):
+        check_allowed(e, "an expression")
+    namespace = _numpy_namespace(numpy)
+    printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
+                        "user_functions": {name: name for name in namespace}})
+    return sympy.lambdify(symbols, expr, modules=[namespace], printer=printer, dummify=True)
+
+
+def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None, deadline: float | None = None,
+               tol: float = 1e-9):
+    """Zeros of ``field`` (a column of SymPy expressions in ``symbols``) in the box, from ``starts``
+    random starts (``rng``: a NumPy Generator).  Returns ``(points, finished)``; each point has
+    ``value`` (list), ``residual`` (‖field‖₂) and ``jacobian`` (NumPy array)."""
+    from scipy.optimize import root
+
+    rng = numpy.random.default_rng(0) if rng is None else rng
+    field = sympy.Matrix(field)
+    jac_expr = drop_dirac(field.jacobian(symbols))
+    f = lambdify_numeric(symbols, field)
+    J = lambdify_numeric(symbols, jac_expr)
+    d = len(symbols)
+    lo, hi = box
+
+    def fun(v):
+        return numpy.asarray(f(*v), dtype=float).reshape(-1)
+
+    def jac(v):
+        return numpy.asarray(J(*v), dtype=float).reshape(d, d)
+
+    found: list[dict] = []
+    candidates = [numpy.zeros(d)] + [rng.uniform(lo, hi, size=d) for _ in range(starts - 1)]
+    finished = True
+    for x0 in candidates:
+        if deadline is not None and time.monotonic() > deadline:
+            finished = False
+            break
+        try:
+            with warnings.catch_warnings(), numpy.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                sol = root(fun, x0, jac=jac, method="hybr")
+                x = sol.x
+                for _ in range(3):  # a few Newton steps to polish
+                    step = numpy.linalg.lstsq(jac(x), fun(x), rcond=None)[0]
+                    if not numpy.all(numpy.isfinite(step)):
+                        break
+                    x = x - step
+                residual = float(numpy.linalg.norm(fun(x)))
+                jx = jac(x)
+        except (ArithmeticError, ValueError, TypeError, numpy.linalg.LinAlgError):
+            continue
+        if not (numpy.all(numpy.isfinite(x)) and numpy.isfinite(residual)) or residual > tol * (1 + numpy.abs(x).max()):
+            continue
+        margin = 1e-6 * (hi - lo)
+        if numpy.any(x < lo - margin) or numpy.any(x > hi + margin):
+            continue
+        if any(numpy.max(numpy.abs(p["value"] - x)) <= 1e-6 * (1 + numpy.abs(x).max()) for p in found):
+            continue
+        found.append({"value": x, "residual": residual, "jacobian": jx})
+    found.sort(key=lambda p: tuple(p["value"]))
+    return found, finished

@@ -1,0 +1,238 @@
+"""`sosverify analyse` on games whose answers are known by hand: every answer has an honest status."""
+
+import json
+import math
+import time
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sosverify.cli import main
+from sosverify.safe_expr import parse_expression
+from sosverify.symbolic.analyse import analyse
+from sosverify.symbolic.exact import call_with_timeout
+from sosverify.symbolic.game import SymGame
+
+x, y = sympy.symbols("x y", real=True)
+ALPHA = sympy.Symbol("alpha")
+
+
+def _analyse(*specs, **kw):
+    kw.setdefault("timeout", 10.0)
+    return analyse(SymGame.from_specs(list(specs)), **kw)
+
+
+def _bisect(f, lo, hi, steps=200):
+    """A root of f in [lo, hi] (f changes sign): the test's own oracle, independent of SciPy."""
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(lo) * f(mid) > 0 else (lo, mid)
+    return (lo + hi) / 2
+
+
+def test_readme_tandem_line_of_fixed_points_and_lolas_line_are_exact():
+    r = _analyse("x=(x+y)**2-2*x", "y=(x+y)**2-2*y")
+    fixed, lola = r["fixed_points"], r["lola_fixed_points"]
+    assert fixed["status"] == "exact" and fixed["complete"]
+    (fp,) = fixed["points"]
+    assert fp["solution"] == {"x": "1 - y"} and fp["family"] == {"dimension": 1} and fp["kind"] == "stable"
+    assert fp["local_convergence"]["alpha_max"] == "1/2" and not fp["degenerate"]
+    assert lola["status"] == "exact"
+    (lp,) = lola["points"]
+    sol = parse_expression(lp["solution"]["x"], {"x": x, "y": y, "alpha": ALPHA})
+    assert sympy.expand(sympy.cancel(sol + y - (1 - 2 * ALPHA) / (1 - 4 * ALPHA))) == 0
+
+
+def test_isolated_root_without_closed_form_is_numerical_and_certified():
+    # ξ = (x − cos x, y − x): x − cos x is increasing, so (d, d) with d = cos d is the only zero.
+    r = _analyse("x=x**2/2-sin(x)", "y=y**2/2-x*y")
+    fixed = r["fixed_points"]
+    assert fixed["status"] == "numerical" and not fixed["complete"]
+    assert "could not solve" in fixed["stages"]["exact"]
+    (fp,) = fixed["points"]
+    d = _bisect(lambda t: t - math.cos(t), 0.0, 1.0)
+    assert fp["status"] == "numerical" and fp["residual"] < 1e-12
+    cert = fp["certificate"]
+    assert cert["method"] == "Krawczyk" and cert["radius"] < 1e-6
+    assert all(abs(v - d) <= cert["radius"] for v in fp["value"])
+    assert fp["kind"] == "stable"  # H = [[1 + sin d, 0], [-1, 1]], symmetric part positive definite
+
+
+def test_quintic_fixed_point_has_a_certified_count_and_lolas_point_no_closed_form():
+    # ξ = (x⁵ − x − 1, y): one real root (Sturm), no radicals; no interaction, so LOLA's points are the same.
+    r = _analyse("x=x**6/6-x**2/2-x", "y=y**2/2")
+    root = _bisect(lambda t: t ** 5 - t - 1, 1.0, 2.0)
+    fixed, lola = r["fixed_points"], r["lola_fixed_points"]
+    assert fixed["status"] == "numerical" and fixed["complete"]
+    assert "1 real solutions (certified count)" in fixed["stages"]["completeness"]
+    assert lola["status"] == "numerical" and not lola["complete"]
+    for answer in (fixed, lola):
+        (p,) = answer["points"]
+        assert abs(p["value"][0] - root) <= p["certificate"]["radius"] and abs(p["value"][1]) < 1e-12
+
+
+def test_five_fixed_points_with_radicals_are_exact_and_certified_complete():
+    # ξ = (x³ − x, y³ − y + x): x ∈ {−1, 0, 1}; x = 0 gives y ∈ {−1, 0, 1}; x = ±1 gives the one real
+    # root of y³ − y ± 1 (a cubic with one real root, written by SymPy with complex radicals)
+    r = _analyse("x=x**4/4-x**2/2", "y=y**4/4-y**2/2+x*y")
+    fixed = r["fixed_points"]
+    assert fixed["status"] == "exact" and fixed["complete"]
+    assert fixed["stages"]["completeness"] == "the number of real solutions is certified"
+    expected = {(-1.0, _bisect(lambda t: t ** 3 - t - 1, 1.0, 2.0)), (0.0, -1.0), (0.0, 0.0), (0.0, 1.0),
+                (1.0, _bisect(lambda t: t ** 3 - t + 1, -2.0, -1.0))}
+    got = {tuple(p["value"]) for p in fixed["points"]}
+    assert len(got) == 5
+    for e in expected:
+        assert any(abs(g[0] - e[0]) < 1e-12 and abs(g[1] - e[1]) < 1e-12 for g in got), e
+    kinds = {tuple(p["value"]): p["kind"] for p in fixed["points"]}
+    assert kinds[(0.0, 0.0)] == "unstable"  # H = [[-1, 0], [1, -1]]: symmetric part negative definite
+    assert kinds[(0.0, 1.0)] == kinds[(0.0, -1.0)] == "strict-saddle"  # H = [[-1, 0], [1, 2]]
+    assert all(p["kind"] == "stable" for p in fixed["points"] if p["value"][0] != 0)  # 3y² − 1 > 0 there
+
+
+def test_lolas_points_without_closed_form_are_found_and_certified():
+    # L1 = x⁶/6 − x²/2 − x + xy, L2 = y²/2 − xy: ξ = (x⁵ − x − 1 + y, y − x), H_o = [[0, 1], [−1, 0]],
+    # χ = (−x, −y), so LOLA's direction is (x⁵ − x − 1 + y − αy + 2αx, y − x + α(x⁵ − x − 1 + y) + αy).
+    # Its second entry gives y(x) = (x − α(x⁵ − x − 1))/(1 + 2α); the zeros are the real roots of
+    # g(x) = first entry at (x, y(x)), found here by scanning for sign changes and bisecting.
+    a = 0.1
+
+    def y_of(t):
+        return (t - a * (t ** 5 - t - 1)) / (1 + 2 * a)
+
+    def g(t):
+        return t ** 5 - t - 1 + y_of(t) - a * y_of(t) + 2 * a * t
+
+    grid = [i / 1000 for i in range(-10000, 10001)]
+    roots = [_bisect(g, u, v) for u, v in zip(grid, grid[1:]) if g(u) * g(v) < 0]
+    expected = [(t, y_of(t)) for t in roots if abs(y_of(t)) <= 10]
+    lola = _analyse("x=x**6/6-x**2/2-x+x*y", "y=y**2/2-x*y")["lola_fixed_points"]
+    assert lola["status"] == "numerical" and lola["stages"]["exact_status"] != "exact"
+    assert lola["numeric_alpha"] == "1/10"
+    found = sorted(tuple(p["value"]) for p in lola["points"])
+    assert len(found) == len(expected) >= 1
+    for (fx, fy), (ex, ey) in zip(found, sorted(expected)):
+        assert abs(fx - ex) < 1e-9 and abs(fy - ey) < 1e-9
+    assert all(p["certificate"] for p in lola["points"])
+
+
+def test_game_without_fixed_point_is_none_only_when_proved():
+    r = _analyse("x=x**3/3+x", "y=y**2")  # ξ_x = x² + 1 > 0
+    assert r["fixed_points"]["status"] == "none" and r["fixed_points"]["points"] == []
+    assert "no real root" in r["fixed_points"]["stages"]["exact"]
+    # exp(x) > 0 as well, but SymPy has no proof: unknown, never none
+    r = _analyse("x=exp(x)", "y=y**2", starts=20)
+    assert r["fixed_points"]["status"] == "unknown" and r["fixed_points"]["points"] == []
+
+
+def test_constant_game_every_point_is_fixed():
+    r = _analyse("x=1", "y=2")
+    (fp,) = r["fixed_points"]["points"]
+    assert r["fixed_points"]["status"] == "exact"
+    assert fp["family"] == {"dimension": 2} and fp["solution"] == {}
+    assert "stay where they start" in fp["local_convergence"]["statement"]
+
+
+def test_degenerate_isolated_point_gets_no_convergence_promise():
+    r = _analyse("x=x**4/4", "y=y**2/2")  # ξ = (x³, y): (0, 0) isolated, H = diag(0, 1) singular
+    (fp,) = r["fixed_points"]["points"]
+    assert r["fixed_points"]["status"] == "exact" and fp["value"] == [0.0, 0.0]
+    assert fp["degenerate"] and "family" not in fp
+    assert fp["local_convergence"]["applies"] is False and "degenerate" in fp["local_convergence"]["reason"]
+    assert "statement" not in fp["local_convergence"]
+
+
+def test_non_smooth_loss_warns_and_kink_points_get_no_promise():
+    r = _analyse("x=abs(x)+x*y", "y=-x*y+y**2")
+    assert len(r["warnings"]) == 1 and "not smooth" in r["warnings"][0]
+    kinks = [p for p in r["fixed_points"]["points"] if p.get("kink")]
+    assert kinks and all(p["local_convergence"]["applies"] is False for p in kinks)
+
+
+HARD = ["x=x**4/4 + x**2*y*z - 3*x*y**2 + 2*x*z",
+        "y=y**4/4 + x*y**2*z - 5*y*z**2 + x*y",
+        "z=z**4/4 - x**2*y*z + 7*x*z**2 - y*z"]
+
+
+def test_three_player_game_whose_solve_would_not_end_is_answered_within_the_limit():
+    limit = 1.0
+    start = time.monotonic()
+    r = _analyse(*HARD, timeout=limit, starts=60)
+    elapsed = time.monotonic() - start
+    # five stages (two exact solves of two steps each, classification, two numeric searches), each
+    # cut at the limit, plus the derivatives: generous slack for a loaded machine
+    assert elapsed < 6 * limit + 10, elapsed
+    fixed = r["fixed_points"]
+    for answer in (fixed, r["lola_fixed_points"]):  # SymPy's answer: unknown, within the limit
+        assert answer["stages"]["exact_status"] == "unknown"
+        assert f"did not finish within {limit:g} s" in answer["stages"]["exact"]
+        assert answer["stages"]["exact_seconds"] < 2 * limit + 3
+    assert fixed["status"] == "numerical" and not fixed["complete"]
+    assert r["xi"] and r["H"] and r["chi"]  # always given
+    values = [p["value"] for p in fixed["points"]]
+    assert [0.0, 0.0, 0.0] in values  # ξ(0) = 0 by inspection
+    assert all(p["residual"] < 1e-9 for p in fixed["points"])
+
+
+def test_timeout_kills_a_computation_that_would_not_end():
+    start = time.monotonic()
+    kind, _ = call_with_timeout(time.sleep, (60,), timeout=0.5)
+    assert kind == "timeout" and time.monotonic() - start < 5
+
+
+def test_cli_text_and_json_carry_statuses(capsys):
+    assert main(["analyse", "--player", "x=x**3/3+x", "--player", "y=y**2", "--timeout", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "fixed points (xi = 0): none (proved:" in out and "none found" not in out
+    assert main(["analyse", "--player", "x=x**2/2-sin(x)", "--player", "y=y**2/2-x*y", "--json",
+                 "--box=-2,2", "--timeout", "5"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["fixed_points"]["status"] == "numerical" and data["settings"]["box"] == [-2.0, 2.0]
+    assert data["lola_fixed_points"]["numeric_alpha"] == "1/10"
+
+
+# -- the JSON's expression strings parse back to the same expressions --------------------------------
+
+@st.composite
+def quadratic_games(draw):
+    """Two one-parameter players with small integer coefficients: L = a x² + b xy + c y² + d x + e y."""
+    coeffs = st.integers(-3, 3)
+    losses = []
+    for _ in range(2):
+        a, b, c, d, e = (draw(coeffs) for _ in range(5))
+        losses.append(f"{a}*x**2 + {b}*x*y + {c}*y**2 + {d}*x + {e}*y")
+    return losses
+
+
+@settings(max_examples=8, deadline=None)
+@given(quadratic_games())
+def test_property_analyse_json_expressions_parse_back(losses):
+    game = SymGame.from_specs([f"x={losses[0]}", f"y={losses[1]}"])
+    data = json.loads(json.dumps(analyse(game, timeout=10.0, starts=8)))
+    table = {"x": x, "y": y, "alpha": ALPHA}
+
+    def back(text):
+        return parse_expression(text, dict(table), max_length=100_000)
+
+    assert [back(s) for s in data["losses"]] == game.losses
+    assert [back(s) for s in data["xi"]] == list(game.xi)
+    assert [[back(s) for s in row] for row in data["H"]] == game.H.tolist()
+    assert [back(s) for s in data["chi"]] == list(game.chi)
+    for answer in (data["fixed_points"], data["lola_fixed_points"]):
+        for p in answer["points"]:
+            if p["status"] == "exact":
+                for text in p["solution"].values():
+                    assert str(back(text)) == text
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"box": (3, 1)}, "lo < hi"), ({"box": (0, float("nan"))}, "finite"), ({"box": "ab"}, "two numbers"),
+    ({"timeout": 0}, "timeout"), ({"timeout": float("nan")}, "timeout"), ({"starts": 0}, "starts"),
+    ({"alpha": -1}, "positive number"), ({"seed": -1}, "seed"),
+])
+def test_analyse_settings_are_checked(kwargs, message):
+    from sosverify.errors import SosverifyError
+    with pytest.raises(SosverifyError, match=message):
+        analyse(SymGame.from_specs(["x=x*y", "y=-x*y"]), **kwargs)

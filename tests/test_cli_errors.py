@@ -1,0 +1,120 @@
+"""Bad invocations of the `sosverify` command: exit status 2, exactly one line on stderr, no traceback.
+
+Each invocation runs in its own process (as a user runs it); they run four at a time.
+"""
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--quiet"]
+ANALYSE = ["analyse", "--player", "x=x*y", "--player", "y=-x*y"]
+
+# (argv, text the one error line must contain); "{dir}" is a directory whose results.json,
+# report.json and summary.json are directories.
+BAD = [
+    (RUN + ["--steps", "99999999999999999999999"], "must be a positive integer no larger than"),
+    (RUN + ["--runs", str(2 ** 70)], "must be a positive integer no larger than"),
+    (RUN + ["--steps", "1e3"], "must be a positive integer no larger than"),
+    (RUN + ["--steps", "-5"], "must be a positive integer no larger than"),
+    (RUN + ["--steps", "0"], "must be a positive integer no larger than"),
+    (RUN + ["--steps", "1000000000", "--runs", "100000000"], "of memory is available"),
+    (RUN + ["--seed", "-1"], "must be an integer from 0 to"),
+    (RUN + ["--seed", str(2 ** 64)], "must be an integer from 0 to"),
+    (RUN + ["--seed", "abc"], "must be an integer from 0 to"),
+    (["run", "tandem", "--algo", "co", "--alpha", "0.1", "--gamma", "nan"], "must be a finite number"),
+    (["run", "tandem", "--algo", "sga", "--alpha", "0.1", "--eps", "nan"], "must be a finite number"),
+    (["run", "tandem", "--algo", "lss", "--alpha", "0.1", "--lam", "nan"], "must be a finite number"),
+    (["run", "tandem", "--algo", "co", "--alpha", "0.1", "--gamma", "inf"], "must be a finite number"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "nan"], "must be a positive number"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "inf"], "must be a positive number"),
+    (["run", "tandem", "--algo", "nl"], "the following arguments are required: --alpha"),
+    (RUN + ["--init-std", "-1"], "must be a finite number >= 0"),
+    (RUN + ["--init-std", "nan"], "must be a finite number"),
+    (RUN + ["--out", "{dir}"], "is a directory"),
+    (["run", "--player", "x=x*y", "--player", "y=-x*y", "--algo", "nl", "--alpha", "0.1", "--discount", "0.9"],
+     "--discount applies to the ipd game only"),
+    (RUN + ["--discount", "0.9"], "--discount applies to the ipd game only"),
+    (["run", "ipd", "--algo", "nl", "--alpha", "1", "--discount", "1.5"], "(0, 1)"),
+    (["run", "--player", "x=Integral(x, x)", "--algo", "nl", "--alpha", "1"], "call to 'Integral' is not allowed"),
+    (["run", "--player", "x=Derivative(x, x)", "--algo", "nl", "--alpha", "1"], "call to 'Derivative' is not allowed"),
+    (["run", "--player", "x=__import__('os').system('true')", "--algo", "nl", "--alpha", "1"], "attribute access"),
+    (["run", "--player", "x=x**99", "--algo", "nl", "--alpha", "1"], "exponent 99 is not allowed"),
+    (["run", "--player", "I=I", "--algo", "nl", "--alpha", "1"], "imaginary unit"),
+    (["run", "--player", "x=x", "--player", "x=x", "--algo", "nl", "--alpha", "1"], "owned by player 1 and player 2"),
+    (["run", "tandem", "--player", "x=x", "--algo", "nl", "--alpha", "1"], "not both"),
+    (["run", "--algo", "nl", "--alpha", "1"], "give a GAME"),
+    (["run", "tandem", "--algo", "adam", "--alpha", "1"], "unknown algorithm 'adam'"),
+    (["run", "tandem", "--algo", "sos", "--alpha", "0.1", "--a", "2"], "open interval (0, 1)"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--a", "0.5"], "is not used by nl"),
+    (["run", "--player", "x x", "--algo", "nl", "--alpha", "1"], "not of the form"),
+    (["frobnicate"], "invalid choice"),
+    ([], "the following arguments are required"),
+    (["verify", "--only", "no-such-claim"], "unknown claim id 'no-such-claim'"),
+    (["verify", "--only", "ex2-tandem", "--out", "{dir}"], "is a directory"),
+    (ANALYSE + ["--timeout", "0"], "(0, 3600]"),
+    (ANALYSE + ["--timeout", "nan"], "must be a finite number"),
+    (ANALYSE + ["--box", "5"], "must be LO,HI"),
+    (ANALYSE + ["--box=3,1"], "LO < HI"),
+    (ANALYSE + ["--starts", "0"], "must be a positive integer no larger than"),
+    (ANALYSE + ["--numeric-alpha=-1"], "must be a positive number"),
+    (["analyse", "--player", "x=exec('1')"], "call to 'exec' is not allowed"),
+    (["analyse", "--player", "x=x*y", "--player", "y=I*y"], "imaginary unit"),
+    (["analyse", "--player", "x=" + "x+" * 1500 + "x"], "characters long"),
+    (["reproduce", "nope"], "unknown experiment"),
+    (["reproduce", "tandem", "--seed", "-3"], "must be an integer from 0 to"),
+    (["reproduce", "tandem", "--steps", str(10 ** 30)], "must be a positive integer no larger than"),
+    (["reproduce", "tandem", "--discount", "0.5"], "does not apply to the tandem experiment"),
+    (["reproduce", "ipd", "--gamma", "nan"], "must be a finite number"),
+    (["reproduce", "tandem", "--out", "{dir}"], "is a directory"),
+    (["reproduce", "tandem", "--algos", "nl", "adam"], "unknown algorithm 'adam'"),
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    """Run every bad invocation once, four at a time: argv index → CompletedProcess."""
+    base = tmp_path_factory.mktemp("bad")
+    (base / "out").mkdir()
+    for name in ("results.json", "report.json", "summary.json"):
+        (base / "out" / name).mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def one(argv):
+        argv = [a.replace("{dir}", str(base / "out")) for a in argv]
+        if "--out" not in argv and argv and argv[0] in ("run", "verify", "reproduce"):
+            argv = argv + ["--out", str(base / "fresh")]
+        return subprocess.run([sys.executable, "-m", "sosverify", *argv], capture_output=True, text=True,
+                              cwd=base, env=env, timeout=120)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(one, [argv for argv, _ in BAD]))
+
+
+def test_the_table_has_at_least_forty_bad_invocations():
+    assert len(BAD) >= 40
+    assert len({tuple(argv) for argv, _ in BAD}) == len(BAD)
+
+
+@pytest.mark.parametrize("case", range(len(BAD)), ids=[" ".join(a)[:60] for a, _ in BAD])
+def test_bad_invocation_is_one_line_exit_2_no_traceback(outcomes, case):
+    argv, message = BAD[case]
+    proc = outcomes[case]
+    assert proc.returncode == 2, (argv, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert message in lines[0], lines[0]
+    assert lines[0].startswith("sosverify: error: ")
+
+
+def test_python_dash_m_sosverify_and_version():
+    proc = subprocess.run([sys.executable, "-m", "sosverify", "--version"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    from sosverify import __version__
+    assert proc.returncode == 0 and proc.stdout.strip() == f"sosverify {__version__}"
