@@ -53,6 +53,18 @@ def test_sos_without_the_p1_safeguard_fails_section_3_2(monkeypatch):
     assert not _check("sec32-plola").passed
 
 
+@pytest.mark.parametrize("broken", [
+    lambda xi_, xi_0, chi_, *, alpha, a, b: 1.0 + 0 * xi_[:, 0],          # no safeguard: SOS is LOLA
+    lambda xi_, xi_0, chi_, *, alpha, a, b: 1.5 + 0 * xi_[:, 0],          # p outside [0, 1]
+])
+def test_a_broken_sos_fails_the_gan_claim(monkeypatch, broken):
+    monkeypatch.setattr(A, "sos_p", broken)
+    ev = _check("exp-gmm")
+    assert not ev.passed
+    failed = [i["what"] for i in ev.items if i["ok"] is False]
+    assert any("SOS on the GAN" in w for w in failed), failed
+
+
 def test_a_check_that_raises_is_a_failed_claim_not_a_crash(monkeypatch, tmp_path):
     from sosverify.claims import registry
     from sosverify.verify import run_claims
@@ -76,7 +88,7 @@ def test_verify_runs_every_claim_and_writes_the_report(tmp_path, capsys):
     assert failed == [] and code == 0, failed
     md = (tmp_path / "report.md").read_text()
     assert md.splitlines()[2].startswith("| id | claim |")  # the report opens with the table
-    assert "18/18 claims pass" in out
+    assert "19/19 claims pass" in out
     assert (tmp_path / "exp-tandem-figure3_tandem.png").exists()
 
 

@@ -49,6 +49,9 @@ def _build() -> dict:
               "§5, Fig. 2", "numeric", X.check_exp_ipd),
         Claim("exp-tandem", "Tandem: SOS's average loss → 0, LOLA's → 4/9 (α = 0.1); SOS decays p", "§5, Fig. 3",
               "numeric", X.check_exp_tandem),
+        Claim("exp-gmm", "GAN (reduced): SOS keeps 0 ≤ p ≤ 1 and ⟨ξ_p, ξ_0⟩ ≥ (1 − a)‖ξ_0‖² on a network game with "
+              "minibatches, where LOLA does not; the KL estimator is calibrated", "§5, Fig. 4–7", "numeric",
+              X.check_exp_gmm),
     ]
     return {c.id: c for c in claims}
 
