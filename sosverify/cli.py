@@ -87,13 +87,24 @@ def cmd_run(args) -> int:
     return 0
 
 
+def number(value: float, digits: int = 4) -> str:
+    """Fixed point for ordinary magnitudes, scientific notation for very large or very small ones.
+
+    >>> number(1.0625), number(2.5e-9), number(-3.1e7), number(0.0)
+    ('1.0625', '2.500e-09', '-3.100e+07', '0.0000')
+    """
+    if value != 0 and not 10 ** -(digits - 1) <= abs(value) < 1e5:
+        return f"{value:.{digits - 1}e}"
+    return f"{value:.{digits}f}"
+
+
 def _table(game, entries) -> str:
     scaled = game.report_scale != 1.0
     head = "final loss (reported)" if scaled else "final loss"
     rows = [f"{'algorithm':<10} {head:<{12 * game.n_players + 8}} {'diverged':>8} {'seconds':>8}"]
     for name, e in entries.items():
         means, stds = e["final_reported_loss_mean"], e["final_reported_loss_std"]
-        cells = "  ".join("   n/a    " if m is None else f"{m:7.4f}±{s:.3f}" for m, s in zip(means, stds))
+        cells = "  ".join("   n/a    " if m is None else f"{number(m)}±{number(s, 3)}" for m, s in zip(means, stds))
         rows.append(f"{name:<10} {cells:<{12 * game.n_players + 8}} {e['diverged']:>8} {e['seconds']:>8.2f}")
     return "\n".join(rows)
 
@@ -245,7 +256,7 @@ def _reproduction_table(rep) -> str:
     rows = []
     for algo, e in rep.summary["algorithms"].items():
         loss = e.get("final_loss_mean")
-        cells = "  ".join("n/a" if v is None else f"{v:8.4f}" for v in (loss or [None]))
+        cells = "  ".join("n/a" if v is None else f"{number(v):>8}" for v in (loss or [None]))
         extra = ""
         if "outcomes" in e:
             extra = "  " + " ".join(f"{k}={v:.0%}" for k, v in e["outcomes"].items())

@@ -80,3 +80,21 @@ def test_listings_name_every_game_and_algorithm(capsys):
     main(["algorithms"])
     out = capsys.readouterr().out
     assert all(name in out for name in list(GAMES) + list(ALGORITHMS))
+
+
+def test_top_level_api_and_notebook_latex():
+    import sympy
+
+    import sosverify
+    from sosverify.symbolic import SymGame
+
+    x, y = sympy.symbols("x y", real=True)
+    game = SymGame([(x + y) ** 2 - 2 * x, (x + y) ** 2 - 2 * y], [[x], [y]])
+    assert game._repr_latex_().startswith(r"$\begin{aligned}L^{1}(x) &=")
+    result = sosverify.analyse(game, timeout=10)
+    assert result["fixed_points"]["status"] == "exact"
+    assert r"H = \left[\begin{matrix}2 & 2\\2 & 2\end{matrix}\right]" in result._repr_latex_()
+    h = sosverify.run(sosverify.get_game("tandem"), "sos", alpha=0.1, steps=50, runs=2, seed=0, a=0.5, b=0.5)
+    assert abs(h.params[-1].sum(axis=1) - 1).max() < 1e-6
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        sosverify.nope

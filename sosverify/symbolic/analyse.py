@@ -312,11 +312,26 @@ def analyse(game: SymGame, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT,
     lola_answer = _answer(game, lola, (ALPHA,), numeric_field=lola.subs(ALPHA, alpha), with_details=False, box=box,
                           timeout=timeout, starts=starts, seed=seed, param_values={ALPHA: alpha})
     lola_answer["numeric_alpha"] = str(sympy.nsimplify(alpha))
-    return {"players": [[str(s) for s in p] for p in game.players],
-            "losses": [str(loss) for loss in game.losses],
-            "xi": [str(e) for e in xi], "H": [[str(e) for e in row] for row in H.tolist()],
-            "chi": [str(e) for e in chi], "warnings": warnings, "settings": common,
-            "fixed_points": fixed, "lola_fixed_points": lola_answer}
+    return Analysis({"players": [[str(s) for s in p] for p in game.players],
+                     "losses": [str(loss) for loss in game.losses],
+                     "xi": [str(e) for e in xi], "H": [[str(e) for e in row] for row in H.tolist()],
+                     "chi": [str(e) for e in chi], "warnings": warnings, "settings": common,
+                     "fixed_points": fixed, "lola_fixed_points": lola_answer},
+                    latex={"xi": sympy.latex(sympy.Matrix(xi)), "H": sympy.latex(H), "chi": sympy.latex(sympy.Matrix(chi))})
+
+
+class Analysis(dict):
+    """The result of :func:`analyse`: a plain dict (JSON-ready), shown as LaTeX in a notebook."""
+
+    def __init__(self, data: dict, latex: dict):
+        super().__init__(data)
+        self._latex = latex
+
+    def _repr_latex_(self) -> str:
+        fixed, lola = self["fixed_points"], self["lola_fixed_points"]
+        return (rf"$\xi = {self._latex['xi']},\quad H = {self._latex['H']},\quad \chi = {self._latex['chi']}$"
+                rf"<br>fixed points: {fixed['status']} ({len(fixed.get('points', []))} listed); "
+                rf"LOLA's fixed points: {lola['status']} ({len(lola.get('points', []))} listed)")
 
 
 def _status_line(title: str, answer: dict) -> str:

@@ -62,6 +62,12 @@ class SymGame:
     def n_players(self) -> int:
         return len(self.players)
 
+    def _repr_latex_(self) -> str:
+        """The losses and who controls what, for notebooks."""
+        rows = [rf"L^{{{i + 1}}}({', '.join(sympy.latex(s) for s in group)}) &= {sympy.latex(loss)}"
+                for i, (group, loss) in enumerate(zip(self.players, self.losses))]
+        return r"$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
+
     @property
     def dim(self) -> int:
         return len(self.symbols)
