@@ -180,7 +180,7 @@ def cmd_reproduce(args) -> int:
             raise SosverifyError(f"{flags} does not apply to the {name} experiment")
         resolved = resolved_settings(fn, settings)
         if args.resume and _up_to_date(outs[name], resolved):
-            print(f"== {name}: {outs[name] / 'summary.json'} already has these settings; skipped (--resume)")
+            print(f"== {name}: {outs[name]} already holds every file of these settings (manifest.json); skipped (--resume)")
             continue
         start = time.perf_counter()
         rep = fn(progress=not args.quiet and sys.stderr.isatty(), **settings)
@@ -243,13 +243,9 @@ def resolved_settings(fn, settings: dict) -> dict:
 
 
 def _up_to_date(out, resolved: dict) -> bool:
-    import json
+    from sosverify.reproduce.common import up_to_date
 
-    try:
-        stored = json.loads((out / "summary.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return stored.get("config", {}).get("settings") == resolved
+    return up_to_date(out, resolved)
 
 
 def _reproduction_table(rep) -> str:

@@ -106,7 +106,7 @@ def test_a_failing_rerun_keeps_earlier_results(tmp_path, capsys, monkeypatch):
     def broken_write(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(common, "write_json", broken_write)
+    monkeypatch.setattr(common, "write_atomic", broken_write)
     assert main(["reproduce", "tandem", "--runs", "4", "--steps", "3", "--out", str(out), "--quiet"]) == 130
     assert (out / "summary.json").read_text() == before
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
@@ -127,3 +127,41 @@ def test_resume_skips_an_experiment_with_identical_settings_only(tmp_path, capsy
 def test_a_flag_that_does_not_apply_to_the_experiment_is_rejected(tmp_path, capsys):
     assert main(["reproduce", "tandem", "--discount", "0.5", "--out", str(tmp_path)]) == 2
     assert "--discount does not apply to the tandem experiment" in capsys.readouterr().err
+
+
+def test_resume_reruns_when_a_file_of_the_manifest_is_missing_or_changed(tmp_path, capsys):
+    out = tmp_path / "t"
+    argv = ["reproduce", "tandem", "--runs", "3", "--steps", "4", "--out", str(out), "--quiet", "--resume"]
+    assert main(argv) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["files"]) >= {"summary.json", "curves.csv", "figure3_tandem.png"}
+    (out / "curves.csv").write_text("step\n")          # changed: its hash no longer matches
+    capsys.readouterr()
+    assert main(argv) == 0 and "skipped" not in capsys.readouterr().out
+    (out / "figure3_tandem.pdf").unlink()              # missing
+    assert main(argv) == 0 and "skipped" not in capsys.readouterr().out
+    assert (out / "figure3_tandem.pdf").exists()
+    assert main(argv) == 0 and "skipped" in capsys.readouterr().out
+
+
+def test_a_failed_rerun_with_new_settings_leaves_the_old_directory_whole(tmp_path, monkeypatch):
+    from sosverify.reproduce import common
+
+    out = tmp_path / "t"
+    assert main(["reproduce", "tandem", "--runs", "3", "--steps", "4", "--out", str(out), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def failing_csv(curves):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(common, "_curves_csv", failing_csv)
+    with pytest.raises(OSError):
+        main(["reproduce", "tandem", "--runs", "5", "--steps", "4", "--out", str(out), "--quiet"])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t"]     # no temporary directory left behind
+
+
+def test_files_no_reproduction_wrote_are_left_alone(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["reproduce", "tandem", "--runs", "3", "--steps", "4", "--out", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "manifest.json").exists()

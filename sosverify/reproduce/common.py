@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +18,7 @@ import numpy
 
 from sosverify.algorithms import get_algorithm, hyperparameters
 from sosverify.errors import SosverifyError, unknown_name
-from sosverify.results import prepare_out_dir, save_figure, versions, write_atomic, write_json
+from sosverify.results import jsonable, prepare_out_dir, versions, write_atomic
 from sosverify.runner import check_positive, initial_parameters, run
 from sosverify.validation import MAX_RUNS, MAX_STEPS, check_count, check_history_memory, check_seed
 
@@ -65,19 +70,88 @@ def curve_columns(histories: dict, key: Callable, label: str) -> dict:
     return cols
 
 
+MANIFEST = "manifest.json"
+KEEP = ("checkpoints",)  # what a new reproduction carries over from the directory it replaces
+
+
 def write(rep: Reproduction, out) -> Path:
-    """Write every file of a reproduction to ``out`` (created if needed), each atomically."""
-    out = prepare_out_dir(out)
+    """Write every file of a reproduction to ``out``, then ``manifest.json`` (each file's SHA-256 and
+    the settings) last.
+
+    The files are written to a temporary directory beside ``out``, which then replaces it, so a
+    directory never mixes the files of two runs (``checkpoints/`` is carried over).  If ``out``
+    holds files that no reproduction wrote (no manifest lists them), they are left alone and the
+    files are replaced one by one instead, each atomically.
+    """
+    out = Path(out)
+    files = {}
     for stem, fig in rep.figures.items():
-        save_figure(fig, out / f"{stem}.png")
-        save_figure(fig, out / f"{stem}.pdf")
-    write_json(out / "config.json", {**rep.config, "versions": versions()})
-    write_atomic(out / "summary.csv", _summary_csv(rep.summary))
-    write_atomic(out / "curves.csv", _curves_csv(rep.curves))
-    # summary.json last: when it is new, everything it describes is new too
-    write_json(out / "summary.json", {"experiment": rep.name, "config": rep.config, "versions": versions(),
-                                      "seconds": rep.seconds, **rep.summary})
+        for ext in ("png", "pdf"):
+            buf = io.BytesIO()
+            fig.savefig(buf, format=ext, dpi=120, bbox_inches="tight")
+            files[f"{stem}.{ext}"] = buf.getvalue()
+    files["config.json"] = _json_bytes({**rep.config, "versions": versions()})
+    files["summary.csv"] = _summary_csv(rep.summary).encode()
+    files["curves.csv"] = _curves_csv(rep.curves).encode()
+    files["summary.json"] = _json_bytes({"experiment": rep.name, "config": rep.config, "versions": versions(),
+                                         "seconds": rep.seconds, **rep.summary})
+    manifest = _json_bytes({"experiment": rep.name, "settings": rep.config.get("settings"),
+                            "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}})
+    prepare_out_dir(out.parent if str(out.parent) else Path("."))
+    if out.exists() and not _ours(prepare_out_dir(out)):
+        for name, data in files.items():
+            write_atomic(out / name, data)
+        write_atomic(out / MANIFEST, manifest)
+        return out
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+    try:
+        for name, data in files.items():
+            write_atomic(tmp / name, data)
+        write_atomic(tmp / MANIFEST, manifest)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+            os.rmdir(old)
+            os.replace(out, old)
+            for keep in KEEP:
+                if (old / keep).exists():
+                    os.replace(old / keep, tmp / keep)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _json_bytes(obj) -> bytes:
+    return (json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n").encode()
+
+
+def _ours(out: Path) -> bool:
+    """Whether every entry of ``out`` was written by a reproduction (so the directory may be replaced)."""
+    entries = {p.name for p in out.iterdir()}
+    if not entries - set(KEEP):
+        return True
+    try:
+        listed = set(json.loads((out / MANIFEST).read_text())["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return entries <= listed | {MANIFEST} | set(KEEP)
+
+
+def up_to_date(out, settings: dict) -> bool:
+    """Whether ``out`` holds a complete reproduction with these settings: its manifest names them and
+    every file it lists is present with the same SHA-256."""
+    try:
+        manifest = json.loads((Path(out) / MANIFEST).read_text())
+        if manifest.get("settings") != settings:
+            return False
+        return all(hashlib.sha256((Path(out) / name).read_bytes()).hexdigest() == digest
+                   for name, digest in manifest["files"].items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def _summary_csv(summary: dict) -> str:
