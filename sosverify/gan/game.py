@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy
 
-from sosverify._autodiff import np, relu, unflatten
+from sosverify._autodiff import batch_matmul, np, relu, unflatten
 from sosverify.errors import SosverifyError
 from sosverify.game import FLOAT_DTYPES, Game
 
@@ -112,7 +112,7 @@ def mlp(flat, shapes: tuple, x):
     h = x
     last = len(parts) - 2
     for k in range(0, len(parts), 2):
-        h = np.matmul(h, parts[k]) + parts[k + 1][:, None, :]
+        h = batch_matmul(h, parts[k]) + parts[k + 1][:, None, :]
         if k < last:
             h = relu(h)
     return h
