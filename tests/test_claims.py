@@ -64,6 +64,7 @@ def test_a_check_that_raises_is_a_failed_claim_not_a_crash(monkeypatch, tmp_path
     assert result["status"] == "fail" and "ZeroDivisionError" in result["evidence"][0]["value"]
 
 
+@pytest.mark.slow
 def test_verify_runs_every_claim_and_writes_the_report(tmp_path, capsys):
     code = main(["verify", "--out", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
@@ -75,7 +76,8 @@ def test_verify_runs_every_claim_and_writes_the_report(tmp_path, capsys):
     assert failed == [] and code == 0, failed
     md = (tmp_path / "report.md").read_text()
     assert md.splitlines()[2].startswith("| id | claim |")  # the report opens with the table
-    assert "18/18 claims pass" in out
+    n = len(get_claims())
+    assert f"{n}/{n} claims pass" in out
     assert (tmp_path / "exp-tandem-figure3_tandem.png").exists()
 
 
