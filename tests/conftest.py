@@ -13,9 +13,12 @@ _SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.da
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=_SLOW_DRAWS)
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, suppress_health_check=_SLOW_DRAWS)
 settings.register_profile("long", max_examples=600, deadline=None, suppress_health_check=_SLOW_DRAWS)
+# tools/mutation.py: derandomised (every mutant meets the same examples), fewer of them
+settings.register_profile("mutation", max_examples=20, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=_SLOW_DRAWS)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)
-EXAMPLE_SCALE = {"dev": 0.4, "ci": 1.0, "long": 10.0}.get(PROFILE, 1.0)
+EXAMPLE_SCALE = {"dev": 0.4, "ci": 1.0, "long": 10.0, "mutation": 0.5}.get(PROFILE, 1.0)
 
 
 def examples(n: int) -> settings:

@@ -230,3 +230,60 @@ def test_lss_agrees_with_its_formula_with_and_without_the_regulariser(branch, da
         H = numpy.array(game.H_at_fixed_point.tolist(), dtype=float)
         assume(numpy.linalg.det(H) == 0)
     assert branch in check_agreement("lss", game, point, alpha, min_margin=-1)
+
+
+# -- SGA's λ: both signs, with ε steered across ⟨ξ,Hᵀξ⟩⟨Aᵀξ,Hᵀξ⟩/d ------------------------
+
+@st.composite
+def sga_cases(draw, sign):
+    """A point where s = ⟨ξ,Hᵀξ⟩⟨Aᵀξ,Hᵀξ⟩ < 0 and ε chosen so that λ = sign(s/d + ε) is ``sign``:
+    ε ∈ (|s|/d, |s|·d) for +1 (so ``s/d − ε`` or ``s·d + ε`` would give −1), ε ∈ (0, |s|/d) for −1."""
+    game, point = draw(games_and_points())
+    sym, at = game.sym, game.point(point)
+    xi, H = sym.xi.subs(at), sym.H.subs(at)
+    ht_xi = H.T * xi
+    s = float((xi.T * ht_xi)[0, 0] * (((ht_xi - H * xi) / 2).T * ht_xi)[0, 0])
+    assume(s < -1e-6)
+    d, u = game.dim, draw(unit_fractions())
+    hi = min(-s * d, 2.0) if d > 1 else 2.0
+    assume(sign < 0 or hi > -s / d)
+    eps = _between(-s / d, hi, u) if sign > 0 else _between(0, -s / d, u)
+    assume(eps > 0 and abs(s / d + eps) > 1e-9)
+    return game, point, eps
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@examples(8)
+@given(data=st.data(), alpha=learning_rates())
+def test_sga_agrees_with_its_formula_for_both_signs_of_lambda(sign, data, alpha):
+    game, point, eps = data.draw(sga_cases(sign))
+    assert f"lambda = {sign}" in check_agreement("sga", game, point, alpha, {"eps": eps})
+
+
+# -- edges of the rules' arguments ----------------------------------------------------------
+
+@pytest.mark.parametrize("name, value", [("a", 0.0), ("b", 1.0)])
+def test_sos_names_the_hyperparameter_outside_the_open_unit_interval(name, value):
+    with pytest.raises(ValueError, match=f"SOS's {name} must lie in the open interval"):
+        A.sos(TANDEM.numeric, numpy.zeros((1, 2)), alpha=0.1, **{name: value})
+
+
+def test_lss_accepts_a_zero_regulariser_and_rejects_a_negative_one():
+    theta = numpy.array([[0.5, -0.25]])
+    out = A.lss(CYCLIC.numeric, theta, alpha=0.1, lam=0.0)  # H invertible: λ is not used
+    assert_close(out.direction, A.lss(CYCLIC.numeric, theta, alpha=0.1).direction, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="LSS regulariser lam must be >= 0, got -0.1"):
+        A.lss(CYCLIC.numeric, theta, alpha=0.1, lam=-0.1)
+
+
+def test_p_lola_rejects_p_outside_the_unit_interval():
+    for p in (-0.5, 1.5):
+        with pytest.raises(ValueError, match=r"p-LOLA's p must lie in \[0, 1\]"):
+            A.p_lola(TANDEM.numeric, numpy.zeros((1, 2)), alpha=0.1, p=p)
+
+
+def test_an_unknown_rule_name_lists_the_registered_ones():
+    assert A.get_algorithm("SOS") is ALGORITHMS["sos"]
+    with pytest.raises(ValueError, match="unknown algorithm 'adam'; valid algorithms: ") as info:
+        A.get_algorithm("adam")
+    assert all(name in str(info.value).split(": ", 1)[1].split(", ") for name in ALGORITHMS)

@@ -463,7 +463,7 @@ def check_local_convergence(rules, game, u, offset):
     alpha, rho = _contraction_alpha(game, u)
     assume(rho is not None)
     steps = math.ceil(math.log(1e-4) / math.log(rho)) if rho < 1 else 10 ** 9
-    assume(steps <= 3000)  # a rate this close to 1 is correct but too slow to watch here
+    assume(steps <= 80)  # a rate this close to 1 is correct but too slow to watch here
     centre = _theta(game.fixed_point)
     start = centre + 1e-3 * numpy.array([offset], dtype=float)
     for name, rule in rules.items():
@@ -471,7 +471,8 @@ def check_local_convergence(rules, game, u, offset):
         for _ in range(2 * steps):
             theta = theta - alpha * rule(game.numeric, theta, alpha=alpha).direction
         note(f"{name}: alpha = {alpha}, rho = {rho}, steps = {2 * steps}, end {theta}")
-        # ρ^(2·steps) ≤ 1e-8 of the start for LA's linear map; SOS adds O(‖ξ‖²) terms only
+        # ρ^(2·steps) ≤ 1e-8 for LA's linear map: 1e-4 leaves room for transient (non-normal) growth,
+        # and SOS differs by O(‖ξ‖²) terms only
         assert numpy.linalg.norm(theta - centre) <= 1e-4 * numpy.linalg.norm(start - centre) + 1e-12, name
 
 
@@ -489,18 +490,18 @@ def test_property_la_and_sos_converge_near_stable_fixed_points(game, data, u):
 
 
 def test_the_suite_finds_stable_games_where_nl_does_not_converge():
-    """NL's map I − αH leaves the unit circle for some SFP and α where LA's contracts (e.g. rotations)."""
+    """At an SFP, NL's map I − αH can leave the unit circle where LA's I − αG(α) contracts (numpy spectra)."""
     def nl_diverges(case):
         game, u = case
-        alpha, rho_la = _contraction_alpha(game, u)
-        if rho_la is None:
-            return False
-        rho_nl = numpy.abs(numpy.linalg.eigvals(numpy.eye(game.dim) - alpha * _numeric(game.H_at_fixed_point))).max()
-        return rho_la < 1 < rho_nl
+        H, alpha = game.H_at_fixed_point, float(u)
+        G = _numeric(stability.lookahead_matrix(H, _H_o(H, game.dims), sympy.Rational(u)))
+        radius = numpy.abs(numpy.linalg.eigvals(numpy.eye(game.dim) - alpha * G)).max()
+        return radius < 1 < numpy.abs(numpy.linalg.eigvals(numpy.eye(game.dim) - alpha * _numeric(H))).max()
 
-    game, u = find(st.tuples(quadratic_games("stable", max_dim=3), unit_fractions(8, 56)), nl_diverges,
+    game, u = find(st.tuples(quadratic_games("stable", max_dim=3), unit_fractions(1, 32)), nl_diverges,
                    settings=settings(database=None, derandomize=True, max_examples=500))
-    print(f"\nNL diverges where LA converges: {game!r}, alpha fraction {u}")
+    print(f"\nNL diverges where LA converges: {game!r}, alpha = {u}")
+    assert nl_diverges((game, u))
 
 
 def lookahead_with_the_sign_flipped(game, theta, *, alpha, **_):
@@ -514,14 +515,14 @@ def test_convergence_property_catches_lookahead_with_the_sign_flipped():
     def prop(game, data, u):
         check_local_convergence({"la": lookahead_with_the_sign_flipped}, game, u, data.draw(_offsets(game.dim)))
 
-    assert "Falsifying example" in expect_falsified(prop, max_examples=60)
+    assert "Falsifying example" in expect_falsified(prop, max_examples=30)
 
 
 # == 6. Theorem 6 / E.4: LA and SOS leave strict saddles ======================================
 
 def check_leaves_strict_saddle(rule, game, u, seed):
     H = game.H_at_fixed_point
-    alpha = float(u) * min(0.25, 1.0 / float(H.norm()))
+    alpha = float(u) * min(0.5, 2.0 / float(H.norm()))
     G = _numeric(stability.lookahead_matrix(H, _H_o(H, game.dims), sympy.Rational(alpha)))
     assume(_min_real(G) < -1e-3)  # α small enough that G(α) keeps H's eigenvalue in Re < 0
     centre = _theta(game.fixed_point)
@@ -536,14 +537,14 @@ def check_leaves_strict_saddle(rule, game, u, seed):
     radius = float(numpy.abs(numpy.linalg.eigvals(J)).max())
     note(f"alpha = {alpha}, spectral radius of the map's Jacobian = {radius}")
     assert radius > 1
-    steps = math.ceil(math.log(1e4) / math.log(radius))
-    assume(steps <= 4000)
+    steps = math.ceil(math.log(1e2) / math.log(radius))
+    assume(steps <= 100)  # escapes this slow are real but too slow to watch here
     theta = centre + 1e-6 * numpy.random.default_rng(seed).normal(size=(4, game.dim))
     for _ in range(2 * steps):
         theta = theta - alpha * rule(game.numeric, theta, alpha=alpha).direction
     distance = numpy.linalg.norm(theta - centre, axis=1)
     note(f"distances after {2 * steps} steps: {distance}")
-    assert numpy.all(distance > 1e-4)  # started ≈ 2e-6 away: every run has left
+    assert numpy.all(distance > 2e-5)  # started ≈ 2e-6 away (4 runs of N(0, 1e-12 I)): every run has left
 
 
 @pytest.mark.parametrize("name", ["la", "sos"])
@@ -716,3 +717,22 @@ def test_property_adding_a_constant_to_a_loss_changes_no_direction(name, game, d
     except numpy.linalg.LinAlgError:
         assume(False)
     assert_close(got.direction, base.direction, rtol=1e-12, atol=1e-12)
+
+
+@examples(10)
+@given(game=polynomial_games(max_dim=4), data=st.data())
+def test_property_second_order_terms_are_the_same_with_first_order_given_or_integer_points(game, data):
+    """The pass that reuses a given FirstOrder (``first=``) and integer θ give the same terms."""
+    point = data.draw(st.lists(st.integers(-2, 2), min_size=game.dim, max_size=game.dim))
+    theta = numpy.array([point])
+    terms = ("H_o_xi", "chi", "H_xi", "Ht_xi")
+    fresh = D.second_order(game.numeric, theta.astype(float), terms)
+    given_first = D.second_order(game.numeric, theta, terms, first=D.first_order(game.numeric, theta))
+    for term in terms:
+        assert_close(given_first[term], fresh[term], rtol=1e-12, atol=1e-12, err_msg=term)
+    assert_close(D.hessian(game.numeric, theta), D.hessian(game.numeric, theta.astype(float)), rtol=0, atol=0)
+
+
+def test_an_unknown_second_order_term_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown second-order terms \['H'\]; valid: H_o_xi, chi, H_xi, Ht_xi"):
+        D.second_order(TANDEM.numeric, numpy.zeros((1, 2)), ("H",))
