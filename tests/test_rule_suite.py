@@ -13,9 +13,11 @@ from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 from oracles import ORACLES, sos_parts
 from strategies import (
+    COMMON_SADDLE,
     CYCLIC,
     IGNORE_CONSTANT_DERIVATIVES,
     REMARK_D5,
+    SINGLE_LOSS,
     TANDEM,
     any_games,
     bimatrix_games,
@@ -147,6 +149,8 @@ def games_and_points(draw, games=None):
 @example(case=(TANDEM, (0, 0)), alpha=0.125)
 @example(case=(CYCLIC, (1, 1)), alpha=0.5)
 @example(case=(REMARK_D5, (1, 0, -1, sympy.Rational(1, 2))), alpha=0.125)
+@example(case=(COMMON_SADDLE, (1, -1)), alpha=0.25)
+@example(case=(SINGLE_LOSS, (1, 1)), alpha=0.25)
 def test_direction_agrees_with_the_symbolic_formula(name, case, alpha):
     game, point = case
     check_agreement(name, game, point, alpha)

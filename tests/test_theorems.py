@@ -19,6 +19,7 @@ from strategies import (
     CYCLIC,
     IGNORE_CONSTANT_DERIVATIVES,
     REMARK_D5,
+    SINGLE_LOSS,
     TANDEM,
     DrawnGame,
     game_hessians,
@@ -99,6 +100,7 @@ def check_leaves_fixed_point_fixed(rule, game, alpha):
 @given(game=fixed_point_games(), alpha=learning_rates())
 @example(game=TANDEM, alpha=0.1).via("the tandem's fixed line, SPEC §3")
 @example(game=REMARK_D5, alpha=0.125)
+@example(game=SINGLE_LOSS, alpha=0.5)  # App. A: one player, L = y², fixed at (x0, 0)
 def test_property_rules_leave_every_fixed_point_fixed(name, game, alpha):
     """§3.1 (LA), and the SOS / CO / SGA / EG / CGD / LSS / NL directions all vanish where ξ does."""
     check_leaves_fixed_point_fixed(_rule(name), game, alpha)
