@@ -408,6 +408,21 @@ def test_the_suite_finds_stable_games_where_lookahead_is_not_positive_definite()
     assert not_pd((dims, H))
 
 
+@examples(10)
+@given(case=stable_hessians(max_dim=3))
+@example(case=((1, 1, 1, 1), sympy.Matrix(REMARK_D5_H)))
+def test_property_leading_eigenvalue_of_the_symmetric_part_is_the_small_alpha_slope(case):
+    """Remark D.5's c: with sym(H) singular, the smallest eigenvalue of sym(G(α)) is c·α + O(α²) (numpy at α = 1e-5)."""
+    dims, H = case
+    assume(((H + H.T) / 2).det() == 0)
+    H_o = _H_o(H, dims)
+    c, _ = stability.leading_min_eigenvalue_of_symmetric_part(H, H_o)
+    G = _numeric(stability.lookahead_matrix(H, H_o, sympy.Rational(1, 10 ** 5)))
+    slope = numpy.linalg.eigvalsh((G + G.T) / 2).min() / 1e-5
+    note(f"c = {c}, numeric slope {slope}")
+    assert_close(slope, float(sympy.N(c)), rtol=1e-3, atol=1e-3)  # the O(α²) term: α·‖H‖² relative, ≲ 1e-3 here
+
+
 def _non_strict_sign(real):
     return lambda poly, alpha: 1 if real(poly, alpha) == 0 else real(poly, alpha)
 
