@@ -5,6 +5,8 @@ and agreement with the symbolic layer's formula for that rule (``tests/oracles.p
 polynomial games — with SOS's p1 and p2 and LSS's two solves each driven into every branch.
 """
 
+import inspect
+
 import numpy
 import pytest
 import sympy
@@ -291,3 +293,22 @@ def test_an_unknown_rule_name_lists_the_registered_ones():
     with pytest.raises(ValueError, match="unknown algorithm 'adam'; valid algorithms: ") as info:
         A.get_algorithm("adam")
     assert all(name in str(info.value).split(": ", 1)[1].split(", ") for name in ALGORITHMS)
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_hyperparameters_take_given_values_keep_defaults_for_none_and_ignore_others(name):
+    algorithm = ALGORITHMS[name]
+    given_values = {k: 0.25 for k in algorithm.defaults}
+    assert A.hyperparameters(algorithm, {**given_values, "not_a_setting": 3}) == given_values
+    assert A.hyperparameters(algorithm, {k: None for k in algorithm.defaults}) == algorithm.defaults
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_a_rules_own_defaults_agree_with_the_registry(name):
+    """Calling the function directly and through the registry uses the same hyperparameters."""
+    algorithm = ALGORITHMS[name]
+    signature = inspect.signature(algorithm.fn).parameters
+    own = {k: p.default for k, p in signature.items() if p.default is not inspect.Parameter.empty}
+    assert {k: v for k, v in own.items() if k in algorithm.defaults} == {
+        k: v for k, v in algorithm.defaults.items() if k in own}
+    assert set(algorithm.defaults) <= set(signature)
