@@ -37,7 +37,7 @@ from sosverify import derivatives as D
 from sosverify.algorithms import ALGORITHMS
 from sosverify.games import REMARK_D5_H
 from sosverify.symbolic import stability
-from sosverify.symbolic.game import ALPHA
+from sosverify.symbolic.game import ALPHA, is_zero
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_CONSTANT_DERIVATIVES)
 
@@ -255,7 +255,8 @@ def test_property_near_a_fixed_point_sos_p_is_squared_norm(game, data, alpha):
 def check_proposition_1(lola, game, point, alpha):
     sym = game.sym
     a = sympy.Rational(alpha)
-    assert sympy.expand(sym.taylor_gradient(a) - sym.lola(a)) == sympy.zeros(game.dim, 1)
+    assert is_zero(sym.taylor_gradient(a) - sym.lola(a))
+    assert all(is_zero(sym.taylor_objective(i, 0) - loss) for i, loss in enumerate(sym.losses))
     expected = _numeric(sym.taylor_gradient(a).subs(game.point(point))).T
     got = lola(game.numeric, _theta(point), alpha=alpha).direction
     assert_close(got, expected, rtol=RTOL_SYMBOLIC, atol=_atol(expected))
@@ -306,6 +307,7 @@ def check_theorem_2(bound_fn, dims, H, u):
     bound = bound_fn(G)
     note(f"epsilon = {bound['epsilon']}")
     assert bound["stable_for_small_alpha"]
+    assert is_zero(bound["charpoly"] - G.charpoly(stability.LAMBDA).as_expr())
     lower = bound["epsilon_lower"]
     alpha = sympy.Rational(u) * (4 if lower is None else lower)
     assert _min_real(_numeric(G.subs(ALPHA, alpha))) > 0
@@ -421,6 +423,42 @@ def test_property_leading_eigenvalue_of_the_symmetric_part_is_the_small_alpha_sl
     slope = numpy.linalg.eigvalsh((G + G.T) / 2).min() / 1e-5
     note(f"c = {c}, numeric slope {slope}")
     assert_close(slope, float(sympy.N(c)), rtol=1e-3, atol=1e-3)  # the O(α²) term: α·‖H‖² relative, ≲ 1e-3 here
+
+
+@st.composite
+def singular_hessians_and_alphas(draw, max_dim=3):
+    dims = draw(player_dims(max_dim=max_dim))
+    return dims, draw(game_hessians(dims, "singular")), sympy.Rational(draw(st.integers(1, 64)), 32)
+
+
+@examples(10)
+@given(case=singular_hessians_and_alphas())
+@example(case=((1, 1), sympy.Matrix([[2, 2], [2, 2]]), sympy.Rational(1, 4)))  # the tandem: ε = 1/2, one neutral
+def test_property_contraction_sets_aside_the_directions_along_a_family_of_fixed_points(case):
+    """Cor. D.3 with H singular (a family of fixed points): one eigenvalue 1 of the map per null direction of
+    H is set aside (``neutral``), and the conditions on the rest agree with numpy's spectrum."""
+    dims, H, alpha = case
+    G = stability.lookahead_matrix(H, _H_o(H, dims))
+    result = stability.contraction_bound(G)
+    neutral = H.shape[0] - H.rank()
+    assert result["neutral"] == neutral
+    J = numpy.eye(H.shape[0]) - float(alpha) * _numeric(G.subs(ALPHA, alpha))
+    z = numpy.linalg.eigvals(J)
+    rest = numpy.delete(z, numpy.argsort(numpy.abs(z - 1))[:neutral])
+    if rest.size == 0:  # H = 0: nothing moves, nothing contracts
+        assert not result["stable_for_small_alpha"]
+        return
+    rho = float(numpy.abs(rest).max())
+    assume(abs(rho - 1) > 1e-9)
+    holds = all(float(sympy.sympify(c).subs(ALPHA, alpha)) > 0 for c in result["conditions"])
+    note(f"rho without the neutral eigenvalues = {rho}, conditions hold: {holds}")
+    assert holds == (rho < 1)
+
+
+def test_a_map_whose_eigenvalues_are_all_one_does_not_contract():
+    result = stability.contraction_bound(sympy.zeros(2, 2))  # H = 0: every direction is neutral
+    assert result == {"conditions": [], "stable_for_small_alpha": False, "epsilon": 0, "epsilon_lower": None,
+                      "neutral": 2}
 
 
 def _non_strict_sign(real):
@@ -596,6 +634,9 @@ def check_derivatives(derivatives, game, point):
     H = _numeric(sym.H.subs(at))
     expected = {"xi": xi, "H": H, "chi": _numeric(sym.chi.subs(at))[:, 0],
                 "H_o_xi": _numeric(sym.H_o.subs(at)) @ xi, "H_xi": H @ xi, "Ht_xi": H.T @ xi}
+    numeric = sym.numeric()  # the symbolic layer's own bridge to the numeric layer
+    assert (numeric.name, numeric.dims) == (game.name, game.dims)
+    assert_close(numeric.losses(theta)[:, 0], [float(loss.subs(at)) for loss in sym.losses], rtol=1e-12, atol=1e-12)
     for name, value in expected.items():
         got = derivatives[name](game.numeric, theta)[0]
         assert_close(got, value, rtol=RTOL_SYMBOLIC, atol=_atol(value), err_msg=name)
