@@ -308,7 +308,10 @@ def check_theorem_2(bound_fn, dims, H, u):
     note(f"epsilon = {bound['epsilon']}")
     assert bound["stable_for_small_alpha"]
     assert is_zero(bound["charpoly"] - G.charpoly(stability.LAMBDA).as_expr())
-    lower = bound["epsilon_lower"]
+    lower, epsilon = bound["epsilon_lower"], bound["epsilon"]
+    if lower is not None:  # ε is a root of some condition, and the certified lower bound is tight
+        assert min(abs(sympy.N(sympy.sympify(c).subs(ALPHA, epsilon), 50)) for c in bound["conditions"]) < 1e-30
+        assert 0 < lower <= epsilon and float(epsilon - lower) < 1e-9 * (1 + float(epsilon))
     alpha = sympy.Rational(u) * (4 if lower is None else lower)
     assert _min_real(_numeric(G.subs(ALPHA, alpha))) > 0
 
@@ -459,6 +462,12 @@ def test_a_map_whose_eigenvalues_are_all_one_does_not_contract():
     result = stability.contraction_bound(sympy.zeros(2, 2))  # H = 0: every direction is neutral
     assert result == {"conditions": [], "stable_for_small_alpha": False, "epsilon": 0, "epsilon_lower": None,
                       "neutral": 2}
+
+
+def test_the_leading_eigenvalue_needs_a_singular_symmetric_part():
+    H = sympy.Matrix([[2, 1], [-1, 2]])
+    with pytest.raises(ValueError, match="the symmetric part of H is invertible"):
+        stability.leading_min_eigenvalue_of_symmetric_part(H, _H_o(H, (1, 1)))
 
 
 def _non_strict_sign(real):
@@ -789,6 +798,15 @@ def test_property_second_order_terms_are_the_same_with_first_order_given_or_inte
     for term in terms:
         assert_close(given_first[term], fresh[term], rtol=1e-12, atol=1e-12, err_msg=term)
     assert_close(D.hessian(game.numeric, theta), D.hessian(game.numeric, theta.astype(float)), rtol=0, atol=0)
+
+
+def test_a_symbolic_game_from_player_specs_and_at_a_point():
+    from sosverify.symbolic import SymGame
+
+    game = SymGame.from_specs(["x=x*y", "y=-x*y"], name="cyclic")
+    assert game.name == "cyclic" and [[str(s) for s in p] for p in game.players] == [["x"], ["y"]]
+    assert game.losses == list(CYCLIC.losses)
+    assert game.at(game.xi, {s: 2 for s in game.symbols}) == sympy.Matrix([2, -2])
 
 
 def test_an_unknown_second_order_term_lists_the_valid_ones():
