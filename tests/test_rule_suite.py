@@ -21,6 +21,7 @@ from strategies import (
     REMARK_D5,
     SINGLE_LOSS,
     TANDEM,
+    DrawnGame,
     any_games,
     bimatrix_games,
     games_with_a_fixed_point,
@@ -312,3 +313,17 @@ def test_a_rules_own_defaults_agree_with_the_registry(name):
     assert {k: v for k, v in own.items() if k in algorithm.defaults} == {
         k: v for k, v in algorithm.defaults.items() if k in own}
     assert set(algorithm.defaults) <= set(signature)
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_calling_a_rule_without_hyperparameters_uses_the_registry_defaults(name):
+    algorithm = ALGORITHMS[name]
+    required = {k: v for k, v in algorithm.defaults.items()
+                if inspect.signature(algorithm.fn).parameters[k].default is inspect.Parameter.empty}
+    # where every default matters: SGA's ε flips λ at (−1/2, 1); H is singular on the tandem (LSS's λ)
+    x, y = sympy.symbols("x y", real=True)
+    cases = [(DrawnGame((x * y ** 2, x ** 2 * y + x * y), ((x,), (y,))), [[-0.5, 1.0]]), (TANDEM, [[0.5, -0.25]])]
+    for game, theta in cases:
+        bare = algorithm.fn(game.numeric, numpy.array(theta), alpha=0.25, **required).direction
+        full = algorithm.fn(game.numeric, numpy.array(theta), alpha=0.25, **algorithm.defaults).direction
+        assert_close(bare, full, rtol=0, atol=0)
