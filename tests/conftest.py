@@ -6,10 +6,24 @@ import numpy
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("dev", max_examples=25, deadline=None)
-settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# Profiles (select with HYPOTHESIS_PROFILE): ``dev`` fast and random, ``ci`` (the default)
+# derandomised so every run meets the same examples, ``long`` for `tox -e property`.  Properties
+# whose examples are costly ask for ``examples(n)``: n under ``ci``, scaled by the profile.
+_SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=_SLOW_DRAWS)
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, suppress_health_check=_SLOW_DRAWS)
+settings.register_profile("long", max_examples=600, deadline=None, suppress_health_check=_SLOW_DRAWS)
+# tools/mutation.py: derandomised (every mutant meets the same examples), fewer of them
+settings.register_profile("mutation", max_examples=20, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=_SLOW_DRAWS)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+EXAMPLE_SCALE = {"dev": 0.4, "ci": 1.0, "long": 10.0, "mutation": 0.5}.get(PROFILE, 1.0)
+
+
+def examples(n: int) -> settings:
+    """``n`` examples under ``ci``, fewer under ``dev``, ten times more under ``long``."""
+    return settings(max_examples=max(2, int(n * EXAMPLE_SCALE)))
 
 
 def assert_close(actual, expected, *, rtol, atol, err_msg=""):

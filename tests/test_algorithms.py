@@ -3,8 +3,9 @@
 import numpy
 import pytest
 from conftest import assert_close
-from hypothesis import given, note
+from hypothesis import assume, given, note
 from hypothesis import strategies as st
+from strategies import IGNORE_CONSTANT_DERIVATIVES, quadratic_games
 from test_derivatives import _three_player_cubic
 
 from sosverify import algorithms as A
@@ -111,12 +112,27 @@ def test_property_sos_p_in_unit_interval_and_aligned_with_lookahead(game, seed, 
     assert numpy.all(lhs >= rhs - 1e-9 * (1 + numpy.abs(rhs)))  # rounding slack only
 
 
-@given(game=linear_games(), alpha=st.floats(0.01, 1.0))
-def test_property_lookahead_and_sos_preserve_fixed_points(game, alpha):
-    """§3.1: at a fixed point (ξ = 0, here θ = 0) LA and SOS do not move."""
-    theta = numpy.zeros((1, game.dim))
-    assert_close(A.lookahead(game, theta, alpha=alpha).direction, 0.0, rtol=0, atol=0)
-    assert_close(A.sos(game, theta, alpha=alpha).direction, 0.0, rtol=0, atol=0)
+@pytest.mark.filterwarnings(IGNORE_CONSTANT_DERIVATIVES)
+@given(game=quadratic_games("general", shaping=True), alpha=st.floats(0.01, 1.0))
+def test_property_lookahead_and_sos_preserve_fixed_points_where_lola_moves(game, alpha):
+    """§3.1: at a fixed point θ̄ with χ(θ̄) ≠ 0, LA and SOS do not move while LOLA does.
+
+    The game ξ = H(θ − θ̄) carries terms linear in the other players' parameters, so ∇_j L^i(θ̄) ≠ 0:
+    at θ = 0 of a plain linear game χ vanishes too, and LOLA would pass this test in SOS's place.
+    Off θ̄, LA and SOS differ from NL by −αH_oξ (NL too leaves fixed points fixed)."""
+    theta = numpy.array([[float(v) for v in game.fixed_point]])
+    chi = D.chi(game.numeric, theta)
+    assume(numpy.abs(chi).max() > 0.1)
+    note(f"chi = {chi}")
+    assert_close(A.lookahead(game.numeric, theta, alpha=alpha).direction, 0.0, rtol=0, atol=1e-12)
+    assert_close(A.sos(game.numeric, theta, alpha=alpha).direction, 0.0, rtol=0, atol=1e-12)
+    assert numpy.abs(A.lola(game.numeric, theta, alpha=alpha).direction).max() > 0.01 * alpha
+    off = theta + 0.5
+    h_o_xi = D.H_o_xi(game.numeric, off)
+    if numpy.abs(h_o_xi).max() > 0.1:
+        nl = A.naive(game.numeric, off, alpha=alpha).direction
+        assert_close(A.lookahead(game.numeric, off, alpha=alpha).direction, nl - alpha * h_o_xi, rtol=1e-12, atol=1e-12)
+        assert numpy.abs(A.sos(game.numeric, off, alpha=alpha).direction - nl).max() > 0
 
 
 def test_lola_moves_off_tandem_fixed_points_la_and_sos_do_not():

@@ -73,13 +73,15 @@ def test_out_that_is_a_file_is_rejected(tmp_path, capsys):
     assert f.read_text() == "keep me"
 
 
-def test_listings_name_every_game_and_algorithm(capsys):
+def test_listings_name_every_game_and_algorithm_once_in_registry_order(capsys):
+    """One line per entry, its name first: compared as whole names ("la" is not found inside "lola")."""
     from sosverify.algorithms import ALGORITHMS
     from sosverify.games import GAMES
-    main(["games"])
-    main(["algorithms"])
-    out = capsys.readouterr().out
-    assert all(name in out for name in list(GAMES) + list(ALGORITHMS))
+
+    for command, registry in (("games", GAMES), ("algorithms", ALGORITHMS)):
+        assert main([command]) == 0
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert [line.split()[0] for line in lines] == list(registry), command
 
 
 def test_top_level_api_and_notebook_latex():
