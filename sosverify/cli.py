@@ -75,7 +75,8 @@ def cmd_run(args) -> int:
               "hyperparameters": {a.name: entries[a.name]["hyperparameters"] for a in algos}}
     results = {"config": config, "versions": versions(), "algorithms": entries}
     write_json(out / "results.json", results)
-    save_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"), out / "losses.png")
+    save_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"), out / "losses.png",
+                close=True)
     if args.json:
         import json
 

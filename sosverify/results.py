@@ -90,11 +90,15 @@ def write_json(path, obj) -> None:
     write_atomic(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
 
 
-def save_figure(fig, path) -> None:
-    """Atomically save a matplotlib figure (format from the suffix)."""
+def save_figure(fig, path, close: bool = False) -> None:
+    """Atomically save a matplotlib figure (format from the suffix); ``close`` frees it afterwards."""
     import io
 
     path = Path(path)
     buf = io.BytesIO()
     fig.savefig(buf, format=path.suffix.lstrip("."), dpi=120, bbox_inches="tight")
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     write_atomic(path, buf.getvalue())

@@ -71,7 +71,7 @@ def write_report(results, out) -> Path:
         r["figure_files"] = []
         for stem, fig in r.pop("figures", []):
             name = f"{r['id']}-{stem}.png"
-            save_figure(fig, out / name)
+            save_figure(fig, out / name, close=True)
             r["figure_files"].append(name)
     write_atomic(out / "report.md", _markdown(results))
     write_json(out / "report.json", {"versions": versions(), "claims": results,

@@ -90,6 +90,10 @@ def write(rep: Reproduction, out) -> Path:
             buf = io.BytesIO()
             fig.savefig(buf, format=ext, dpi=120, bbox_inches="tight")
             files[f"{stem}.{ext}"] = buf.getvalue()
+    import matplotlib.pyplot as plt
+
+    for fig in rep.figures.values():   # rendered: free them (a process may reproduce many times)
+        plt.close(fig)
     files["config.json"] = _json_bytes({**rep.config, "versions": versions()})
     files["summary.csv"] = _summary_csv(rep.summary).encode()
     files["curves.csv"] = _curves_csv(rep.curves).encode()
