@@ -70,6 +70,8 @@ def expect_falsified(test, max_examples=200):
     with pytest.raises(AssertionError) as info:
         run()
     report = "\n".join(getattr(info.value, "__notes__", []))
+    # hypothesis renamed its header ("Falsifying example:" up to 6.155, "Failing test case:" by 6.170)
+    report = report.replace("Failing test case:", "Falsifying example:")
     print(f"\n{test.__name__} falsified:\n{report}")
     return report
 
