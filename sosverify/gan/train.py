@@ -58,7 +58,8 @@ class Training:
                 "final_kl": ev[-1]["kl"] if ev else None,
                 "final_losses": self.losses[-1].tolist(), "final_xi_norm": float(self.xi_norm[-1]),
                 "diverged_at": self.diverged_at, "seconds": self.seconds,
-                "seconds_per_iteration": self.seconds / max(1, self.config["iterations"] - (self.resumed_from or 0)),
+                # seconds add up over resumed sessions, so this is the mean over the whole training
+                "seconds_per_iteration": self.seconds / max(1, self.config["iterations"]),
                 "resumed_from": self.resumed_from}
 
 
