@@ -134,8 +134,10 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
             with numpy.errstate(all="ignore"):
                 if t < steps:
                     out = rule(g, theta[idx], alpha=alpha, **hyper)
-                    direction = numpy.zeros_like(theta)
-                    direction[idx] = out.direction
+                    direction = out.direction
+                    if idx.size < runs:  # inactive runs get no direction (their θ is NaN already)
+                        direction = numpy.zeros_like(theta)
+                        direction[idx] = out.direction
                     step, new_state = optimiser.update(direction, state)
                     new = theta - step
                     l_now, x_now = out.losses, out.xi

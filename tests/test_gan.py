@@ -200,7 +200,7 @@ def test_resume_with_other_settings_fails_before_touching_results(tmp_path):
     before = (tmp_path / "g" / "summary.json").read_bytes()
     checkpoint = (tmp_path / "g" / "checkpoints" / "nl-lr0.001-seed0.npz").read_bytes()
     for extra, named in ((["--eval-every", "1"], "eval_every: checkpoint 2, now 1"),
-                         (["--dtype", "float64"], "spec: checkpoint")):
+                         (["--dtype", "float64"], "spec.dtype: checkpoint 'float32', now 'float64'")):
         r = _cli(*base, "--resume", *extra, cwd=tmp_path)
         assert r.returncode == 2 and named in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert (tmp_path / "g" / "summary.json").read_bytes() == before

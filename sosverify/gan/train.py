@@ -195,9 +195,15 @@ def load_checkpoint(path, config: dict | None = None) -> dict:
                              "delete it or train without --resume") from None
     if config is not None:
         stored = meta.get("config", {})
-        differ = [k for k in RESUME_KEYS if stored.get(k) != config.get(k)]
+        differ = []
+        for k in RESUME_KEYS:  # name the differing entry inside a nested setting: spec.dtype, not all of spec
+            a, b = stored.get(k), config.get(k)
+            if isinstance(a, dict) and isinstance(b, dict):
+                differ += [(f"{k}.{j}", a.get(j), b.get(j)) for j in sorted(set(a) | set(b)) if a.get(j) != b.get(j)]
+            elif a != b:
+                differ.append((k, a, b))
         if differ:
-            detail = "; ".join(f"{k}: checkpoint {stored.get(k)!r}, now {config.get(k)!r}" for k in differ)
+            detail = "; ".join(f"{k}: checkpoint {a!r}, now {b!r}" for k, a, b in differ)
             raise SosverifyError(f"checkpoint {str(path)!r} belongs to another configuration ({detail}); "
                                  "use another --out or drop --resume")
         if meta["t"] > config["iterations"]:
