@@ -13,6 +13,7 @@ a value the closure did not compute.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -30,18 +31,30 @@ __all__ = ["np", "gradient", "value_and_pullback", "weighted_gradient", "gradien
 Array = Any
 
 
+
+def _quiet(differentiate):
+    """Run ``differentiate()`` without autograd's "Output seems independent of input." warning.
+
+    A derivative that is identically zero is an answer here, not a mistake: a linear game has
+    H = 0, a loss may ignore a player.  Only that warning is silenced, only inside the seam.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Output seems independent of input", category=UserWarning)
+        return differentiate()
+
+
 def value_and_pullback(fun: Callable[[Array], Array], x: Array):
     """Return ``(fun(x), pullback)`` where ``pullback(w) = ∇_x ⟨w, fun(x)⟩``.
 
     The forward pass is done once; ``pullback`` may be called many times.
     """
-    pullback, value = _make_vjp(fun)(x)
-    return value, pullback
+    pullback, value = _quiet(lambda: _make_vjp(fun)(x))
+    return value, lambda w: _quiet(lambda: pullback(w))
 
 
 def gradient(fun: Callable[[Array], Array], x: Array):
     """``∇_x fun(x)`` for a scalar ``fun`` (nestable: ``fun`` may itself differentiate)."""
-    return _grad(fun)(x)
+    return _quiet(lambda: _grad(fun)(x))
 
 
 def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):
@@ -61,7 +74,7 @@ def gradient_of_pairing(vector_fun: Callable[[Array], Array], x: Array, stopped:
     only through ``vector_fun``.  With ``vector_fun`` a gradient this is a
     Hessian-vector product, and no dense Hessian is formed.
     """
-    return _grad(lambda t: np.sum(vector_fun(t) * stopped))(x)
+    return _quiet(lambda: _grad(lambda t: np.sum(vector_fun(t) * stopped))(x))
 
 
 def gradient_of_self_pairing(vector_fun: Callable[[Array], tuple], x: Array,
@@ -77,7 +90,7 @@ def gradient_of_self_pairing(vector_fun: Callable[[Array], tuple], x: Array,
         aux, v = vector_fun(t)
         return np.sum(v * make_stopped(_getval(aux), _getval(v)))
 
-    return _grad(scalar)(x)
+    return _quiet(lambda: _grad(scalar)(x))
 
 
 # Slices with a cheap derivative.  ``x[:, a:b]`` in autograd scatters its

@@ -12,14 +12,23 @@ the same name in Optax.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy
 
 from sosverify import derivatives as D
-from sosverify.errors import SosverifyError, unknown_name
+from sosverify.errors import unknown_name
 from sosverify.game import Game
+from sosverify.settings import Setting, as_settings, resolve
+
+# Each rule's settings, declared once: defaults, ranges, help and command-line flags come from here.
+SOS_A = Setting("a", 0.5, "SOS's a", low=0.0, high=1.0)
+SOS_B = Setting("b", 0.1, "SOS's b", low=0.0, high=1.0)
+PLOLA_P = Setting("p", 0.5, "p-LOLA's fixed p", low=0.0, high=1.0, low_closed=True, high_closed=True)
+CO_GAMMA = Setting("gamma", 1.0, "CO's gamma", low=0.0, low_closed=True)
+SGA_EPS = Setting("eps", 0.1, "SGA's epsilon", low=0.0)
+LSS_LAM = Setting("lam", 0.1, "LSS's regulariser lam", low=0.0, low_closed=True)
 
 
 class Direction(NamedTuple):
@@ -75,8 +84,7 @@ def p_lola(game: Game, theta, *, alpha: float, p: float) -> Direction:
     >>> p_lola(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1, p=0.5).direction
     array([[-1.6, -1.6]])
     """
-    if not 0.0 <= p <= 1.0:
-        raise SosverifyError(f"p-LOLA's p must lie in [0, 1], got {p}")
+    PLOLA_P.check(p)
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
     f = s["first"]
     return Direction(f.xi - alpha * s["H_o_xi"] - p * alpha * s["chi"], f.losses, f.xi, {})
@@ -120,8 +128,8 @@ def sos(game: Game, theta, *, alpha: float, a: float = 0.5, b: float = 0.1) -> D
     >>> sos(tandem(), numpy.array([[0.5, 0.5]]), alpha=0.1, a=0.5, b=0.5).diagnostics["p"]
     array([0.])
     """
-    check_unit_interval("a", a)
-    check_unit_interval("b", b)
+    SOS_A.check(a)
+    SOS_B.check(b)
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
     f = s["first"]
     xi_0 = f.xi - alpha * s["H_o_xi"]
@@ -183,7 +191,23 @@ def cgd(game: Game, theta, *, alpha: float) -> Direction:
     H, f = D.hessian_and_first(game, theta)
     H_o = D.off_diagonal(game, H)
     A = numpy.eye(game.dim, dtype=H_o.dtype) + alpha * H_o
-    return Direction(numpy.linalg.solve(A, f.xi[:, :, None])[:, :, 0], f.losses, f.xi, {})
+    return Direction(_solve_or_nan(A, f.xi), f.losses, f.xi, {})
+
+
+def _invertible(A):
+    """Per run: ``A`` is finite and ``det A ≠ 0`` (exactly; as in the reference LSS)."""
+    finite = numpy.isfinite(A).all(axis=(1, 2))
+    eye = numpy.eye(A.shape[-1], dtype=A.dtype)
+    return finite & (numpy.abs(numpy.linalg.det(numpy.where(finite[:, None, None], A, eye))) > 0)
+
+
+def _solve_or_nan(A, b):
+    """``A⁻¹b`` per run; NaN for a run whose ``A`` is singular or not finite (the runner then
+    flags that run as diverged instead of the whole computation failing)."""
+    eye = numpy.eye(A.shape[-1], dtype=A.dtype)
+    ok = _invertible(A)
+    x = numpy.linalg.solve(numpy.where(ok[:, None, None], A, eye), numpy.where(ok[:, None], b, 0)[:, :, None])
+    return numpy.where(ok[:, None], x[:, :, 0], numpy.nan)
 
 
 def lss(game: Game, theta, *, alpha: float, lam: float = 0.1) -> Direction:
@@ -197,52 +221,53 @@ def lss(game: Game, theta, *, alpha: float, lam: float = 0.1) -> Direction:
     >>> lss(cyclic(), numpy.array([[1.0, 0.0]]), alpha=0.1).direction
     array([[0., 0.]])
     """
-    if lam < 0:
-        raise SosverifyError(f"LSS regulariser lam must be >= 0, got {lam}")
+    LSS_LAM.check(lam)
     H, f = D.hessian_and_first(game, theta)
     Ht = numpy.swapaxes(H, 1, 2)
-    singular = ~(numpy.abs(numpy.linalg.det(H)) > 0)  # exactly singular, or not finite
-    w = numpy.empty_like(f.xi)
-    if (~singular).any():
-        w[~singular] = numpy.linalg.solve(H[~singular], f.xi[~singular][:, :, None])[:, :, 0]
-    if singular.any():
-        Hs, Hts = H[singular], Ht[singular]
-        w[singular] = numpy.linalg.solve(Hts @ Hs + lam * numpy.eye(game.dim, dtype=Hs.dtype),
-                                         Hts @ f.xi[singular][:, :, None])[:, :, 0]
+    singular = ~_invertible(H)  # exactly singular, or not finite
+    exact = _solve_or_nan(H, f.xi)
+    regularised = _solve_or_nan(Ht @ H + lam * numpy.eye(game.dim, dtype=H.dtype), (Ht @ f.xi[:, :, None])[:, :, 0])
+    w = numpy.where(singular[:, None], regularised, exact)
     return Direction(0.5 * (f.xi + (Ht @ w[:, :, None])[:, :, 0]), f.losses, f.xi, {})
-
-
-def check_unit_interval(name: str, value: float) -> None:
-    """SOS's ``a`` and ``b`` must lie strictly between 0 and 1."""
-    if not (isinstance(value, (int, float)) and 0.0 < value < 1.0):
-        raise SosverifyError(f"SOS's {name} must lie in the open interval (0, 1), got {value}")
 
 
 @dataclass(frozen=True)
 class Algorithm:
-    """A registry entry: the rule, its hyperparameters with defaults, one line of text."""
+    """A registry entry: the rule, its settings, one line of text.
+
+    ``settings`` is a tuple of :class:`~sosverify.settings.Setting` (default, range, help) or,
+    for a quick rule of one's own, a ``{name: default}`` mapping (any finite value allowed).
+    """
 
     name: str
     fn: Callable[..., Direction]
-    defaults: dict = field(default_factory=dict)
+    settings: tuple = ()
     description: str = ""
     diagnostics: tuple = ()
     dense: bool = False  # forms the dense d × d game Hessian: refused above derivatives.DENSE_LIMIT
+
+    def __post_init__(self):
+        object.__setattr__(self, "settings", as_settings(self.settings))
+
+    @property
+    def defaults(self) -> dict:
+        """``{name: default}`` of every setting."""
+        return {s.name: s.default for s in self.settings}
 
 
 ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in [
     Algorithm("nl", naive, {}, "naive simultaneous gradient descent: xi"),
     Algorithm("la", lookahead, {}, "LookAhead: (I - alpha H_o) xi"),
     Algorithm("lola", lola, {}, "LOLA: (I - alpha H_o) xi - alpha chi"),
-    Algorithm("plola", p_lola, {"p": 0.5}, "p-LOLA: (I - alpha H_o) xi - p alpha chi, fixed p in [0,1]"),
-    Algorithm("sos", sos, {"a": 0.5, "b": 0.1}, "Stable Opponent Shaping: p-LOLA with p chosen per step", ("p",)),
-    Algorithm("co", consensus, {"gamma": 1.0}, "consensus optimisation: xi + gamma H^T xi"),
-    Algorithm("sga", sga, {"eps": 0.1}, "symplectic gradient adjustment with alignment: xi + lambda A^T xi",
+    Algorithm("plola", p_lola, (PLOLA_P,), "p-LOLA: (I - alpha H_o) xi - p alpha chi, fixed p in [0,1]"),
+    Algorithm("sos", sos, (SOS_A, SOS_B), "Stable Opponent Shaping: p-LOLA with p chosen per step", ("p",)),
+    Algorithm("co", consensus, (CO_GAMMA,), "consensus optimisation: xi + gamma H^T xi"),
+    Algorithm("sga", sga, (SGA_EPS,), "symplectic gradient adjustment with alignment: xi + lambda A^T xi",
               ("lambda",)),
     Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi"),
     Algorithm("cgd", cgd, {}, "competitive gradient descent: (I + alpha H_o)^-1 xi (dense solve)",
               dense=True),
-    Algorithm("lss", lss, {"lam": 0.1}, "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised where H is singular (dense)",
+    Algorithm("lss", lss, (LSS_LAM,), "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised where H is singular (dense)",
               dense=True),
 ]}
 
@@ -256,5 +281,23 @@ def get_algorithm(name: str) -> Algorithm:
 
 
 def hyperparameters(algorithm: Algorithm, given: dict) -> dict:
-    """The algorithm's defaults overridden by the relevant entries of ``given``."""
-    return {k: v if given.get(k) is None else given[k] for k, v in algorithm.defaults.items()}
+    """The algorithm's settings: each default, or the given value checked against its range.
+
+    Entries of ``given`` that are ``None`` count as not given; a name the algorithm does not
+    take is an error (see :func:`hyperparameters_for` for a mapping shared by several rules).
+    """
+    return resolve(algorithm.settings, given, f"algorithm {algorithm.name!r}")
+
+
+def hyperparameters_for(algorithm: Algorithm, shared: dict) -> dict:
+    """The algorithm's settings from a mapping shared by several rules (``{"a": .., "gamma": ..}``)."""
+    return hyperparameters(algorithm, {k: v for k, v in shared.items() if k in algorithm.defaults})
+
+
+def all_settings() -> dict:
+    """``{flag: [(algorithm, Setting), ...]}`` over the registry, for the command line."""
+    out: dict = {}
+    for algo in ALGORITHMS.values():
+        for s in algo.settings:
+            out.setdefault(s.option, []).append((algo.name, s))
+    return out

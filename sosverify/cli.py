@@ -23,8 +23,64 @@ from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
 LOSS_HELP = ("a loss may use numbers, the players' symbols, + - * / **, parentheses, the constants pi and E, "
              f"and the functions {function_list()} (anything else is refused; nothing in a loss is executed)")
 
-HYPER_FLAGS = {"a": "SOS's a", "b": "SOS's b", "gamma": "CO's gamma", "eps": "SGA's epsilon",
-               "p": "p-LOLA's fixed p", "lam": "LSS's regulariser"}
+
+
+def _dest(option: str) -> str:
+    return option[2:].replace("-", "_")
+
+
+def add_setting_flags(parser, experiments: dict | None = None) -> None:
+    """One flag per declared setting of the rules and of the games, help text from the declaration.
+
+    ``experiments``: ``{name: {setting: default}}``, experiments' own defaults, named too.
+    """
+    from sosverify.algorithms import all_settings
+    from sosverify.games import GAME_SETTINGS
+
+    for option, owners in all_settings().items():
+        text = "; ".join(f"{s.help}, {s.allowed} (default {s.default:g}" + "".join(
+            f", {e}: {mine[s.name]:g}" for e, mine in (experiments or {}).items()
+            if s.name in mine) + ")" for _, s in owners)
+        parser.add_argument(option, type=_finite, default=None, help=text)
+    for game, settings in GAME_SETTINGS.items():
+        for s in settings:
+            parser.add_argument(s.option, type=_finite, default=None,
+                                help=f"{s.help}, {s.allowed} (default {s.default:g}; the {game} game only)")
+
+
+def rule_settings(args, algos) -> dict:
+    """The rules' settings given on the command line, ``{name: value}``; a flag no chosen rule takes is refused."""
+    from sosverify.algorithms import all_settings
+
+    given = {}
+    for option, owners in all_settings().items():
+        value = getattr(args, _dest(option))
+        if value is None:
+            continue
+        mine = [(a, s) for a, s in owners if a in algos]
+        if not mine:
+            users = ", ".join(a for a, _ in owners)
+            raise SosverifyError(f"{option} ({owners[0][1].help}) is not used by {', '.join(algos)}; "
+                                 f"it applies to: {users}")
+        for _, s in mine:
+            given[s.name] = s.check(value)
+    return given
+
+
+def game_settings(args, game: str | None, what: str = "game") -> dict:
+    """The game's settings given on the command line (``--discount`` → ``gamma``), checked."""
+    from sosverify.games import GAME_SETTINGS
+
+    given = {}
+    for name, settings in GAME_SETTINGS.items():
+        for s in settings:
+            value = getattr(args, _dest(s.option))
+            if value is None:
+                continue
+            if name != game:
+                raise SosverifyError(f"{s.option} ({s.help}) applies to the {name} {what} only")
+            given[s.name] = s.check(value)
+    return given
 
 
 def _game_from_args(args):
@@ -33,17 +89,11 @@ def _game_from_args(args):
     if args.player:
         if args.game:
             raise SosverifyError("give either a built-in GAME or --player expressions, not both")
-        if args.discount is not None:
-            raise SosverifyError("--discount applies to the ipd game only, not to --player games")
+        game_settings(args, None)
         return game_from_specs(args.player)
     if not args.game:
         raise SosverifyError(f"give a GAME ({', '.join(GAMES)}) or --player \"SYMBOLS=LOSS\" per player")
-    params = {}
-    if args.discount is not None:
-        if args.game != "ipd":
-            raise SosverifyError("--discount applies to the ipd game only")
-        params["gamma"] = args.discount
-    return get_game(args.game, **params)
+    return get_game(args.game, **game_settings(args, args.game))
 
 
 def cmd_run(args) -> int:
@@ -54,10 +104,7 @@ def cmd_run(args) -> int:
     game = _game_from_args(args)
     args.algo = list(dict.fromkeys(args.algo))  # a name given twice runs and is recorded once
     algos = [get_algorithm(name) for name in args.algo]
-    hyper = {k: getattr(args, k) for k in HYPER_FLAGS}
-    for k, v in hyper.items():
-        if v is not None and not any(k in a.defaults for a in algos):
-            raise SosverifyError(f"--{k} ({HYPER_FLAGS[k]}) is not used by {', '.join(a.name for a in algos)}")
+    hyper = rule_settings(args, args.algo)
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["results.json", "losses.png"])
     histories, entries, seconds = {}, {}, {}
@@ -143,7 +190,7 @@ def cmd_analyse(args) -> int:
 
 
 GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every")
-NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std", "discount", "gamma", "eps")
+NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std")
 
 
 def _given(args, names) -> list:
@@ -151,7 +198,7 @@ def _given(args, names) -> list:
 
 
 def cmd_reproduce(args) -> int:
-    from sosverify.reproduce.common import QUICK_EXPERIMENTS, get_experiment, write
+    from sosverify.reproduce.common import QUICK_EXPERIMENTS, check_algorithms, get_experiment, write
 
     get_experiment("ipd")  # fills the registry
     if args.experiment == "gmm":
@@ -162,23 +209,24 @@ def cmd_reproduce(args) -> int:
     if wrong:
         raise SosverifyError(f"{', '.join(wrong)} apply to the gmm experiment only")
     if args.algos is not None:
-        from sosverify.reproduce.common import check_algorithms
         args.algos = list(dict.fromkeys(args.algos))
         check_algorithms(args.algos)
+    every = {}  # every experiment's settings are checked before any of them runs
+    for name, fn in zip(names, fns):
+        settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),
+                                      ("seed", args.seed), ("init_std", args.init_std), ("algos", args.algos))
+                    if v is not None}
+        settings.update(game_settings(args, fn.game, "experiment"))
+        hyper = rule_settings(args, check_algorithms(settings.get("algos") or _default_algos(fn)))
+        if hyper:
+            settings["hyper"] = hyper
+        every[name] = settings
     outs = {n: prepare_out_dir(Path(args.out) / n if args.out and len(names) > 1 else
                                      Path(args.out) if args.out else Path("results") / n) for n in names}
     for name in names:
         check_files_writable(outs[name], ["summary.json"])
     for name, fn in zip(names, fns):
-        settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),
-                                      ("seed", args.seed), ("init_std", args.init_std), ("a", args.a),
-                                      ("b", args.b), ("algos", args.algos), ("gamma", args.discount),
-                                      ("co_gamma", args.gamma), ("eps", args.eps)) if v is not None}
-        unknown = set(settings) - set(inspect.signature(fn).parameters)
-        if unknown:
-            flags = ", ".join("--" + {"gamma": "discount", "co_gamma": "gamma"}.get(k, k).replace("_", "-")
-                              for k in sorted(unknown))
-            raise SosverifyError(f"{flags} does not apply to the {name} experiment")
+        settings = every[name]
         resolved = resolved_settings(fn, settings)
         if args.resume and _up_to_date(outs[name], resolved):
             print(f"== {name}: {outs[name]} already holds every file of these settings (manifest.json); skipped (--resume)")
@@ -200,18 +248,20 @@ def cmd_gmm(args) -> int:
     wrong = _given(args, NOT_GMM_FLAGS)
     if wrong:
         raise SosverifyError(f"{', '.join(wrong)} do not apply to the gmm experiment; it takes --preset, --algos, "
-                             "--lr, --iterations, --eval-every, --seed, --dtype, --a, --b, --grid, --jobs, "
-                             "--checkpoint-every, --resume")
+                             "--lr, --iterations, --eval-every, --seed, --dtype, the rules' settings (--a, --b, "
+                             "...), --grid, --jobs, --checkpoint-every, --resume")
+    game_settings(args, "gmm", "experiment")
     if args.seed is not None and args.seed < 0:
         raise SosverifyError(f"--seed must be a non-negative integer, got {args.seed}")
     algos = check_algorithms(args.algos or DEFAULT_ALGOS)
+    hyper = rule_settings(args, algos)
     out = prepare_out_dir(Path(args.out) if args.out else Path("results") / "gmm")
     check_files_writable(out, ["summary.json"])
     start = time.perf_counter()
     rep = run_gmm(preset_name=args.preset or "small", algos=algos, lr=parse_learning_rates(args.lr),
                   iterations=args.iterations, eval_every=args.eval_every,
                   seed=0 if args.seed is None else args.seed, dtype=args.dtype or "float32",
-                  a=0.5 if args.a is None else args.a, b=0.1 if args.b is None else args.b, grid=args.grid,
+                  hyper=hyper, grid=args.grid,
                   jobs=args.jobs, checkpoint_dir=out / "checkpoints", checkpoint_every=args.checkpoint_every,
                   resume=args.resume, progress=not args.quiet and sys.stderr.isatty())
     write(rep, out)
@@ -233,13 +283,20 @@ def _gmm_table(rep) -> str:
     return "\n".join(rows)
 
 
+def _default_algos(fn) -> tuple:
+    return inspect.signature(fn).parameters["algos"].default
+
+
 def resolved_settings(fn, settings: dict) -> dict:
-    """Every setting of an experiment: its defaults overridden by ``settings`` (JSON-ready)."""
+    """Every setting of an experiment: its defaults overridden by ``settings``, and each rule's
+    settings in full (JSON-ready)."""
+    from sosverify.reproduce.common import hyper_config
     from sosverify.results import jsonable
 
     params = inspect.signature(fn).parameters
     out = {k: p.default for k, p in params.items() if k != "progress"}
     out.update(settings)
+    out["hyper"] = hyper_config(out["algos"], {**fn.hyper_defaults, **(settings.get("hyper") or {})})
     return jsonable(out)
 
 
@@ -277,7 +334,7 @@ def cmd_games(args) -> int:
 
 def cmd_algorithms(args) -> int:
     for name, a in ALGORITHMS.items():
-        hp = ", ".join(f"{k}={v}" for k, v in a.defaults.items())
+        hp = ", ".join(f"{s.name}={s.default:g} ({s.allowed})" for s in a.settings)
         print(f"{name:<6} {a.description}" + (f"  [{hp}]" if hp else ""))
     return 0
 
@@ -395,9 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS), default=1)
     p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), default=0)
     p.add_argument("--init-std", type=_non_negative, default=None, help="std of the initial parameters (default: the game's)")
-    for k, text in HYPER_FLAGS.items():
-        p.add_argument(f"--{k}", type=_finite, default=None, help=text)
-    p.add_argument("--discount", type=_finite, default=None, help="the IPD's discount (paper: gamma = 0.96)")
+    add_setting_flags(p)
     p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")
     p.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -430,12 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=_positive_float)
     p.add_argument("--seed", type=_bounded_int(0, MAX_SEED))
     p.add_argument("--init-std", type=_non_negative)
-    p.add_argument("--a", type=_finite, help="SOS's a")
-    p.add_argument("--b", type=_finite, help="SOS's b")
     p.add_argument("--algos", nargs="+", metavar="NAME")
-    p.add_argument("--discount", type=_finite, help="the IPD's discount gamma (paper: 0.96)")
-    p.add_argument("--gamma", type=_finite, help="CO's gamma (default 1)")
-    p.add_argument("--eps", type=_finite, help="SGA's epsilon (default 0.1)")
+    from sosverify.reproduce.common import HYPER_DEFAULTS
+
+    add_setting_flags(p, HYPER_DEFAULTS)
     p.add_argument("--out", default=None, help="output directory (default: ./results/<experiment>)")
     p.add_argument("--resume", action="store_true",
                    help="skip an experiment whose summary.json in --out already has exactly these settings; "

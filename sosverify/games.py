@@ -6,6 +6,7 @@ with autograd's NumPy over a leading runs axis.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import numpy
@@ -13,6 +14,7 @@ import numpy
 from sosverify._autodiff import binv, bmatmul, np, sigmoid, take
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.game import Game
+from sosverify.settings import Setting
 
 
 def tandem() -> Game:
@@ -75,7 +77,10 @@ _SIGN_ROW, _ONE_HOT_ROW = numpy.array([1.0, -1.0])[:, None, None], numpy.array([
 _SIGN_COL, _ONE_HOT_COL = numpy.array([1.0, -1.0])[None, :, None], numpy.array([0.0, 1.0])[None, :, None]
 
 
-def ipd(gamma: float = 0.96, payoffs=IPD_PAYOFFS) -> Game:
+IPD_DISCOUNT = Setting("gamma", 0.96, "the IPD's discount gamma", low=0.0, high=1.0, flag="discount")
+
+
+def ipd(gamma: float = IPD_DISCOUNT.default, payoffs=IPD_PAYOFFS) -> Game:
     """Exact iterated prisoner's dilemma with discount ``γ`` (SPEC §3).
 
     Each player has 5 logits (start, CC, CD, DC, DD); ``σ(logit)`` is the
@@ -84,8 +89,7 @@ def ipd(gamma: float = 0.96, payoffs=IPD_PAYOFFS) -> Game:
     ``L^i = p0ᵀ (I − γP)^{-1} r_i``.  Learning uses this ``L``; reports use
     ``(1 − γ) L`` (mutual defection 2, mutual cooperation 1).
     """
-    if not 0.0 < gamma < 1.0:
-        raise SosverifyError(f"IPD discount gamma must lie in (0, 1), got {gamma}")
+    gamma = IPD_DISCOUNT.check(gamma)
     r = numpy.asarray(payoffs, dtype=float)
     if r.shape != (2, 4) or not numpy.all(numpy.isfinite(r)):
         raise SosverifyError(f"IPD payoffs must be two finite rows of 4 (CC, CD, DC, DD), got shape {r.shape}")
@@ -176,8 +180,18 @@ GAMES: dict[str, Callable[..., Game]] = {
 }
 
 
+# Each built-in game's numeric settings, declared once (flags and checks come from here).
+GAME_SETTINGS: dict[str, tuple] = {"ipd": (IPD_DISCOUNT,)}
+
+
 def get_game(name: str, **params) -> Game:
     """Build the built-in game ``name`` (with its settings, e.g. ``gamma`` for the IPD)."""
     if name not in GAMES:
         raise unknown_name("game", name, GAMES)
+    accepted = inspect.signature(GAMES[name]).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    unknown = sorted(k for k in params if k not in accepted and not takes_any)
+    if unknown:
+        raise SosverifyError(f"game {name!r} takes no setting {', '.join(unknown)}; it takes: "
+                             f"{', '.join(accepted) or 'none'}")
     return GAMES[name](**params)

@@ -76,14 +76,10 @@ def _resolve(game, algorithm, hyper):
     algo = get_algorithm(algorithm) if isinstance(algorithm, str) else algorithm
     if not isinstance(algo, Algorithm):
         raise SosverifyError(f"algorithm must be a name or an Algorithm, got {type(algorithm).__name__}")
-    unknown = set(hyper) - set(algo.defaults)
-    unknown = {k for k in unknown if hyper[k] is not None}
-    if unknown:
-        raise SosverifyError(f"algorithm {algo.name!r} takes no hyperparameter {', '.join(sorted(unknown))}; "
-                             f"it takes: {', '.join(algo.defaults) or 'none'}")
+    hyper = hyperparameters(algo, hyper)  # unknown names and values out of range are refused here
     if algo.dense:
         D.check_dense(game, f"{algo.name.upper()}")
-    return game, algo, hyperparameters(algo, hyper)
+    return game, algo, hyper
 
 
 def _clone(rng: numpy.random.Generator) -> numpy.random.Generator:
@@ -226,7 +222,6 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     >>> numpy.round(h.params[-1].sum(axis=1), 6)
     array([1., 1., 1.])
     """
-    V.check_hyperparameters(hyper)
     game, algo, hyper = _resolve(game, algorithm, hyper)
     check_positive("alpha", alpha)
     V.check_count("steps", steps, V.MAX_STEPS)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 
 import numpy
@@ -26,16 +25,6 @@ def check_seed(seed) -> None:
     """A seed for ``numpy.random.default_rng``: an integer from 0 to 2**63 - 1."""
     if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or not 0 <= seed <= MAX_SEED:
         raise SosverifyError(f"seed must be an integer from 0 to 2**63 - 1, got {seed!r}"[:200])
-
-
-def check_hyperparameters(hyper: dict) -> None:
-    """Every given hyperparameter is a finite real number (NaN would make every run diverge)."""
-    for name, value in hyper.items():
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float, numpy.integer, numpy.floating)) \
-                or not math.isfinite(value):
-            raise SosverifyError(f"hyperparameter {name} must be a finite number, got {value!r}")
 
 
 def available_memory() -> int | None:

@@ -5,11 +5,12 @@ import pytest
 from conftest import assert_close
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
-from strategies import IGNORE_CONSTANT_DERIVATIVES, quadratic_games
+from strategies import quadratic_games
 from test_derivatives import _three_player_cubic
 
 from sosverify import algorithms as A
 from sosverify import derivatives as D
+from sosverify.algorithms import ALGORITHMS
 from sosverify.claims.lola import taylor_lola_gradient
 from sosverify.games import get_game, linear
 from sosverify.runner import run
@@ -112,7 +113,6 @@ def test_property_sos_p_in_unit_interval_and_aligned_with_lookahead(game, seed, 
     assert numpy.all(lhs >= rhs - 1e-9 * (1 + numpy.abs(rhs)))  # rounding slack only
 
 
-@pytest.mark.filterwarnings(IGNORE_CONSTANT_DERIVATIVES)
 @given(game=quadratic_games("general", shaping=True), alpha=st.floats(0.01, 1.0))
 def test_property_lookahead_and_sos_preserve_fixed_points_where_lola_moves(game, alpha):
     """§3.1: at a fixed point θ̄ with χ(θ̄) ≠ 0, LA and SOS do not move while LOLA does.
@@ -151,3 +151,33 @@ def test_sos_rejects_a_or_b_outside_open_unit_interval(bad):
         A.sos(game, theta, alpha=0.1, a=bad)
     with pytest.raises(ValueError, match=r"open interval \(0, 1\)"):
         A.sos(game, theta, alpha=0.1, b=bad)
+
+
+def test_a_run_whose_cgd_or_lss_system_is_singular_is_nan_not_an_exception():
+    """CGD at α = 1 on L1 = L2 = xy: I + αH_o is singular; the run is flagged diverged, nothing raises."""
+    A_ = numpy.array([[[1.0, 1.0], [1.0, 1.0]], [[2.0, 0.0], [0.0, 4.0]], [[numpy.nan, 0.0], [0.0, 1.0]]])
+    x = A._solve_or_nan(A_, numpy.array([[1.0, 1.0], [2.0, 4.0], [1.0, 1.0]]))
+    assert numpy.isnan(x[0]).all() and numpy.isnan(x[2]).all()
+    assert_close(x[1], [1.0, 1.0], rtol=0, atol=1e-15)
+    from sosverify.games import linear
+    game = linear(numpy.array([[0.0, 1.0], [1.0, 0.0]]))
+    assert run(game, "cgd", alpha=1.0, steps=3, runs=2, seed=0).diverged.all()
+    assert not run(game, "cgd", alpha=0.5, steps=3, runs=2, seed=0).diverged.any()
+    single = get_game("single-loss")  # L = y² for both: H singular everywhere
+    assert run(single, "lss", alpha=0.1, steps=3, runs=2, seed=0, lam=0.0).diverged.all()
+    assert not run(single, "lss", alpha=0.1, steps=3, runs=2, seed=0).diverged.any()
+
+
+def test_a_derivative_that_is_identically_zero_gives_no_warning():
+    """A linear game has H = 0: autograd's "Output seems independent of input" is not shown."""
+    import warnings
+
+    from sosverify._autodiff import np
+    from sosverify.game import Game
+
+    game = Game("linear-losses", (1, 1), lambda p: np.stack([2.0 * p[0][:, 0], 3.0 * p[1][:, 0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, algo in ALGORITHMS.items():
+            out = algo.fn(game, numpy.ones((2, 2)), alpha=0.1, **algo.defaults).direction
+            assert numpy.isfinite(out).all(), name

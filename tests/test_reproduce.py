@@ -126,7 +126,7 @@ def test_resume_skips_an_experiment_with_identical_settings_only(tmp_path, capsy
 
 def test_a_flag_that_does_not_apply_to_the_experiment_is_rejected(tmp_path, capsys):
     assert main(["reproduce", "tandem", "--discount", "0.5", "--out", str(tmp_path)]) == 2
-    assert "--discount does not apply to the tandem experiment" in capsys.readouterr().err
+    assert "--discount (the IPD's discount gamma) applies to the ipd experiment only" in capsys.readouterr().err
 
 
 def test_resume_reruns_when_a_file_of_the_manifest_is_missing_or_changed(tmp_path, capsys):

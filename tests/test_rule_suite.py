@@ -17,7 +17,6 @@ from oracles import ORACLES, sos_parts
 from strategies import (
     COMMON_SADDLE,
     CYCLIC,
-    IGNORE_CONSTANT_DERIVATIVES,
     REMARK_D5,
     SINGLE_LOSS,
     TANDEM,
@@ -37,7 +36,6 @@ from sosverify import algorithms as A
 from sosverify.algorithms import ALGORITHMS
 from sosverify.runner import run
 
-pytestmark = pytest.mark.filterwarnings(IGNORE_CONSTANT_DERIVATIVES)
 RULES = sorted(ALGORITHMS)
 # Symbolic (exact) and autograd (float64) values of low-degree polynomials at O(1) points:
 # both are exact up to rounding, relative to the size of the numbers involved.
@@ -271,7 +269,7 @@ def test_sga_agrees_with_its_formula_for_both_signs_of_lambda(sign, data, alpha)
 
 @pytest.mark.parametrize("name, value", [("a", 0.0), ("b", 1.0)])
 def test_sos_names_the_hyperparameter_outside_the_open_unit_interval(name, value):
-    with pytest.raises(ValueError, match=f"SOS's {name} must lie in the open interval"):
+    with pytest.raises(ValueError, match=f"SOS's {name} must be a finite number in the open interval"):
         A.sos(TANDEM.numeric, numpy.zeros((1, 2)), alpha=0.1, **{name: value})
 
 
@@ -279,13 +277,13 @@ def test_lss_accepts_a_zero_regulariser_and_rejects_a_negative_one():
     theta = numpy.array([[0.5, -0.25]])
     out = A.lss(CYCLIC.numeric, theta, alpha=0.1, lam=0.0)  # H invertible: λ is not used
     assert_close(out.direction, A.lss(CYCLIC.numeric, theta, alpha=0.1).direction, rtol=0, atol=0)
-    with pytest.raises(ValueError, match="LSS regulariser lam must be >= 0, got -0.1"):
+    with pytest.raises(ValueError, match="LSS's regulariser lam must be a finite number >= 0, got -0.1"):
         A.lss(CYCLIC.numeric, theta, alpha=0.1, lam=-0.1)
 
 
 def test_p_lola_rejects_p_outside_the_unit_interval():
     for p in (-0.5, 1.5):
-        with pytest.raises(ValueError, match=r"p-LOLA's p must lie in \[0, 1\]"):
+        with pytest.raises(ValueError, match=r"p-LOLA's fixed p must be a finite number in the closed interval \[0, 1\]"):
             A.p_lola(TANDEM.numeric, numpy.zeros((1, 2)), alpha=0.1, p=p)
 
 
@@ -297,11 +295,15 @@ def test_an_unknown_rule_name_lists_the_registered_ones():
 
 
 @pytest.mark.parametrize("name", RULES)
-def test_hyperparameters_take_given_values_keep_defaults_for_none_and_ignore_others(name):
+def test_hyperparameters_take_given_values_keep_defaults_for_none_and_refuse_others(name):
     algorithm = ALGORITHMS[name]
     given_values = {k: 0.25 for k in algorithm.defaults}
-    assert A.hyperparameters(algorithm, {**given_values, "not_a_setting": 3}) == given_values
+    assert A.hyperparameters(algorithm, given_values) == given_values
     assert A.hyperparameters(algorithm, {k: None for k in algorithm.defaults}) == algorithm.defaults
+    with pytest.raises(ValueError, match=f"algorithm '{name}' takes no setting not_a_setting"):
+        A.hyperparameters(algorithm, {**given_values, "not_a_setting": 3})
+    # a mapping shared by several rules: each takes its own entries
+    assert A.hyperparameters_for(algorithm, {**given_values, "not_a_setting": 3}) == given_values
 
 
 @pytest.mark.parametrize("name", RULES)

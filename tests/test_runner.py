@@ -37,7 +37,7 @@ def test_diverging_runs_are_flagged_and_others_continue():
     (dict(alpha=0.1, steps=0), "steps must be a positive integer"),
     (dict(alpha=0.1, a=1.0), r"open interval \(0, 1\)"),
     (dict(alpha=0.1, b=0.0), r"open interval \(0, 1\)"),
-    (dict(alpha=0.1, gamma=1.0), "takes no hyperparameter gamma"),
+    (dict(alpha=0.1, gamma=1.0), "takes no setting gamma; it takes: a"),
 ])
 def test_bad_arguments_give_clear_errors(kwargs, message):
     kwargs = {"steps": 2, **kwargs}

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from strategies import (
     COMMON_SADDLE,
     CYCLIC,
-    IGNORE_CONSTANT_DERIVATIVES,
     REMARK_D5,
     SINGLE_LOSS,
     TANDEM,
@@ -38,8 +37,6 @@ from sosverify.algorithms import ALGORITHMS
 from sosverify.games import REMARK_D5_H
 from sosverify.symbolic import stability
 from sosverify.symbolic.game import ALPHA, is_zero
-
-pytestmark = pytest.mark.filterwarnings(IGNORE_CONSTANT_DERIVATIVES)
 
 RULES = sorted(ALGORITHMS)
 # ξ(θ̄) = 0 exactly in rationals; at the float θ̄ (halves and quarters, exact in binary) the rules

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy
 
-from sosverify.algorithms import get_algorithm
+from sosverify.algorithms import get_algorithm, hyperparameters_for
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.gan.game import GanSpec
 from sosverify.gan.train import check_gan_algorithm, train
@@ -100,10 +100,14 @@ def _run_jobs(jobs: list, n_jobs: int) -> list:
 
 @register("gmm")
 def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = None, iterations: int | None = None,
-            eval_every: int | None = None, seed: int = 0, dtype: str = "float32", a: float = 0.5, b: float = 0.1,
+            eval_every: int | None = None, seed: int = 0, dtype: str = "float32", hyper: dict | None = None,
             grid=None, jobs: int | None = None, checkpoint_dir=None, checkpoint_every: int | None = None,
             resume: bool = False, progress: bool = False) -> Reproduction:
-    """Train every algorithm in ``algos`` (or every algorithm at every rate of ``grid``) and draw Figures 4–7."""
+    """Train every algorithm in ``algos`` (or every algorithm at every rate of ``grid``) and draw Figures 4–7.
+
+    ``hyper``: the rules' settings shared by name (``{"a": .., "b": .., "gamma": ..}``; SPEC §3:
+    SOS's a = 0.5, b = 0.1, the rules' defaults).
+    """
     algos = check_algorithms(algos)
     for name in algos:
         check_gan_algorithm(name)
@@ -127,10 +131,10 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     pairs = [(a_, g) for a_ in algos for g in grid] if grid else [(a_, rates[a_]) for a_ in algos]
     jobs_list = []
     for name, rate in pairs:
-        hyper = {"a": a, "b": b} if name == "sos" else {}
+        mine = hyperparameters_for(get_algorithm(name), hyper or {})
         ck = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{name}-lr{rate:g}-seed{seed}.npz"
         jobs_list.append({"algorithm": name, "lr": rate, "spec": spec, "iterations": iterations,
-                          "eval_every": eval_every, "seed": seed, "hyper": hyper, "checkpoint": ck,
+                          "eval_every": eval_every, "seed": seed, "hyper": mine, "checkpoint": ck,
                           "checkpoint_every": checkpoint_every, "resume": resume, "progress": progress,
                           "label": f"{name} lr={rate:g}"})
     # check every configuration (and every checkpoint to resume) before any training starts
@@ -155,7 +159,8 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     if grid:
         summary["grid"] = grid_table
     config = {"experiment": "gmm", "preset": preset_name, "spec": asdict(spec), "iterations": iterations,
-              "eval_every": eval_every, "seed": seed, "algorithms": algos, "a": a, "b": b,
+              "eval_every": eval_every, "seed": seed, "algorithms": algos,
+              "hyperparameters": {n: t.config["hyperparameters"] for n, t in chosen.items()},
               "learning_rates": {n: t.config["lr"] for n, t in chosen.items()}, "grid": grid,
               "optimiser": next(iter(chosen.values())).config["optimiser"], "jobs": jobs,
               "checkpoint_every": checkpoint_every}

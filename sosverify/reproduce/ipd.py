@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy
 
-from sosverify.games import get_game
+from sosverify.games import IPD_DISCOUNT, get_game
 from sosverify.plotting import band, plt
 from sosverify.reproduce.common import (
     Reproduction,
@@ -56,11 +56,12 @@ def outcomes(theta: numpy.ndarray, reported: numpy.ndarray) -> numpy.ndarray:
 
 
 @register("ipd")
-def run_ipd(*, runs=300, steps=200, alpha=1.0, gamma=0.96, a=0.5, b=0.1, co_gamma=1.0, eps=0.1,
-            seed=0, init_std=1.0, algos=DEFAULT_ALGOS, scatter_runs=50, progress=False) -> Reproduction:
+def run_ipd(*, runs=300, steps=200, alpha=1.0, gamma=IPD_DISCOUNT.default, seed=0, init_std=1.0,
+            algos=DEFAULT_ALGOS, hyper=None, scatter_runs=50, progress=False) -> Reproduction:
+    """Figure 2; ``gamma`` is the IPD's discount, ``hyper`` the rules' settings (``{"a": .., "gamma": ..}``)."""
     algos = check_algorithms(algos)
     game = get_game("ipd", gamma=gamma)
-    hyper = {"a": a, "b": b, "gamma": co_gamma, "eps": eps}
+    hyper = dict(hyper or {})
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)
     summary: dict = {"outcome_rule": OUTCOME_RULE, "algorithms": {}}

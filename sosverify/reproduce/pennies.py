@@ -34,11 +34,12 @@ def distance(h) -> numpy.ndarray:
 
 
 @register("matching-pennies")
-def run_pennies(*, runs=100, steps=300, alpha=1.0, a=0.5, b=0.1, co_gamma=1.0, eps=0.1, seed=0, init_std=0.5,
-                algos=DEFAULT_ALGOS, progress=False) -> Reproduction:
+def run_pennies(*, runs=100, steps=300, alpha=1.0, seed=0, init_std=0.5, algos=DEFAULT_ALGOS, hyper=None,
+                progress=False) -> Reproduction:
+    """Matching pennies; ``hyper``: the rules' settings (``{"a": .., "gamma": ..}``)."""
     algos = check_algorithms(algos)
     game = get_game("matching-pennies")
-    hyper = {"a": a, "b": b, "gamma": co_gamma, "eps": eps}
+    hyper = dict(hyper or {})
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)
     summary: dict = {"algorithms": {}}

@@ -11,6 +11,7 @@ import numpy
 from sosverify.games import get_game
 from sosverify.plotting import band, plt
 from sosverify.reproduce.common import (
+    HYPER_DEFAULTS,
     Reproduction,
     check_algorithms,
     curve_columns,
@@ -31,11 +32,12 @@ def theory(alpha: float) -> dict:
 
 
 @register("tandem")
-def run_tandem(*, runs=300, steps=30, alpha=0.1, a=0.5, b=0.5, seed=0, init_std=0.1, algos=DEFAULT_ALGOS,
+def run_tandem(*, runs=300, steps=30, alpha=0.1, seed=0, init_std=0.1, algos=DEFAULT_ALGOS, hyper=None,
                progress=False) -> Reproduction:
+    """Figure 3; ``hyper``: the rules' settings (default SOS b = 0.5)."""
     algos = check_algorithms(algos)
     game = get_game("tandem")
-    hyper = {"a": a, "b": b}
+    hyper = {**HYPER_DEFAULTS["tandem"], **(hyper or {})}
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)
     expected = theory(alpha) if alpha < 0.25 else {}

@@ -1,0 +1,105 @@
+"""A setting of a learning rule or a game, declared once.
+
+Each rule's hyperparameters (SOS's ``a`` and ``b``, CO's ``gamma``, ...) and each
+game's parameters (the IPD's discount) are declared as :class:`Setting` values
+next to the rule or game.  From that one declaration come the default, the
+check of a given value (the same in the API, ``run``, ``reproduce`` and
+checkpoints), the command-line flag and its help text.
+
+>>> a = Setting("a", 0.5, "SOS's a", low=0.0, high=1.0)
+>>> a.check(0.25), a.allowed
+(0.25, 'in the open interval (0, 1)')
+>>> a.check(1.0)
+Traceback (most recent call last):
+    ...
+sosverify.errors.SosverifyError: SOS's a must be a finite number in the open interval (0, 1), got 1.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy
+
+from sosverify.errors import SosverifyError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One named real-valued setting: default, allowed range and help text.
+
+    ``low``/``high`` bound the value, strictly unless ``low_closed``/``high_closed``;
+    ``flag`` is the command-line name when it differs from ``name`` (the IPD's
+    ``gamma`` is ``--discount`` so that CO's ``gamma`` keeps ``--gamma``).
+    """
+
+    name: str
+    default: float
+    help: str
+    low: float = -math.inf
+    high: float = math.inf
+    low_closed: bool = False
+    high_closed: bool = False
+    flag: str = ""
+
+    @property
+    def option(self) -> str:
+        """The command-line flag, e.g. ``--a`` or ``--discount``."""
+        return "--" + (self.flag or self.name).replace("_", "-")
+
+    @property
+    def allowed(self) -> str:
+        """The allowed values in words."""
+        lo, hi = self.low > -math.inf, self.high < math.inf
+        if lo and hi:
+            kind = {(False, False): "open", (True, True): "closed"}.get((self.low_closed, self.high_closed),
+                                                                         "half-open")
+            left, right = "[" if self.low_closed else "(", "]" if self.high_closed else ")"
+            return f"in the {kind} interval {left}{self.low:g}, {self.high:g}{right}"
+        if lo:
+            return f"{'>=' if self.low_closed else '>'} {self.low:g}"
+        if hi:
+            return f"{'<=' if self.high_closed else '<'} {self.high:g}"
+        return "any finite number"
+
+    def contains(self, value: float) -> bool:
+        above = value >= self.low if self.low_closed else value > self.low
+        below = value <= self.high if self.high_closed else value < self.high
+        return above and below
+
+    def check(self, value) -> float:
+        """``value`` as a float if it is a finite number in range; otherwise a one-line error."""
+        ok = not isinstance(value, bool) and isinstance(value, (int, float, numpy.integer, numpy.floating))
+        if not (ok and math.isfinite(value) and self.contains(value)):
+            raise SosverifyError(f"{self.help} must be a finite number {self.allowed}, got {value!r}"[:200])
+        return float(value)
+
+
+def free(name: str, default: float) -> Setting:
+    """A setting with no declared range (a user's own rule given ``{name: default}``)."""
+    return Setting(name, default, f"setting {name!r}")
+
+
+def as_settings(declared) -> tuple:
+    """Settings from a tuple of :class:`Setting` or a ``{name: default}`` mapping."""
+    if isinstance(declared, dict):
+        return tuple(free(k, v) for k, v in declared.items())
+    out = tuple(declared)
+    if not all(isinstance(s, Setting) for s in out):
+        raise SosverifyError("settings must be Setting values or a {name: default} mapping")
+    return out
+
+
+def resolve(settings: tuple, given: dict, owner: str) -> dict:
+    """Every setting's value: its default, or the given value checked against its range.
+
+    ``None`` means "not given".  A given name that is not a setting is an error naming
+    what ``owner`` takes.
+    """
+    names = {s.name for s in settings}
+    unknown = sorted(k for k, v in given.items() if v is not None and k not in names)
+    if unknown:
+        takes = ", ".join(f"{s.name} ({s.allowed})" for s in settings) or "none"
+        raise SosverifyError(f"{owner} takes no setting {', '.join(unknown)}; it takes: {takes}")
+    return {s.name: s.default if given.get(s.name) is None else s.check(given[s.name]) for s in settings}
