@@ -29,7 +29,7 @@ def _dest(option: str) -> str:
     return option[2:].replace("-", "_")
 
 
-def add_setting_flags(parser, experiments: dict | None = None) -> None:
+def add_setting_flags(parser, experiments: dict | None = None, game_flags: bool = True) -> None:
     """One flag per declared setting of the rules and of the games, help text from the declaration.
 
     ``experiments``: ``{name: {setting: default}}``, experiments' own defaults, named too.
@@ -42,7 +42,7 @@ def add_setting_flags(parser, experiments: dict | None = None) -> None:
             f", {e}: {mine[s.name]:g}" for e, mine in (experiments or {}).items()
             if s.name in mine) + ")" for _, s in owners)
         parser.add_argument(option, type=_finite, default=None, help=text)
-    for game, settings in GAME_SETTINGS.items():
+    for game, settings in (GAME_SETTINGS.items() if game_flags else ()):
         for s in settings:
             parser.add_argument(s.option, type=_finite, default=None,
                                 help=f"{s.help}, {s.allowed} (default {s.default:g}; the {game} game only)")
@@ -175,6 +175,48 @@ def cmd_verify(args) -> int:
     print(table(results))
     print(f"wrote {out / 'report.md'} and {out / 'report.json'}")
     return 0 if all(r["status"] == "pass" for r in results) else 1
+
+
+def cmd_audit(args) -> int:
+    """``sosverify audit RULE ...``: the paper's guarantees checked for each rule (see sosverify.audit)."""
+    from sosverify.audit import PROPERTIES, audit, load_rule, render_markdown, write_reports
+
+    targets = list(ALGORITHMS) if args.rules == ["all"] else list(dict.fromkeys(args.rules))
+    properties = list(dict.fromkeys(args.check or PROPERTIES))
+    required = list(dict.fromkeys(args.require)) if args.require is not None else \
+        [p for p in properties if p != "paper-games"]
+    for p in [*properties, *required]:
+        if p not in PROPERTIES:
+            raise SosverifyError(f"unknown property {p!r}; valid: {', '.join(PROPERTIES)}")
+    missing = [p for p in required if p not in properties]
+    if missing:
+        raise SosverifyError(f"--require {', '.join(missing)}: not among the checked properties")
+    if "paper-games" in required:
+        raise SosverifyError("paper-games is observed behaviour, not a property that holds or fails; "
+                             "it cannot be --require'd")
+    rules = [load_rule(t) for t in targets]
+    out = prepare_out_dir(args.out)
+    check_files_writable(out, ["audit.md", "audit.json"])
+    taken = {st.option for r in rules for st in r.settings}
+    for option in _setting_options():
+        if getattr(args, _dest(option)) is not None and option not in taken:
+            raise SosverifyError(f"{option} is not a setting of {', '.join(r.name for r in rules)}")
+    reports = []
+    for rule in rules:
+        mine = {st.name: getattr(args, _dest(st.option), None) for st in rule.settings}
+        show = (lambda f, r=rule.name: print(f"  {r}: {f.property} {f.status}", file=sys.stderr)) \
+            if not args.quiet and sys.stderr.isatty() else None
+        reports.append(audit(rule, properties=properties, profile=args.profile, hyper=mine, progress=show))
+    write_reports(reports, out)
+    print(render_markdown(reports))
+    print(f"wrote {out / 'audit.md'} and {out / 'audit.json'}")
+    return 0 if all(r.passed(required) for r in reports) else 1
+
+
+def _setting_options() -> list:
+    from sosverify.algorithms import all_settings
+
+    return list(all_settings())
 
 
 def cmd_analyse(args) -> int:
@@ -505,6 +547,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--checkpoint-every", type=_bounded_int(1, MAX_STEPS), help="checkpoint every this many iterations")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("audit", help="check a learning rule of your own against the paper's guarantees")
+    p.add_argument("rules", nargs="+", metavar="RULE",
+                   help="MODULE:FUNCTION (a rule with the built-in signature), a built-in name, or all")
+    p.add_argument("--check", nargs="+", metavar="PROPERTY",
+                   help="properties to check (default: all): consistency, convergence, saddles, reduction, "
+                        "alignment, paper-games")
+    p.add_argument("--require", nargs="*", metavar="PROPERTY",
+                   help="exit 0 only if these hold (default: every checked property but paper-games)")
+    p.add_argument("--profile", choices=("quick", "default", "long"), default="default",
+                   help="games drawn per property: 8, 25 or 200 (default: default)")
+    add_setting_flags(p, game_flags=False)
+    p.add_argument("--out", default="sosverify-audit", help="report directory (default: ./sosverify-audit)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("games", help="list the built-in games")
     p.set_defaults(func=cmd_games)

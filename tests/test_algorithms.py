@@ -5,12 +5,12 @@ import pytest
 from conftest import assert_close
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
-from strategies import quadratic_games
 from test_derivatives import _three_player_cubic
 
 from sosverify import algorithms as A
 from sosverify import derivatives as D
 from sosverify.algorithms import ALGORITHMS
+from sosverify.audit.strategies import quadratic_games
 from sosverify.claims.lola import taylor_lola_gradient
 from sosverify.games import get_game, linear
 from sosverify.runner import run

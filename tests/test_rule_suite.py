@@ -14,7 +14,10 @@ from conftest import assert_close, examples
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 from oracles import ORACLES, sos_parts
-from strategies import (
+
+from sosverify import algorithms as A
+from sosverify.algorithms import ALGORITHMS
+from sosverify.audit.strategies import (
     COMMON_SADDLE,
     CYCLIC,
     REMARK_D5,
@@ -31,9 +34,6 @@ from strategies import (
     small_logits,
     unit_fractions,
 )
-
-from sosverify import algorithms as A
-from sosverify.algorithms import ALGORITHMS
 from sosverify.runner import run
 
 RULES = sorted(ALGORITHMS)
@@ -329,3 +329,18 @@ def test_calling_a_rule_without_hyperparameters_uses_the_registry_defaults(name)
         bare = algorithm.fn(game.numeric, numpy.array(theta), alpha=0.25, **required).direction
         full = algorithm.fn(game.numeric, numpy.array(theta), alpha=0.25, **algorithm.defaults).direction
         assert_close(bare, full, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_a_float32_game_keeps_float32_through_every_rule_including_the_dense_solves(name):
+    """float32 in, float32 out: no identity matrix, regulariser or fallback quietly in float64."""
+    from dataclasses import replace
+
+    from sosverify.games import get_game
+
+    for game_name in ("cyclic", "tandem", "single-loss", "matching-pennies"):
+        game = replace(get_game(game_name), dtype="float32")
+        theta = numpy.linspace(-0.5, 0.75, 3 * game.dim, dtype=numpy.float32).reshape(3, game.dim)
+        out = _direction(name, game, theta, 0.25)
+        assert out.direction.dtype == numpy.float32, (name, game_name, out.direction.dtype)
+        assert numpy.isfinite(out.direction).all() or name in ("cgd", "lss"), (name, game_name)

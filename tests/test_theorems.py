@@ -14,7 +14,11 @@ import sympy
 from conftest import assert_close, examples
 from hypothesis import HealthCheck, Phase, assume, example, find, given, note, settings
 from hypothesis import strategies as st
-from strategies import (
+
+from sosverify import algorithms as A
+from sosverify import derivatives as D
+from sosverify.algorithms import ALGORITHMS
+from sosverify.audit.strategies import (
     COMMON_SADDLE,
     CYCLIC,
     REMARK_D5,
@@ -30,10 +34,6 @@ from strategies import (
     quadratic_games,
     unit_fractions,
 )
-
-from sosverify import algorithms as A
-from sosverify import derivatives as D
-from sosverify.algorithms import ALGORITHMS
 from sosverify.games import REMARK_D5_H
 from sosverify.symbolic import stability
 from sosverify.symbolic.game import ALPHA, is_zero

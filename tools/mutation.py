@@ -41,6 +41,7 @@ TESTS = [
     "tests/test_derivatives.py",
     "tests/test_symbolic.py",
     "tests/test_properties.py",
+    "tests/test_settings.py",
 ]
 # Doctests, the CLI and the tests of the tests stay out: per-mutant pytest runs must be quick.
 # The planted-bug tests ("catches") and the searches ("finds") exercise broken copies, not the

@@ -7,6 +7,8 @@ a falsifying example, with the numeric :class:`~sosverify.game.Game` and the sym
 integers or halves and points are quarters, so shrinking heads for ``0``, ``1`` and few terms,
 and a point of the numeric layer is exactly the rational point of the symbolic one.
 
+Used by the test suite and by :mod:`sosverify.audit` (which checks a user's rule with them).
+
 Bounded on purpose: 2–4 players, 1–3 parameters each, at most ``max_dim`` parameters in all,
 polynomial degree ≤ 3, learning rates and SOS's ``a``, ``b`` in (0, 1).
 """
@@ -14,7 +16,7 @@ polynomial degree ≤ 3, learning rates and SOS's ``a``, ``b`` in (0, 1).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy
 import sympy
@@ -74,11 +76,17 @@ class DrawnGame:
 
     @cached_property
     def numeric(self):
-        return from_expressions(list(self.losses), [list(g) for g in self.players], name=self.name)
+        return _numeric(self.losses, self.players, self.name)
 
     def point(self, values) -> dict:
         """``{symbol: value}`` for a point given as a flat sequence."""
         return dict(zip(self.symbols, values))
+
+
+@lru_cache(maxsize=512)
+def _numeric(losses: tuple, players: tuple, name: str):
+    """The numeric game of a drawn one, built once per distinct game (shrinking revisits games)."""
+    return from_expressions(list(losses), [list(g) for g in players], name=name)
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,7 @@ def polynomial_losses(draw, symbols, max_degree=3, max_terms=5):
     terms = draw(st.lists(st.tuples(coefficients(),
                                     st.lists(st.sampled_from(symbols), min_size=1, max_size=max_degree)),
                           max_size=max_terms))
-    return sum((c * sympy.Mul(*m) for c, m in terms), sympy.Integer(0))
+    return sympy.Add(*[c * sympy.Mul(*m) for c, m in terms if c])
 
 
 @st.composite
@@ -194,13 +202,13 @@ def _same_player(dims) -> sympy.Matrix:
     return sympy.Matrix(len(owner), len(owner), lambda a, b: 1 if owner[a] == owner[b] else 0)
 
 
-def _integer_matrix(draw, rows, cols, lo=-3, hi=3) -> sympy.Matrix:
+def _integer_matrix(draw, rows, cols, lo=-3, hi=3) -> numpy.ndarray:
     entries = draw(st.lists(st.integers(lo, hi), min_size=rows * cols, max_size=rows * cols))
-    return sympy.Matrix(rows, cols, entries)
+    return numpy.array(entries, dtype=numpy.int64).reshape(rows, cols)
 
 
-def _min_real_eigenvalue(H: sympy.Matrix) -> float:
-    return float(numpy.linalg.eigvals(numpy.array(H.tolist(), dtype=float)).real.min())
+def _min_real_eigenvalue(H) -> float:
+    return float(numpy.linalg.eigvals(numpy.array(H, dtype=float)).real.min())
 
 
 @st.composite
@@ -212,25 +220,27 @@ def game_hessians(draw, dims, kind: str):
     - ``saddle``: a strict saddle, some eigenvalue with real part ≤ −½.
     - ``general``: any H with symmetric diagonal blocks.
     - ``singular``: ``H = BᵀB`` with B of rank < d (PSD, not invertible: LSS's regularised branch).
+
+    Drawn as integer arrays (cheap while shrinking) and returned as a SymPy matrix.
     """
     d = sum(dims)
-    same = _same_player(dims)
+    same = numpy.array(_same_player(dims).tolist(), dtype=numpy.int64)
     U = _integer_matrix(draw, d, d)
     if kind == "stable":
         rank = draw(st.integers(1, d))
         B = _integer_matrix(draw, rank, d, -2, 2)
-        K = (U - U.T).multiply_elementwise(sympy.ones(d, d) - same)
-        H = B.T * B + K
-        assume(H.det() != 0)
+        K = (U - U.T) * (1 - same)
+        H = B.T @ B + K
+        assume(sympy.Matrix(H.tolist()).det() != 0)  # exact: integer entries
     elif kind == "singular":
         B = _integer_matrix(draw, draw(st.integers(1, d - 1)), d, -2, 2)
-        H = B.T * B
+        H = B.T @ B
     else:
         S = _integer_matrix(draw, d, d)
-        H = (S + S.T).multiply_elementwise(same) + U.multiply_elementwise(sympy.ones(d, d) - same)
+        H = (S + S.T) * same + U * (1 - same)
         if kind == "saddle":
             assume(_min_real_eigenvalue(H) <= -0.5)
-    return H
+    return sympy.Matrix(H.tolist())
 
 
 @st.composite
@@ -251,16 +261,13 @@ def quadratic_games(draw, kind: str = "general", dims=None, max_dim=4, shaping=T
     u = [s - c for s, c in zip(flat, centre)]
     losses = []
     for rows in _blocks(dims):
-        loss = sympy.Integer(0)
-        for a in rows:
-            for b in range(d):
-                weight = sympy.Rational(1, 2) if b in rows else 1
-                loss += weight * H[a, b] * u[a] * u[b]
+        terms = [(sympy.Rational(1, 2) if b in rows else 1) * H[a, b] * u[a] * u[b]
+                 for a in rows for b in range(d) if H[a, b] != 0]
         if shaping:
             others = [flat[b] for b in range(d) if b not in rows]
-            loss += sum((c * s for c, s in zip(draw(st.lists(st.integers(-2, 2), min_size=len(others),
-                                                             max_size=len(others))), others)), sympy.Integer(0))
-        losses.append(sympy.expand(loss))
+            terms += [c * s for c, s in zip(draw(st.lists(st.integers(-2, 2), min_size=len(others),
+                                                          max_size=len(others))), others) if c]
+        losses.append(sympy.expand(sympy.Add(*terms)))
     return DrawnGame(tuple(losses), tuple(tuple(g) for g in players), name=f"quadratic-{kind}",
                      fixed_point=centre, H_at_fixed_point=H)
 
@@ -277,7 +284,7 @@ def bimatrix_games(draw):
     with small integer payoff matrices (matching pennies is M_1 = −M_2 = [[1, −1], [−1, 1]])."""
     x, y = sympy.symbols("x y", real=True)
     u, v = sympy.Matrix([[sigmoid(x), 1 - sigmoid(x)]]), sympy.Matrix([sigmoid(y), 1 - sigmoid(y)])
-    losses = tuple((u * _integer_matrix(draw, 2, 2) * v)[0, 0] for _ in range(2))
+    losses = tuple((u * sympy.Matrix(_integer_matrix(draw, 2, 2).tolist()) * v)[0, 0] for _ in range(2))
     return DrawnGame(losses, ((x,), (y,)), name="bimatrix")
 
 
@@ -323,3 +330,10 @@ def _remark_d5() -> DrawnGame:
 
 REMARK_D5 = _remark_d5()
 PAPER_GAMES = (TANDEM, CYCLIC, COMMON_SADDLE, REMARK_D5)
+
+# A strict saddle found by the audit's search: three players in a cycle (each loss the product of
+# its own parameter and the next player's), H a cyclic permutation with eigenvalues 1, e^{±2πi/3}.
+# SGA with alignment is attracted to it: its Jacobian (I + Aᵀ)H has eigenvalues 1 and ¼ ± 1.3i.
+_z, _w = sympy.symbols("z w", real=True)
+THREE_CYCLE = DrawnGame((_x * _y, _y * _z, _z * _x), ((_x,), (_y,), (_z,)), name="three-cycle",
+                        fixed_point=(0, 0, 0), H_at_fixed_point=sympy.Matrix([[0, 1, 0], [0, 0, 1], [1, 0, 0]]))

@@ -1,0 +1,177 @@
+"""`sosverify audit`: the built-in rules come out as the paper and the cited papers say; a user's rule
+is audited from MODULE:FUNCTION; a broken rule is a line in the report, not a crash."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy
+import pytest
+
+from sosverify.algorithms import ALGORITHMS, Algorithm, Direction
+from sosverify.audit import audit, load_rule, render_markdown
+from sosverify.audit.properties import spectral_radius, update_jacobian
+from sosverify.cli import main
+from sosverify.errors import SosverifyError
+from sosverify.games import cyclic
+
+ROOT = Path(__file__).resolve().parents[1]
+PROPS = ("consistency", "convergence", "saddles", "reduction", "alignment")
+
+# What the theory says of each rule (H the game Hessian, H_o its off-diagonal blocks, χ LOLA's
+# extra term).  consistency: the direction vanishes wherever ξ does — all but LOLA and p-LOLA,
+# whose -pαχ does not (§3.1).  convergence at stable fixed points for small α: the map's Jacobian
+# is I − αM with M = H (NL: fails on the cyclic game, whose H has eigenvalues ±i), (I − αH_o)H (LA,
+# SOS: Theorem 4), H + γHᵀH (CO), ½(H + HᵀH⁻¹H) = H's symmetric-ish surgery (LSS: 0 on the cyclic
+# game, built for local Nash only); LOLA and p-LOLA move off the shaped fixed points.  saddles:
+# eigenvalue of modulus > 1 at strict saddles (Theorem 6 for LA, SOS; CO's HᵀH term can make
+# the common saddle L1 = L2 = xy attracting; SGA's (I + Aᵀ)H is positive stable at the three-player
+# cycle L1 = xy, L2 = yz, L3 = zx, whose H has eigenvalues 1, e^{±2πi/3}: near a fixed point ξ → 0 and
+# alignment's λ is sign(ε) = +1, so it cannot flip to escape).  reduction: α = 0 gives ξ for the rules whose
+# correction is scaled by α (CO's γ, SGA's λ and LSS's surgery are not).  alignment:
+# ⟨direction, ξ⟩ ≥ 0 near fixed points (CO's γξᵀHξ is negative near a saddle; LOLA's −α⟨χ, ξ⟩ is of
+# order ‖ξ‖ where χ ≠ 0 at the fixed point, and beats ‖ξ‖² close enough to it).
+EXPECTED = {
+    "nl": dict(consistency="holds", convergence="fails", saddles="holds", reduction="holds", alignment="holds"),
+    "la": dict(consistency="holds", convergence="holds", saddles="holds", reduction="holds", alignment="holds"),
+    "lola": dict(consistency="fails", convergence="fails", saddles="holds", reduction="holds", alignment="fails"),
+    "plola": dict(consistency="fails", convergence="fails", saddles="holds", reduction="holds", alignment="fails"),
+    "sos": dict(consistency="holds", convergence="holds", saddles="holds", reduction="holds", alignment="holds"),
+    "co": dict(consistency="holds", convergence="holds", saddles="fails", reduction="fails", alignment="fails"),
+    "sga": dict(consistency="holds", convergence="holds", saddles="fails", reduction="fails", alignment="holds"),
+    "eg": dict(consistency="holds", convergence="holds", saddles="holds", reduction="holds", alignment="holds"),
+    "cgd": dict(consistency="holds", convergence="holds", saddles="holds", reduction="holds", alignment="holds"),
+    "lss": dict(consistency="holds", convergence="fails", saddles="holds", reduction="fails", alignment="holds"),
+}
+
+
+def test_the_table_covers_every_registered_rule():
+    assert set(EXPECTED) == set(ALGORITHMS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_every_built_in_rule_is_audited_as_the_theory_says(name):
+    """The README's table (`sosverify audit all`), at the quick profile: about 30 s per rule."""
+    report = audit(name, properties=PROPS, profile="quick")
+    got = {f.property: f.status for f in report.findings}
+    assert got == EXPECTED[name], render_markdown([report])
+
+
+@pytest.mark.parametrize("name, props", [
+    ("sos", PROPS), ("la", ("consistency", "convergence", "saddles")), ("lola", ("consistency",)),
+    ("nl", ("convergence",)), ("co", ("saddles",)), ("sga", ("saddles",)), ("lss", ("convergence",)),
+])
+def test_the_paper_s_distinctions_come_out_of_the_audit(name, props):
+    """The quick part of the table: what holds for SOS and LA, and each rule's counterexample that
+    is one of the pinned games (found at once, without shrinking)."""
+    report = audit(name, properties=props, profile="quick")
+    got = {f.property: f.status for f in report.findings}
+    assert got == {p: EXPECTED[name][p] for p in props}, render_markdown([report])
+
+
+def test_lola_is_flagged_inconsistent_with_a_small_shrunk_game():
+    (finding,) = audit("lola", properties=["consistency"], profile="quick").findings
+    assert finding.status == "fails" and "moves off a fixed point" in finding.summary
+    assert "L3" not in finding.counterexample and len(finding.counterexample) < 200  # two players, few terms
+
+
+def test_nl_fails_local_convergence_on_the_cyclic_game():
+    (finding,) = audit("nl", properties=["convergence"], profile="quick").findings
+    assert finding.counterexample.startswith("cyclic(L1 = x*y; L2 = -x*y")
+    # and the reason is real: NL's map I − αH has spectral radius sqrt(1 + α²) > 1 there
+    assert spectral_radius(update_jacobian(ALGORITHMS["nl"], cyclic(), [0.0, 0.0], 0.01, {})) == \
+        pytest.approx(numpy.sqrt(1 + 0.01 ** 2), abs=1e-9)
+
+
+def test_the_update_jacobian_matches_the_formula_for_lookahead():
+    """LA at a fixed point of a quadratic game: ∂F = I − α(I − αH_o)H (Theorem 4's matrix)."""
+    H = numpy.array([[2.0, 1.0], [-1.0, 1.0]])
+    from sosverify.games import linear
+    game = linear(H)
+    H_o = numpy.array([[0.0, 1.0], [-1.0, 0.0]])
+    alpha = 0.1
+    expected = numpy.eye(2) - alpha * (numpy.eye(2) - alpha * H_o) @ H
+    assert numpy.allclose(update_jacobian(ALGORITHMS["la"], game, [0.0, 0.0], alpha, {}), expected,
+                          rtol=0, atol=1e-9)
+
+
+def test_a_rule_with_its_own_setting_is_audited_with_it():
+    def damped_la(game, theta, *, alpha, k=1.0):
+        from sosverify import derivatives as D
+        s = D.second_order(game, theta, ("H_o_xi",))
+        return Direction(k * (s["first"].xi - alpha * s["H_o_xi"]), s["first"].losses, s["first"].xi, {})
+
+    report = audit(Algorithm("damped-la", damped_la, {"k": 1.0}), properties=["reduction"], profile="quick",
+                   hyper={"k": 0.5})
+    assert report.hyperparameters == {"k": 0.5}
+    assert report.findings[0].status == "fails"  # at α = 0 it is ξ/2, not ξ
+
+
+RULES = textwrap.dedent('''
+    import numpy
+    from sosverify import derivatives as D
+    from sosverify.algorithms import Direction
+
+    def momentum_la(game, theta, *, alpha):
+        """LA plus a step along ξ scaled by α: (I − αH_o)ξ + ½αξ."""
+        s = D.second_order(game, theta, ("H_o_xi",))
+        f = s["first"]
+        return Direction(f.xi - alpha * s["H_o_xi"] + 0.5 * alpha * f.xi, f.losses, f.xi, {})
+
+    def raises(game, theta, *, alpha):
+        raise RuntimeError("not finished")
+
+    def wrong_shape(game, theta, *, alpha):
+        f = D.first_order(game, theta)
+        return Direction(f.xi[:, :1], f.losses, f.xi, {})
+
+    def nan(game, theta, *, alpha):
+        f = D.first_order(game, theta)
+        return Direction(f.xi * numpy.nan, f.losses, f.xi, {})
+''')
+
+
+def _audit_cli(tmp_path, *argv):
+    (tmp_path / "myrules.py").write_text(RULES)
+    return subprocess.run([sys.executable, "-m", "sosverify", "audit", *argv, "--profile", "quick",
+                           "--out", str(tmp_path / "out")], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=600)
+
+
+def test_a_users_rule_is_audited_from_module_colon_function(tmp_path):
+    proc = _audit_cli(tmp_path, "myrules:momentum_la", "--check", "consistency", "reduction", "saddles")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert [(f["property"], f["status"]) for f in report[0]["findings"]] == [
+        ("consistency", "holds"), ("reduction", "holds"), ("saddles", "holds")]
+    assert "| momentum_la | holds | holds | holds |" in (tmp_path / "out" / "audit.md").read_text()
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("raises", "raised RuntimeError: not finished"),
+    ("wrong_shape", "returned a direction of shape (2, 1) for parameters of shape (2, 2)"),
+    ("nan", "returned a direction that is not finite"),
+])
+def test_a_broken_rule_is_one_clear_line_per_property_not_a_crash(tmp_path, rule, message):
+    proc = _audit_cli(tmp_path, f"myrules:{rule}", "--check", "consistency", "convergence")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout
+    md = (tmp_path / "out" / "audit.md").read_text()
+    assert md.count(message) == 2 and "inconclusive" in md
+
+
+def test_bad_rule_specs_are_refused_with_one_line(tmp_path, capsys):
+    for spec, message in (("nosuchmodule:rule", "cannot import 'nosuchmodule'"),
+                          ("sosverify.games:nothing", "has no 'nothing'"),
+                          ("sosverify.games:GAMES", "is a dict, not a function"),
+                          ("adam", "unknown algorithm 'adam'")):
+        assert main(["audit", spec, "--out", str(tmp_path)]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["audit", "sos", "--check", "speed", "--out", str(tmp_path)]) == 2
+    assert "unknown property 'speed'" in capsys.readouterr().err
+    assert main(["audit", "nl", "--eps", "0.2", "--out", str(tmp_path)]) == 2
+    assert "--eps is not a setting of nl" in capsys.readouterr().err
+    with pytest.raises(SosverifyError, match="a rule is a name"):
+        load_rule(3)
