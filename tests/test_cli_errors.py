@@ -80,6 +80,12 @@ BAD = [
     (["reproduce", "ipd", "--gamma", "nan"], "must be a finite number"),
     (["reproduce", "tandem", "--out", "{dir}"], "is a directory"),
     (["reproduce", "tandem", "--algos", "nl", "adam"], "unknown algorithm 'adam'"),
+    (["audit", "nosuchmodule:rule"], "cannot import 'nosuchmodule'"),
+    (["audit", "os:system"], "is not a rule: it takes no game"),
+    (["audit", "sos", "--check", "speed"], "unknown property 'speed'"),
+    (["audit", "sos", "--require", "paper-games"], "cannot be --require'd"),
+    (["audit", "sos", "--a", "1.5"], "SOS's a must be a finite number in the open interval"),
+    (["audit", "sos", "--out", "{dir}/audit.md/x"], "not a directory"),
 ]
 
 
@@ -94,7 +100,7 @@ def outcomes(tmp_path_factory):
 
     def one(argv):
         argv = [a.replace("{dir}", str(base / "out")) for a in argv]
-        if "--out" not in argv and argv and argv[0] in ("run", "verify", "reproduce"):
+        if "--out" not in argv and argv and argv[0] in ("run", "verify", "reproduce", "audit"):
             argv = argv + ["--out", str(base / "fresh")]
         return subprocess.run([sys.executable, "-m", "sosverify", *argv], capture_output=True, text=True,
                               cwd=base, env=env, timeout=120)

@@ -72,7 +72,26 @@ def load_rule(spec) -> Algorithm:
         return obj
     if not callable(obj):
         raise SosverifyError(f"{spec} is a {type(obj).__name__}, not a function")
+    _check_signature(obj, spec)
     return Algorithm(attr, obj)
+
+
+def _check_signature(fn, spec: str) -> None:
+    """A rule takes ``(game, theta, *, alpha, ...)``; refuse anything else before calling it."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        params = None
+    if params is not None:
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        var_pos = any(p.kind is p.VAR_POSITIONAL for p in params)
+        takes_alpha = any(p.name == "alpha" or p.kind is p.VAR_KEYWORD for p in params)
+        if (len(positional) >= 2 or var_pos) and takes_alpha:
+            return
+    raise SosverifyError(f"{spec} is not a rule: it takes no game, theta and keyword alpha "
+                         "(a rule is fn(game, theta, *, alpha, **settings) -> Direction)")
 
 
 def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict | None = None,
