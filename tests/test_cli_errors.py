@@ -16,7 +16,7 @@ RUN = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--quiet"]
 ANALYSE = ["analyse", "--player", "x=x*y", "--player", "y=-x*y"]
 
 # (argv, text the one error line must contain); "{dir}" is a directory whose results.json,
-# report.json and summary.json are directories.
+# report.json, summary.json and audit.md are directories.
 BAD = [
     (RUN + ["--steps", "99999999999999999999999"], "must be a positive integer no larger than"),
     (RUN + ["--runs", str(2 ** 70)], "must be a positive integer no larger than"),
@@ -85,7 +85,7 @@ BAD = [
     (["audit", "sos", "--check", "speed"], "unknown property 'speed'"),
     (["audit", "sos", "--require", "paper-games"], "cannot be --require'd"),
     (["audit", "sos", "--a", "1.5"], "SOS's a must be a finite number in the open interval"),
-    (["audit", "sos", "--out", "{dir}/audit.md/x"], "not a directory"),
+    (["audit", "sos", "--out", "{dir}"], "is a directory"),
 ]
 
 
@@ -94,7 +94,7 @@ def outcomes(tmp_path_factory):
     """Run every bad invocation once, four at a time: argv index → CompletedProcess."""
     base = tmp_path_factory.mktemp("bad")
     (base / "out").mkdir()
-    for name in ("results.json", "report.json", "summary.json"):
+    for name in ("results.json", "report.json", "summary.json", "audit.md"):
         (base / "out" / name).mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 

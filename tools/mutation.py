@@ -92,6 +92,8 @@ def main(argv=None) -> int:
     parser.add_argument("--modules", nargs="+", default=MODULES)
     parser.add_argument("--tests", nargs="+", default=TESTS)
     parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument("--only", nargs="+", metavar="PATTERN", default=[],
+                        help="mutate only these functions, e.g. 'sosverify.algorithms.x_sos*' (mutmut names)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (its path is printed)")
     args = parser.parse_args(argv)
 
@@ -100,12 +102,14 @@ def main(argv=None) -> int:
     configure(copy, args.modules, tests)
     print(f"mutating a copy in {copy}\n  modules: {', '.join(args.modules)}\n  tests:   {', '.join(tests)}", flush=True)
     start = time.time()
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)], cwd=copy,
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children), *args.only],
+                   cwd=copy,
                    env={**os.environ, "HYPOTHESIS_PROFILE": os.environ.get("MUTATION_PROFILE", "mutation")}, check=False)
     rows = survivors(copy)
     total_out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=copy,
                                capture_output=True, text=True).stdout
     rows_all = [line.strip().rsplit(": ", 1) for line in total_out.splitlines() if ": " in line]
+    rows_all = [(n, st) for n, st in rows_all if st != "not checked"]  # --only: the others were not run
     by_module: dict = {}
     for name, status in rows_all:
         module = re.split(r"\.x(?:_|ǁ)", name)[0]
@@ -117,7 +121,7 @@ def main(argv=None) -> int:
     for module, counts in sorted(by_module.items()):
         k = counts["killed"] + counts["timeout"]
         print(f"  {module:<32} {k}/{sum(counts.values())} killed; " + ", ".join(f"{v} {s}" for s, v in sorted(counts.items())))
-    not_killed = [(n, s) for n, s in rows if s not in ("killed", "timeout")]
+    not_killed = [(n, s) for n, s in rows if s not in ("killed", "timeout", "not checked")]
     print(f"{len(not_killed)} not killed:")
     for name, status in not_killed:
         diff = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=copy, capture_output=True,
