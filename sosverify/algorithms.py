@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy
 
 from sosverify import derivatives as D
-from sosverify.errors import unknown_name
+from sosverify.errors import SosverifyError, unknown_name
 from sosverify.game import Game
 from sosverify.settings import Setting, as_settings, resolve
 
@@ -118,7 +118,7 @@ def sos_p(xi_, xi_0, chi_, *, alpha: float, a: float, b: float) -> numpy.ndarray
     return numpy.minimum(p1, p2)
 
 
-def sos(game: Game, theta, *, alpha: float, a: float = 0.5, b: float = 0.1) -> Direction:
+def sos(game: Game, theta, *, alpha: float, a: float = SOS_A.default, b: float = SOS_B.default) -> Direction:
     """SOS (Stable Opponent Shaping): ``ξ_p = ξ_0 − p α χ`` with ``p`` from :func:`sos_p` (§3.2, Alg. 1).
 
     Guarantees ``⟨ξ_p, ξ_0⟩ ≥ (1 − a)‖ξ_0‖²`` and ``p → 0`` near fixed points.
@@ -137,19 +137,20 @@ def sos(game: Game, theta, *, alpha: float, a: float = 0.5, b: float = 0.1) -> D
     return Direction(xi_0 - (p * alpha)[:, None] * s["chi"], f.losses, f.xi, {"p": p})
 
 
-def consensus(game: Game, theta, *, alpha: float, gamma: float = 1.0) -> Direction:
+def consensus(game: Game, theta, *, alpha: float, gamma: float = CO_GAMMA.default) -> Direction:
     """CO (consensus optimisation): ``ξ + γ Hᵀξ`` (Mescheder et al., 2017).
 
     >>> from sosverify.games import tandem
     >>> consensus(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1, gamma=1.0).direction
     array([[-10., -10.]])
     """
+    CO_GAMMA.check(gamma)
     s = D.second_order(game, theta, ("Ht_xi",))
     f = s["first"]
     return Direction(f.xi + gamma * s["Ht_xi"], f.losses, f.xi, {})
 
 
-def sga(game: Game, theta, *, alpha: float, eps: float = 0.1) -> Direction:
+def sga(game: Game, theta, *, alpha: float, eps: float = SGA_EPS.default) -> Direction:
     """SGA with alignment: ``ξ + λ Aᵀξ`` (Balduzzi et al., 2018).
 
     ``Aᵀξ = (Hᵀξ − Hξ)/2``, ``λ = sign(⟨ξ, Hᵀξ⟩⟨Aᵀξ, Hᵀξ⟩ / d + ε)`` per run.
@@ -159,6 +160,7 @@ def sga(game: Game, theta, *, alpha: float, eps: float = 0.1) -> Direction:
     >>> sga(cyclic(), numpy.array([[1.0, 1.0]]), alpha=0.1).direction
     array([[2., 0.]])
     """
+    SGA_EPS.check(eps)
     s = D.second_order(game, theta, ("H_xi", "Ht_xi"))
     f = s["first"]
     a_xi = 0.5 * (s["Ht_xi"] - s["H_xi"])
@@ -198,7 +200,8 @@ def _invertible(A):
     """Per run: ``A`` is finite and ``det A ≠ 0`` (exactly; as in the reference LSS)."""
     finite = numpy.isfinite(A).all(axis=(1, 2))
     eye = numpy.eye(A.shape[-1], dtype=A.dtype)
-    return finite & (numpy.abs(numpy.linalg.det(numpy.where(finite[:, None, None], A, eye))) > 0)
+    # slogdet's sign is 0 exactly when det A = 0, and it does not underflow as det does for large d
+    return finite & (numpy.linalg.slogdet(numpy.where(finite[:, None, None], A, eye))[0] != 0)
 
 
 def _solve_or_nan(A, b):
@@ -210,7 +213,7 @@ def _solve_or_nan(A, b):
     return numpy.where(ok[:, None], x[:, :, 0], numpy.nan)
 
 
-def lss(game: Game, theta, *, alpha: float, lam: float = 0.1) -> Direction:
+def lss(game: Game, theta, *, alpha: float, lam: float = LSS_LAM.default) -> Direction:
     """LSS (local symplectic surgery): ``½ (ξ + Hᵀ H^{-1} ξ)`` (Mazumdar et al., 2019).
 
     As in the reference implementation, ``H^{-1}ξ`` is an exact solve, and only where ``H`` is
@@ -292,6 +295,15 @@ def hyperparameters(algorithm: Algorithm, given: dict) -> dict:
 def hyperparameters_for(algorithm: Algorithm, shared: dict) -> dict:
     """The algorithm's settings from a mapping shared by several rules (``{"a": .., "gamma": ..}``)."""
     return hyperparameters(algorithm, {k: v for k, v in shared.items() if k in algorithm.defaults})
+
+
+def check_shared(algos, shared: dict) -> None:
+    """A mapping shared by several rules names only settings some of them take."""
+    names = {s.name for a in algos for s in get_algorithm(a).settings}
+    unknown = sorted(k for k, v in (shared or {}).items() if v is not None and k not in names)
+    if unknown:
+        raise SosverifyError(f"no chosen rule ({', '.join(algos)}) takes the setting {', '.join(unknown)}; "
+                             f"they take: {', '.join(sorted(names)) or 'none'}")
 
 
 def all_settings() -> dict:

@@ -195,18 +195,21 @@ def cmd_audit(args) -> int:
         raise SosverifyError("paper-games is observed behaviour, not a property that holds or fails; "
                              "it cannot be --require'd")
     rules = [load_rule(t) for t in targets]
-    out = prepare_out_dir(args.out)
-    check_files_writable(out, ["audit.md", "audit.json"])
+    if args.symbolic not in (None, "builtin") and len(rules) > 1:
+        raise SosverifyError("--symbolic MODULE:FUNCTION is the symbolic form of one rule; audit one rule with it")
     taken = {st.option for r in rules for st in r.settings}
     for option in _setting_options():
         if getattr(args, _dest(option)) is not None and option not in taken:
             raise SosverifyError(f"{option} is not a setting of {', '.join(r.name for r in rules)}")
+    out = prepare_out_dir(args.out)
+    check_files_writable(out, ["audit.md", "audit.json"])
     reports = []
     for rule in rules:
         mine = {st.name: getattr(args, _dest(st.option), None) for st in rule.settings}
         show = (lambda f, r=rule.name: print(f"  {r}: {f.property} {f.status}", file=sys.stderr)) \
             if not args.quiet and sys.stderr.isatty() else None
-        reports.append(audit(rule, properties=properties, profile=args.profile, hyper=mine, progress=show))
+        reports.append(audit(rule, properties=properties, profile=args.profile, hyper=mine, progress=show,
+                             symbolic=args.symbolic))
     write_reports(reports, out)
     print(render_markdown(reports))
     print(f"wrote {out / 'audit.md'} and {out / 'audit.json'}")
@@ -551,11 +554,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="check a learning rule of your own against the paper's guarantees")
     p.add_argument("rules", nargs="+", metavar="RULE",
                    help="MODULE:FUNCTION (a rule with the built-in signature), a built-in name, or all")
-    p.add_argument("--check", nargs="+", metavar="PROPERTY",
+    p.add_argument("--check", nargs="+", action="extend", metavar="PROPERTY",
                    help="properties to check (default: all): consistency, convergence, saddles, reduction, "
                         "alignment, paper-games")
-    p.add_argument("--require", nargs="*", metavar="PROPERTY",
-                   help="exit 0 only if these hold (default: every checked property but paper-games)")
+    p.add_argument("--require", nargs="*", action="extend", metavar="PROPERTY",
+                   help="exit 0 only if these hold (default: every checked property but paper-games; "
+                        "--require with no property requires none)")
+    p.add_argument("--symbolic", nargs="?", const="builtin", metavar="MODULE:FUNCTION",
+                   help="the same rule as fn(SymGame, alpha) -> sympy.Matrix: consistency and reduction are "
+                        "then also proved exactly on the drawn games (alone: the built-in forms of nl, la, lola, co)")
     p.add_argument("--profile", choices=("quick", "default", "long"), default="default",
                    help="games drawn per property: 8, 25 or 200 (default: default)")
     add_setting_flags(p, game_flags=False)

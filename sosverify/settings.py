@@ -43,6 +43,13 @@ class Setting:
     high_closed: bool = False
     flag: str = ""
 
+    def __post_init__(self):
+        ok = not isinstance(self.default, bool) and isinstance(self.default, (int, float, numpy.integer,
+                                                                                numpy.floating))
+        if not (ok and math.isfinite(self.default) and self.contains(self.default)):
+            raise SosverifyError(f"setting {self.name!r}: its default must be {self.requirement}, "
+                                 f"got {self.default!r}"[:200])
+
     @property
     def option(self) -> str:
         """The command-line flag, e.g. ``--a`` or ``--discount``."""
@@ -63,6 +70,12 @@ class Setting:
             return f"{'<=' if self.high_closed else '<'} {self.high:g}"
         return "any finite number"
 
+    @property
+    def requirement(self) -> str:
+        """What a value must be, in words: "a finite number in the open interval (0, 1)"."""
+        allowed = self.allowed
+        return "a finite number" if allowed == "any finite number" else f"a finite number {allowed}"
+
     def contains(self, value: float) -> bool:
         above = value >= self.low if self.low_closed else value > self.low
         below = value <= self.high if self.high_closed else value < self.high
@@ -72,7 +85,7 @@ class Setting:
         """``value`` as a float if it is a finite number in range; otherwise a one-line error."""
         ok = not isinstance(value, bool) and isinstance(value, (int, float, numpy.integer, numpy.floating))
         if not (ok and math.isfinite(value) and self.contains(value)):
-            raise SosverifyError(f"{self.help} must be a finite number {self.allowed}, got {value!r}"[:200])
+            raise SosverifyError(f"{self.help} must be {self.requirement}, got {value!r}"[:200])
         return float(value)
 
 

@@ -123,6 +123,9 @@ RULES = textwrap.dedent('''
         f = s["first"]
         return Direction(f.xi - alpha * s["H_o_xi"] + 0.5 * alpha * f.xi, f.losses, f.xi, {})
 
+    def momentum_la_symbolic(game, alpha):
+        return game.lookahead(alpha) + alpha / 2 * game.xi
+
     def raises(game, theta, *, alpha):
         raise RuntimeError("not finished")
 
@@ -133,6 +136,26 @@ RULES = textwrap.dedent('''
     def nan(game, theta, *, alpha):
         f = D.first_order(game, theta)
         return Direction(f.xi * numpy.nan, f.losses, f.xi, {})
+
+    CALLS = [0]
+
+    def later(game, theta, *, alpha):
+        CALLS[0] += 1
+        if CALLS[0] > 20:
+            raise ZeroDivisionError("at the 21st call")
+        return D.first_order(game, theta) and Direction(D.xi(game, theta), numpy.zeros((game.n_players,
+                                                         len(theta))), D.xi(game, theta), {})
+
+    def strings(game, theta, *, alpha):
+        f = D.first_order(game, theta)
+        return Direction(numpy.full(theta.shape, "x"), f.losses, f.xi, {})
+
+    def huge(game, theta, *, alpha):
+        f = D.first_order(game, theta)
+        return Direction(f.xi + numpy.sign(theta) * 1e308, f.losses, f.xi, {})
+
+    def exits(game, theta, *, alpha):
+        raise SystemExit(3)
 ''')
 
 
@@ -143,12 +166,27 @@ def _audit_cli(tmp_path, *argv):
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=600)
 
 
+def test_consistency_and_reduction_are_proved_exactly_for_a_rule_with_a_symbolic_form():
+    report = audit("lola", properties=["consistency", "reduction"], profile="quick", symbolic="builtin")
+    exact = {f.property: f for f in report.findings if f.property.endswith("-exact")}
+    assert exact["consistency-exact"].status == "fails" and "-4*alpha" in exact["consistency-exact"].summary
+    assert exact["consistency-exact"].counterexample.startswith("tandem(")
+    assert exact["reduction-exact"].status == "holds"
+    assert not report.passed(["consistency"]) and report.passed(["reduction"])
+    report = audit("la", properties=["consistency"], profile="quick", symbolic=lambda g, a: g.lookahead(a))
+    assert [f.status for f in report.findings] == ["holds", "holds"]
+    wrong = audit("la", properties=["reduction"], profile="quick", symbolic=lambda g, a: g.lookahead(a) + g.chi)
+    assert wrong.findings[-1].status == "fails" and not wrong.passed(["reduction"])
+
+
 def test_a_users_rule_is_audited_from_module_colon_function(tmp_path):
-    proc = _audit_cli(tmp_path, "myrules:momentum_la", "--check", "consistency", "reduction", "saddles")
+    proc = _audit_cli(tmp_path, "myrules:momentum_la", "--check", "consistency", "reduction", "saddles",
+                      "--symbolic", "myrules:momentum_la_symbolic")
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "out" / "audit.json").read_text())
     assert [(f["property"], f["status"]) for f in report[0]["findings"]] == [
-        ("consistency", "holds"), ("reduction", "holds"), ("saddles", "holds")]
+        ("consistency", "holds"), ("reduction", "holds"), ("saddles", "holds"), ("consistency-exact", "holds"),
+        ("reduction-exact", "holds")]
     assert "| momentum_la | holds | holds | holds |" in (tmp_path / "out" / "audit.md").read_text()
 
 
@@ -156,12 +194,33 @@ def test_a_users_rule_is_audited_from_module_colon_function(tmp_path):
     ("raises", "raised RuntimeError: not finished"),
     ("wrong_shape", "returned a direction of shape (2, 1) for parameters of shape (2, 2)"),
     ("nan", "returned a direction that is not finite"),
+    ("strings", "returned a direction that is not an array of real numbers"),
+    ("exits", "raised SystemExit: 3"),
 ])
 def test_a_broken_rule_is_one_clear_line_per_property_not_a_crash(tmp_path, rule, message):
     proc = _audit_cli(tmp_path, f"myrules:{rule}", "--check", "consistency", "convergence")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout
     md = (tmp_path / "out" / "audit.md").read_text()
     assert md.count(message) == 2 and "inconclusive" in md
+
+
+@pytest.mark.parametrize("rule, check, message", [
+    ("later", "paper-games", "raised ZeroDivisionError during a run on the paper's games: at the 21st call"),
+    ("huge", "saddles", "has a Jacobian that is not finite"),
+])
+def test_a_rule_that_breaks_after_its_first_step_is_a_finding_not_a_crash(tmp_path, rule, check, message):
+    proc = _audit_cli(tmp_path, f"myrules:{rule}", "--check", check, "--require")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    assert message in (tmp_path / "out" / "audit.md").read_text()
+    json.loads((tmp_path / "out" / "audit.json").read_text())  # valid JSON: no NaN
+
+
+def test_a_module_that_exits_on_import_is_one_line(tmp_path):
+    (tmp_path / "leaves.py").write_text("import sys\nprint('hello')\nsys.exit('bye')\n")
+    proc = subprocess.run([sys.executable, "-m", "sosverify", "audit", "leaves:rule", "--out", str(tmp_path / "o")],
+                          cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines()[-1] == "sosverify: error: cannot import 'leaves': SystemExit: bye"
 
 
 def test_bad_rule_specs_are_refused_with_one_line(tmp_path, capsys):

@@ -37,9 +37,9 @@ class AuditReport:
     seconds: float
 
     def passed(self, required) -> bool:
-        """Every property in ``required`` holds."""
+        """Every property in ``required`` holds (and its exact proof, where one was run)."""
         status = {f.property: f.status for f in self.findings}
-        return all(status.get(p) == "holds" for p in required)
+        return all(status.get(p) == "holds" and status.get(f"{p}-exact", "holds") == "holds" for p in required)
 
     def to_json(self) -> dict:
         return {"rule": self.rule, "profile": self.profile, "hyperparameters": self.hyperparameters,
@@ -55,16 +55,15 @@ def load_rule(spec) -> Algorithm:
     if not isinstance(spec, str):
         raise SosverifyError(f"a rule is a name, an Algorithm, a function or MODULE:FUNCTION, got {type(spec).__name__}")
     if ":" not in spec:
+        if spec not in ALGORITHMS and (spec.endswith(".py") or "." in spec or "/" in spec):
+            raise SosverifyError(f"give a rule of your own as MODULE:FUNCTION (e.g. myrules:momentum_la); got {spec!r}")
         return get_algorithm(spec)
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr.isidentifier():
         raise SosverifyError(f"give the rule as MODULE:FUNCTION, e.g. myrules:momentum_la; got {spec!r}")
     if "" not in sys.path and "." not in sys.path:
         sys.path.insert(0, "")  # a module in the current directory, as `python -m` would find it
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:
-        raise SosverifyError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}"[:300]) from None
+    module = _import(module_name)
     obj = getattr(module, attr, None)
     if obj is None:
         raise SosverifyError(f"module {module_name!r} has no {attr!r}")
@@ -73,7 +72,32 @@ def load_rule(spec) -> Algorithm:
     if not callable(obj):
         raise SosverifyError(f"{spec} is a {type(obj).__name__}, not a function")
     _check_signature(obj, spec)
-    return Algorithm(attr, obj)
+    return Algorithm(attr, obj, _keyword_settings(obj))
+
+
+def _keyword_settings(fn) -> dict:
+    """A plain rule's keyword-only parameters with real-number defaults become its settings
+    (so ``--a 0.3`` reaches ``def rule(game, theta, *, alpha, a=0.5)``)."""
+    import inspect
+    import numbers
+
+    params = inspect.signature(fn).parameters.values()
+    return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY and p.name != "alpha"
+            and isinstance(p.default, numbers.Real) and not isinstance(p.default, bool)}
+
+
+def _import(module_name: str):
+    """Import the user's module; whatever it raises (SystemExit too) is one line; what it prints goes
+    to stderr, apart from the report."""
+    import contextlib
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            return importlib.import_module(module_name)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        raise SosverifyError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}"[:300]) from None
 
 
 def _check_signature(fn, spec: str) -> None:
@@ -95,9 +119,15 @@ def _check_signature(fn, spec: str) -> None:
 
 
 def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict | None = None,
-          progress=None) -> AuditReport:
-    """Check ``rule`` against each property (see :mod:`sosverify.audit.properties`)."""
+          symbolic=None, progress=None) -> AuditReport:
+    """Check ``rule`` against each property (see :mod:`sosverify.audit.properties`).
+
+    ``symbolic``: the same rule as ``fn(SymGame, alpha) -> sympy.Matrix`` (or ``"builtin"`` for the
+    built-in closed forms of NL, LA, LOLA and CO); then consistency and reduction are also proved
+    exactly on the drawn games (:mod:`sosverify.audit.exact`).
+    """
     algo = load_rule(rule)
+    sym = _symbolic_rule(symbolic, algo)
     unknown = [p for p in properties if p not in CHECKS]
     if unknown:
         raise SosverifyError(f"unknown propert{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
@@ -119,11 +149,51 @@ def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict 
             finding = Finding(name, "fails", f"the rule {exc}")
         except SosverifyError as exc:
             finding = Finding(name, "inconclusive", f"the rule was refused: {exc}")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # anything else the rule provoked: a line in the report
+            finding = Finding(name, "inconclusive", f"the check stopped: {type(exc).__name__}: {exc}"[:300])
         finding.details["seconds"] = round(time.perf_counter() - t0, 2)
         findings.append(finding)
         if progress:
             progress(finding)
+    if sym is not None and first is None:
+        from sosverify.audit.exact import exact_consistency, exact_reduction
+
+        for name, check in (("consistency", exact_consistency), ("reduction", exact_reduction)):
+            if name not in properties:
+                continue
+            t0 = time.perf_counter()
+            try:
+                finding = check(sym, PROFILES[profile])
+            except Exception as exc:  # the user's symbolic code
+                finding = Finding(f"{name}-exact", "inconclusive",
+                                  f"the symbolic rule raised {type(exc).__name__}: {exc}"[:300])
+            finding.details["seconds"] = round(time.perf_counter() - t0, 2)
+            findings.append(finding)
     return AuditReport(algo.name, profile, hyper, findings, time.perf_counter() - start)
+
+
+def _symbolic_rule(spec, algo):
+    """``None``, a callable, ``"builtin"`` (the closed form of a built-in rule) or ``"MODULE:FUNCTION"``."""
+    if spec is None or callable(spec):
+        return spec
+    if spec == "builtin":
+        from sosverify.audit.exact import BUILTIN
+
+        if algo.name not in BUILTIN:
+            raise SosverifyError(f"no built-in symbolic form of {algo.name!r}; there are: {', '.join(BUILTIN)}")
+        return BUILTIN[algo.name]
+    module_name, _, attr = str(spec).partition(":")
+    if not module_name or not attr.isidentifier():
+        raise SosverifyError(f"give the symbolic rule as MODULE:FUNCTION; got {spec!r}")
+    if "" not in sys.path and "." not in sys.path:
+        sys.path.insert(0, "")
+    module = _import(module_name)
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise SosverifyError(f"module {module_name!r} has no function {attr!r}")
+    return fn
 
 
 def _first_step(algo, hyper) -> str | None:
@@ -151,7 +221,7 @@ def render_markdown(reports) -> str:
         rows.append(f"| {r.rule} | " + " | ".join(cells.get(p, "") for p in props) + f" | {r.seconds:.0f} |")
     lines = [head, *rows, ""]
     for r in reports:
-        lines.append(f"### {r.rule}" + (f" ({', '.join(f'{k}={v:g}' for k, v in r.hyperparameters.items())})"
+        lines.append(f"### {r.rule}" + (f" ({', '.join(f'{k}={v}' for k, v in r.hyperparameters.items())})"
                                          if r.hyperparameters else ""))
         for f in r.findings:
             lines.append(f"- **{f.property}**: {f.status} — {f.summary}")
@@ -166,7 +236,9 @@ def write_reports(reports, out: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "audit.md", render_markdown(reports))
-    write_atomic(out / "audit.json", json.dumps([r.to_json() for r in reports], indent=2, default=float))
+    from sosverify.results import jsonable
+
+    write_atomic(out / "audit.json", json.dumps(jsonable([r.to_json() for r in reports]), indent=2, allow_nan=False))
 
 
 def builtin_rules() -> list:

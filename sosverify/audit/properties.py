@@ -60,12 +60,20 @@ def call(rule, game, theta, alpha, hyper) -> numpy.ndarray:
             out = rule.fn(game, theta, alpha=alpha, **hyper)
     except SosverifyError:
         raise
-    except Exception as exc:  # the user's code: any exception is a finding
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the user's code: any exception (SystemExit too) is a finding
         raise RuleError(f"raised {type(exc).__name__}: {exc}"[:200]) from None
     direction = getattr(out, "direction", None)
     if direction is None:
         raise RuleError(f"returned {type(out).__name__}, not a Direction(direction, losses, xi, diagnostics)")
-    direction = numpy.asarray(direction, dtype=float)
+    try:
+        direction = numpy.asarray(direction)
+        if direction.dtype.kind not in "fiu":
+            raise TypeError(direction.dtype)
+        direction = direction.astype(float)
+    except (TypeError, ValueError):
+        raise RuleError("returned a direction that is not an array of real numbers") from None
     if direction.shape != theta.shape:
         raise RuleError(f"returned a direction of shape {direction.shape} for parameters of shape {theta.shape}")
     if not numpy.isfinite(direction).all():
@@ -80,8 +88,11 @@ def update_jacobian(rule, game, point, alpha, hyper) -> numpy.ndarray:
     steps = FD_STEP * numpy.eye(d)
     thetas = numpy.concatenate([base + steps, base - steps])
     dirs = call(rule, game, thetas, alpha, hyper)
-    J_dir = ((dirs[:d] - dirs[d:]) / (2 * FD_STEP)).T
-    return numpy.eye(d) - alpha * J_dir
+    with numpy.errstate(all="ignore"):
+        J = numpy.eye(d) - alpha * ((dirs[:d] - dirs[d:]) / (2 * FD_STEP)).T
+    if not numpy.isfinite(J).all():
+        raise RuleError("has a Jacobian that is not finite at a fixed point (directions too large)")
+    return J
 
 
 def spectral_radius(J) -> float:
@@ -126,6 +137,11 @@ def _search(strategy, check, examples: int, pinned=()):
     test = settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                     print_blob=False)(test)
+    from hypothesis.internal.conjecture import engine  # noqa: PLC0415 (a private knob, guarded)
+
+    saved = getattr(engine, "MAX_SHRINKING_SECONDS", None)
+    if saved is not None:
+        engine.MAX_SHRINKING_SECONDS = SHRINK_SECONDS
     try:
         test()
     except AssertionError:  # the last failing call is hypothesis' replay of the shrunk example
@@ -134,6 +150,9 @@ def _search(strategy, check, examples: int, pinned=()):
         if "game" not in failure:
             raise
         return tried[0], (failure["game"], failure["texts"][repr(failure["game"])])
+    finally:
+        if saved is not None:
+            engine.MAX_SHRINKING_SECONDS = saved
     return tried[0], None
 
 
@@ -260,6 +279,17 @@ def paper_games(rule, hyper, examples) -> Finding:
     from sosverify.runner import run
 
     algo = rule if isinstance(rule, Algorithm) else Algorithm("rule", rule.fn)
+    try:
+        return _paper_games(algo, hyper, run)
+    except SosverifyError:
+        raise
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a rule that fails after its first step
+        raise RuleError(f"raised {type(exc).__name__} during a run on the paper's games: {exc}"[:300]) from None
+
+
+def _paper_games(algo, hyper, run) -> Finding:
     out = {}
     h = run("tandem", algo, alpha=0.1, steps=300, runs=10, seed=0, init_std=0.1, **hyper)
     ok = ~h.diverged

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy
 
-from sosverify.algorithms import get_algorithm, hyperparameters_for
+from sosverify.algorithms import check_shared, get_algorithm, hyperparameters_for
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.gan.game import GanSpec
 from sosverify.gan.train import check_gan_algorithm, train
@@ -109,6 +109,7 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     SOS's a = 0.5, b = 0.1, the rules' defaults).
     """
     algos = check_algorithms(algos)
+    check_shared(algos, hyper)
     for name in algos:
         check_gan_algorithm(name)
     settings = preset(preset_name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy
 
+from sosverify.algorithms import check_shared
 from sosverify.games import IPD_DISCOUNT, get_game
 from sosverify.plotting import band, plt
 from sosverify.reproduce.common import (
@@ -61,6 +62,7 @@ def run_ipd(*, runs=300, steps=200, alpha=1.0, gamma=IPD_DISCOUNT.default, seed=
     """Figure 2; ``gamma`` is the IPD's discount, ``hyper`` the rules' settings (``{"a": .., "gamma": ..}``)."""
     algos = check_algorithms(algos)
     game = get_game("ipd", gamma=gamma)
+    check_shared(algos, hyper)
     hyper = dict(hyper or {})
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)

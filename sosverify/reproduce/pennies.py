@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy
 
-from sosverify.algorithms import ALGORITHMS
+from sosverify.algorithms import ALGORITHMS, check_shared
 from sosverify.games import get_game
 from sosverify.plotting import band, plt
 from sosverify.reproduce.common import (
@@ -39,6 +39,7 @@ def run_pennies(*, runs=100, steps=300, alpha=1.0, seed=0, init_std=0.5, algos=D
     """Matching pennies; ``hyper``: the rules' settings (``{"a": .., "gamma": ..}``)."""
     algos = check_algorithms(algos)
     game = get_game("matching-pennies")
+    check_shared(algos, hyper)
     hyper = dict(hyper or {})
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)

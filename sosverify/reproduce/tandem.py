@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy
 
+from sosverify.algorithms import check_shared
 from sosverify.games import get_game
 from sosverify.plotting import band, plt
 from sosverify.reproduce.common import (
@@ -37,6 +38,7 @@ def run_tandem(*, runs=300, steps=30, alpha=0.1, seed=0, init_std=0.1, algos=DEF
     """Figure 3; ``hyper``: the rules' settings (default SOS b = 0.5)."""
     algos = check_algorithms(algos)
     game = get_game("tandem")
+    check_shared(algos, hyper)
     hyper = {**HYPER_DEFAULTS["tandem"], **(hyper or {})}
     histories, seconds = run_algorithms(game, algos, alpha=alpha, steps=steps, runs=runs, seed=seed,
                                         init_std=init_std, hyper=hyper, progress=progress)
