@@ -100,3 +100,33 @@ def test_tandem_closed_forms():
     assert_close(D.hessian(game, theta), numpy.broadcast_to(2.0 * numpy.ones((2, 2)), (3, 2, 2)), rtol=0, atol=1e-14)
     assert_close(D.chi(game, theta), 4 * s * numpy.ones((1, 2)), rtol=1e-14, atol=1e-14)
     assert_close(D.xi(game, theta), (2 * s - 2) * numpy.ones((1, 2)), rtol=1e-14, atol=1e-14)
+
+
+def test_a_dense_hessian_above_the_limit_is_refused_with_a_message_naming_it(monkeypatch):
+    """check_dense guards every dense H (the limit lowered here so a small game exceeds it)."""
+    from sosverify.errors import SosverifyError
+    from sosverify.games import tandem
+
+    monkeypatch.setattr(D, "DENSE_LIMIT", 1)
+    with pytest.raises(SosverifyError) as info:
+        D.hessian_and_first(tandem(), numpy.zeros((1, 2)))
+    assert str(info.value) == ("a dense game Hessian needs a dense 2 x 2 matrix per run; game 'tandem' has 2 "
+                               "parameters, above the limit of 1 (sosverify.derivatives.DENSE_LIMIT)")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_two_first_order_branches_agree(monkeypatch, dtype):
+    """Above STACK_LIMIT parameters first_order makes one forward and one pullback per loss (the
+    GAN's path) instead of stacked copies; both give the same losses, gradients and ξ."""
+    from dataclasses import replace
+
+    game = replace(get_game("matching-pennies"), dtype=dtype)
+    theta = numpy.random.default_rng(4).standard_normal((3, game.dim)).astype(dtype)
+    stacked = D.first_order(game, theta)
+    monkeypatch.setattr(D, "STACK_LIMIT", 1)
+    looped = D.first_order(game, theta)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    assert looped.xi.dtype == numpy.dtype(dtype)
+    for a, b in zip(stacked, looped):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert_close(b, a, rtol=tol, atol=tol)
