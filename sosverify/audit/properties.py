@@ -265,7 +265,7 @@ def alignment(rule, hyper, examples) -> Finding:
                       S.games_with_a_fixed_point()).flatmap(
         lambda g: st.tuples(st.just(g), st.lists(st.sampled_from([-1, 0, 1]), min_size=g.dim, max_size=g.dim)
                             .filter(any)))
-    tried, failed = _search(games, check, examples)
+    tried, failed = _search(games, check, examples, pinned=((S.LOPSIDED_CYCLE, [1, 0]), (S.CYCLIC, [1, 1])))
     if failed is not None:
         (game, _), text = failed
         failed = (game, text)

@@ -337,3 +337,8 @@ PAPER_GAMES = (TANDEM, CYCLIC, COMMON_SADDLE, REMARK_D5)
 _z, _w = sympy.symbols("z w", real=True)
 THREE_CYCLE = DrawnGame((_x * _y, _y * _z, _z * _x), ((_x,), (_y,), (_z,)), name="three-cycle",
                         fixed_point=(0, 0, 0), H_at_fixed_point=sympy.Matrix([[0, 1, 0], [0, 0, 1], [1, 0, 0]]))
+
+# A cyclic game with unequal couplings, L1 = 2xy, L2 = −xy (H = [[0, 2], [−1, 0]]): near its fixed
+# point LSS's ½(ξ + Hᵀδ) points against ξ = Hδ for δ = (1, 0), since (H + Hᵀ)H is indefinite.
+LOPSIDED_CYCLE = DrawnGame((2 * _x * _y, -_x * _y), ((_x,), (_y,)), name="lopsided-cycle", fixed_point=(0, 0),
+                           H_at_fixed_point=sympy.Matrix([[0, 2], [-1, 0]]))
