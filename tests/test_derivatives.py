@@ -130,3 +130,16 @@ def test_the_two_first_order_branches_agree(monkeypatch, dtype):
     for a, b in zip(stacked, looped):
         assert a.dtype == b.dtype and a.shape == b.shape
         assert_close(b, a, rtol=tol, atol=tol)
+
+
+def test_second_order_of_a_one_player_game_still_returns_the_first_order_quantities():
+    """χ and H_oξ of a one-player game are 0 with no product to take; "first" is still computed
+    (LOLA and SOS read ξ and the losses from it), or passed through when given."""
+    game = get_game("single-loss")
+    theta = numpy.array([[0.5, -1.5], [2.0, 0.25]])
+    s = D.second_order(game, theta, ("chi", "H_o_xi"))
+    assert_close(s["first"].xi, D.xi(game, theta), rtol=0, atol=0)
+    assert_close(s["chi"], 0.0, rtol=0, atol=0)
+    assert_close(s["H_o_xi"], 0.0, rtol=0, atol=0)
+    given = D.first_order(game, theta)
+    assert D.second_order(game, theta, ("chi",), first=given)["first"] is given
