@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy
 
 from sosverify import derivatives as D
+from sosverify._autodiff import np
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.game import Game
 from sosverify.settings import Setting, as_settings, resolve
@@ -46,7 +47,7 @@ class Direction(NamedTuple):
 
 
 def _rowdot(u, v):
-    return numpy.einsum("rd,rd->r", u, v)
+    return np.einsum("rd,rd->r", u, v)
 
 
 def naive(game: Game, theta, *, alpha: float) -> Direction:
@@ -111,11 +112,11 @@ def sos_p(xi_, xi_0, chi_, *, alpha: float, a: float, b: float) -> numpy.ndarray
     """
     dot = _rowdot(-alpha * chi_, xi_0)
     negative = dot < 0
-    safe = numpy.where(negative, dot, -1.0)
-    p1 = numpy.where(negative, numpy.minimum(1.0, -a * _rowdot(xi_0, xi_0) / safe), 1.0)
+    safe = np.where(negative, dot, -1.0)
+    p1 = np.where(negative, np.minimum(1.0, -a * _rowdot(xi_0, xi_0) / safe), 1.0)
     sq = _rowdot(xi_, xi_)
-    p2 = numpy.where(numpy.sqrt(sq) < b, sq, 1.0)
-    return numpy.minimum(p1, p2)
+    p2 = np.where(np.sqrt(sq) < b, sq, 1.0)
+    return np.minimum(p1, p2)
 
 
 def sos(game: Game, theta, *, alpha: float, a: float = SOS_A.default, b: float = SOS_B.default) -> Direction:
@@ -164,7 +165,7 @@ def sga(game: Game, theta, *, alpha: float, eps: float = SGA_EPS.default) -> Dir
     s = D.second_order(game, theta, ("H_xi", "Ht_xi"))
     f = s["first"]
     a_xi = 0.5 * (s["Ht_xi"] - s["H_xi"])
-    lam = numpy.sign(_rowdot(f.xi, s["Ht_xi"]) * _rowdot(a_xi, s["Ht_xi"]) / game.dim + eps)
+    lam = np.sign(_rowdot(f.xi, s["Ht_xi"]) * _rowdot(a_xi, s["Ht_xi"]) / game.dim + eps)
     return Direction(f.xi + lam[:, None] * a_xi, f.losses, f.xi, {"lambda": lam})
 
 
@@ -192,25 +193,25 @@ def cgd(game: Game, theta, *, alpha: float) -> Direction:
     """
     H, f = D.hessian_and_first(game, theta)
     H_o = D.off_diagonal(game, H)
-    A = numpy.eye(game.dim, dtype=H_o.dtype) + alpha * H_o
+    A = np.eye(game.dim, dtype=H_o.dtype) + alpha * H_o
     return Direction(_solve_or_nan(A, f.xi), f.losses, f.xi, {})
 
 
 def _invertible(A):
     """Per run: ``A`` is finite and ``det A ≠ 0`` (exactly; as in the reference LSS)."""
-    finite = numpy.isfinite(A).all(axis=(1, 2))
-    eye = numpy.eye(A.shape[-1], dtype=A.dtype)
+    finite = np.isfinite(A).all(axis=(1, 2))
+    eye = np.eye(A.shape[-1], dtype=A.dtype)
     # slogdet's sign is 0 exactly when det A = 0, and it does not underflow as det does for large d
-    return finite & (numpy.linalg.slogdet(numpy.where(finite[:, None, None], A, eye))[0] != 0)
+    return finite & (np.linalg.slogdet(np.where(finite[:, None, None], A, eye))[0] != 0)
 
 
 def _solve_or_nan(A, b):
     """``A⁻¹b`` per run; NaN for a run whose ``A`` is singular or not finite (the runner then
     flags that run as diverged instead of the whole computation failing)."""
-    eye = numpy.eye(A.shape[-1], dtype=A.dtype)
+    eye = np.eye(A.shape[-1], dtype=A.dtype)
     ok = _invertible(A)
-    x = numpy.linalg.solve(numpy.where(ok[:, None, None], A, eye), numpy.where(ok[:, None], b, 0)[:, :, None])
-    return numpy.where(ok[:, None], x[:, :, 0], numpy.nan)
+    x = np.linalg.solve(np.where(ok[:, None, None], A, eye), np.where(ok[:, None], b, 0)[:, :, None])
+    return np.where(ok[:, None], x[:, :, 0], np.nan)
 
 
 def lss(game: Game, theta, *, alpha: float, lam: float = LSS_LAM.default) -> Direction:
@@ -226,11 +227,11 @@ def lss(game: Game, theta, *, alpha: float, lam: float = LSS_LAM.default) -> Dir
     """
     LSS_LAM.check(lam)
     H, f = D.hessian_and_first(game, theta)
-    Ht = numpy.swapaxes(H, 1, 2)
+    Ht = np.swapaxes(H, 1, 2)
     singular = ~_invertible(H)  # exactly singular, or not finite
     exact = _solve_or_nan(H, f.xi)
-    regularised = _solve_or_nan(Ht @ H + lam * numpy.eye(game.dim, dtype=H.dtype), (Ht @ f.xi[:, :, None])[:, :, 0])
-    w = numpy.where(singular[:, None], regularised, exact)
+    regularised = _solve_or_nan(Ht @ H + lam * np.eye(game.dim, dtype=H.dtype), (Ht @ f.xi[:, :, None])[:, :, 0])
+    w = np.where(singular[:, None], regularised, exact)
     return Direction(0.5 * (f.xi + (Ht @ w[:, :, None])[:, :, 0]), f.losses, f.xi, {})
 
 

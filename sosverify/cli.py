@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -479,6 +480,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"sosverify: error: {message}\n")
 
 
+def _add_backend(p) -> None:
+    from sosverify.backends import BACKENDS
+
+    p.add_argument("--backend", type=str.lower, choices=tuple(BACKENDS), default=None,
+                   help="differentiation backend: autograd (the reference, default) or jax (compiled; "
+                        'pip install "sosverify[jax]"); default: $SOSVERIFY_BACKEND or autograd')
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sosverify", description="Check and reproduce 'Stable Opponent Shaping in "
                      "Differentiable Games' (ICLR 2019).")
@@ -500,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_setting_flags(p)
     p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")
     p.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
+    _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
 
@@ -507,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="ID", help="check only these claims")
     p.add_argument("--list", action="store_true", help="list the claims and exit")
     p.add_argument("--out", default="sosverify-report", help="report directory (default: ./sosverify-report)")
+    _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_verify)
 
@@ -548,6 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train every algorithm at every rate; report each algorithm's best final KL")
     g.add_argument("--jobs", type=_bounded_int(1, 1024), help="trainings in parallel processes (default: the number of cores)")
     g.add_argument("--checkpoint-every", type=_bounded_int(1, MAX_STEPS), help="checkpoint every this many iterations")
+    _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
 
@@ -606,6 +618,11 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "backend", None):
+            from sosverify.backends import ENV, load
+
+            load(args.backend)  # a missing package is one line here, not a traceback later
+            os.environ[ENV] = args.backend  # this process and the worker processes it starts
         return args.func(args)
     except SosverifyError as exc:
         print(f"sosverify: error: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy
 
-from sosverify._autodiff import gradient_of_pairing, gradient_of_self_pairing, value_and_pullback, weighted_gradient
+from sosverify._autodiff import gradient_of_pairing, gradient_of_self_pairing, np, value_and_pullback, weighted_gradient
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
 
@@ -69,14 +69,14 @@ def first_order(game: Game, theta) -> FirstOrder:
     if d > STACK_LIMIT:  # one forward pass, then one backward pass per loss
         value, pullback = value_and_pullback(game.losses, theta)
         weights = numpy.eye(n, dtype=theta.dtype)[:, :, None] * numpy.ones(runs, dtype=theta.dtype)
-        return _first_from(game, value, numpy.stack([pullback(w) for w in weights]), runs)
-    value, pullback = value_and_pullback(game.losses, numpy.tile(theta, (n, 1)))
+        return _first_from(game, value, np.stack([pullback(w) for w in weights]), runs)
+    value, pullback = value_and_pullback(game.losses, np.tile(theta, (n, 1)))
     return _first_from(game, value, pullback(_copy_weights(n, runs, range(n), theta.dtype)).reshape(n, runs, d), runs)
 
 
 def _first_from(game: Game, stacked_losses, grads, runs: int) -> FirstOrder:
     """:class:`FirstOrder` from the losses of stacked copies and ``G`` ``(n, R, d)``."""
-    return FirstOrder(numpy.asarray(stacked_losses)[:, :runs], grads, numpy.einsum("nrd,nd->rd", grads, game.masks))
+    return FirstOrder(stacked_losses[:, :runs], grads, np.einsum("nrd,nd->rd", grads, game.masks))
 
 
 def xi(game: Game, theta) -> numpy.ndarray:
@@ -96,26 +96,24 @@ def _hessian_products(game: Game, theta, losses_of, build, first: FirstOrder | N
     theta = game.as_params(theta)
     (runs, d), n, P = theta.shape, game.n_players, len(losses_of)
     weights = _copy_weights(n, runs, losses_of, theta.dtype)
-    tiled = numpy.tile(theta, (P, 1))
+    tiled = np.tile(theta, (P, 1))
 
     def stacked_gradients(t):
         return weighted_gradient(game.losses, t, weights)
 
     if first is None and set(losses_of) == set(range(n)):
         copy_of = {k: p for p, k in enumerate(losses_of)}
-        holder = {}
 
         def make_stopped(value, g):
-            g = numpy.asarray(g).reshape(P, runs, d)
-            holder["first"] = _first_from(game, value, numpy.stack([g[copy_of[i]] for i in range(n)]), runs)
-            return build(holder["first"])
+            g = np.reshape(g, (P, runs, d))
+            f = _first_from(game, value, np.stack([g[copy_of[i]] for i in range(n)]), runs)
+            return build(f), f
 
-        out = gradient_of_self_pairing(stacked_gradients, tiled, make_stopped)
-        first = holder["first"]
+        out, first = gradient_of_self_pairing(stacked_gradients, tiled, make_stopped)
     else:
         first = first_order(game, theta) if first is None else first
         out = gradient_of_pairing(lambda t: stacked_gradients(t)[1], tiled, build(first))
-    return numpy.asarray(out).reshape(P, runs, d), first
+    return np.reshape(out, (P, runs, d)), first
 
 
 _TERMS = ("H_o_xi", "chi", "H_xi", "Ht_xi")
@@ -154,11 +152,11 @@ def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder |
     plan = [(term, k, v, mask) for term in terms for k, v, mask in _plan(game, term)]
     if not plan:  # e.g. chi of a one-player game
         first = first_order(game, theta) if first is None else first
-        return {"first": first, **{term: numpy.zeros_like(theta) for term in terms}}
+        return {"first": first, **{term: np.zeros_like(theta) for term in terms}}
     out, first = _hessian_products(
         game, theta, [k for _, k, _, _ in plan],
-        lambda f: numpy.concatenate([v(f) for _, _, v, _ in plan], axis=0), first)
-    result = {"first": first, **{term: numpy.zeros_like(theta) for term in terms}}
+        lambda f: np.concatenate([v(f) for _, _, v, _ in plan], axis=0), first)
+    result = {"first": first, **{term: np.zeros_like(theta) for term in terms}}
     for p, (term, _, _, mask) in enumerate(plan):
         result[term] += out[p] * mask
     return result
@@ -202,18 +200,18 @@ def hessian_and_first(game: Game, theta) -> tuple[numpy.ndarray, FirstOrder]:
     owner = [int(k) for k in game.masks.argmax(axis=0)]
     basis = numpy.repeat(numpy.eye(d, dtype=theta.dtype), runs, axis=0)  # e_a for every run, a = 0..d-1
     out, first = _hessian_products(game, theta, owner, lambda f: basis, None)
-    return numpy.transpose(out, (1, 0, 2)), first
+    return np.transpose(out, (1, 0, 2)), first
 
 
 def off_diagonal(game: Game, H) -> numpy.ndarray:
     """``H_o``: ``H`` with its diagonal (own-player) blocks set to zero."""
     same = game.masks.T @ game.masks  # 1 where row and column belong to the same player
-    return numpy.asarray(H) * (1.0 - same)
+    return H * (1.0 - same)
 
 
 def diagonal_blocks(game: Game, H) -> numpy.ndarray:
     """``H_d``: the diagonal (own-player) blocks of ``H``."""
     same = game.masks.T @ game.masks
-    return numpy.asarray(H) * same
+    return H * same
 
 

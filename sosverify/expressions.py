@@ -98,11 +98,20 @@ class _Printer(LambdaPrinter):
         return f"sign({self._print(expr.args[0])})"
 
 
-def _numpy_namespace(np) -> dict:
-    """The only names generated code can call: the allowed functions, from the NumPy-like module ``np``."""
-    return {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-            "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asin": np.arcsin, "acos": np.arccos,
-            "atan": np.arctan, "abs": np.abs, "sign": np.sign, "pi": float(sympy.pi), "e": float(sympy.E)}
+_FUNCTIONS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan",
+              "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "asin": "arcsin", "acos": "arccos",
+              "atan": "arctan", "abs": "abs", "sign": "sign"}
+
+
+def _dispatch(name: str):
+    """``name`` of the NumPy of the backend active when the loss is *called* (so one lambdified
+    game runs on autograd and, traced, on JAX)."""
+    return lambda x: getattr(_autodiff.np, name)(x)
+
+
+def _numpy_namespace() -> dict:
+    """The only names generated code can call: the allowed functions, from the active backend's NumPy."""
+    return {**{k: _dispatch(v) for k, v in _FUNCTIONS.items()}, "pi": float(sympy.pi), "e": float(sympy.E)}
 
 
 def to_expression(loss, table: dict, k: int):
@@ -145,7 +154,7 @@ def lambdify_losses(losses, symbols):
     """
     check_expressions(losses, symbols)
     flat = [s for group in symbols for s in group]
-    namespace = _numpy_namespace(_autodiff.np)
+    namespace = _numpy_namespace()
     printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
                         "user_functions": {name: name for name in namespace}})
     funcs = [sympy.lambdify(flat, loss, modules=[namespace], printer=printer, dummify=True) for loss in losses]

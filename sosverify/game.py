@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy
 
-from sosverify._autodiff import np, take_columns
+from sosverify._autodiff import as_array, np, take_columns
 from sosverify.errors import SosverifyError
 
 LossFunction = Callable[..., Sequence[Any]]
@@ -41,7 +41,7 @@ class Game:
       dims: parameters per player, ``(d_1, ..., d_n)``.
       loss_fn: ``loss_fn(params) -> [L^1, ..., L^n]`` where ``params[i]`` has shape
         ``(R, d_i)`` and each ``L^i`` has shape ``(R,)`` (or one ``(n, R)`` array); written with
-        ``sosverify.np`` (autograd's NumPy) so it can be differentiated.
+        ``sosverify.np`` (the active backend's NumPy) so it can be differentiated.
       report_scale: reported losses are ``report_scale * L`` (the IPD reports
         ``(1 - γ) L``); learning always uses ``L``.
       init_std: default standard deviation of random initial parameters.
@@ -151,9 +151,9 @@ class Game:
         return numpy.concatenate(arrays, axis=1)
 
     def as_params(self, theta) -> numpy.ndarray:
-        """``theta`` as an ``(R, d)`` array of the game's dtype (a float array of another
-        precision is converted; nothing else about it is changed)."""
-        return numpy.asarray(theta, dtype=self.dtype)
+        """``theta`` as an ``(R, d)`` array of the game's dtype and of the active backend (a float
+        array of another precision is converted; nothing else about it is changed)."""
+        return as_array(theta, self.dtype)
 
     def losses(self, theta):
         """All losses at ``theta`` ``(R, d)``, as an ``(n, R)`` array (differentiable)."""
@@ -210,4 +210,4 @@ def _repeat_runs(batch: tuple, rows: int) -> tuple:
     if rows % runs:
         raise SosverifyError(f"a minibatch for {runs} runs cannot serve parameters for {rows} runs")
     reps = rows // runs
-    return tuple(numpy.concatenate([b] * reps, axis=0) for b in batch)
+    return tuple(np.concatenate([b] * reps, axis=0) for b in batch)

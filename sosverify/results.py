@@ -18,8 +18,10 @@ PACKAGES = ("sosverify", "numpy", "scipy", "sympy", "autograd", "matplotlib", "t
 
 
 def versions() -> dict:
-    """Python and package versions, recorded beside every result."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
+    """Python and package versions and the differentiation backend, recorded beside every result."""
+    from sosverify.backends import describe
+
+    out: dict = {"python": platform.python_version(), "backend": describe()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)

@@ -9,7 +9,7 @@ and stops updating (its later entries are NaN); the other runs continue.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -17,6 +17,8 @@ import numpy
 
 from sosverify import derivatives as D
 from sosverify import validation as V
+from sosverify import _autodiff as B
+from sosverify.backends import check_name, describe, use_backend
 from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
@@ -93,10 +95,28 @@ def _rows(batch: tuple, idx: numpy.ndarray, runs: int) -> tuple:
     return batch if idx.size == runs else tuple(b[idx] for b in batch)
 
 
+def _compiled(game: Game, algorithm: Algorithm, alpha: float, hyper: dict):
+    """The update direction and the final measurement as functions of ``(theta, batch)``,
+    compiled by the active backend (JAX: one XLA program for a whole step; autograd: as is),
+    returning NumPy arrays."""
+    def direction(theta, batch):
+        g = game.bind(batch) if game.draws_data else game
+        return algorithm.fn(g, theta, alpha=alpha, **hyper)
+
+    def measure(theta, batch):
+        g = game.bind(batch) if game.draws_data else game
+        f = D.first_order(g, theta)
+        return f.losses, f.xi
+
+    fast_direction, fast_measure = B.compile(direction), B.compile(measure)
+    return (lambda theta, batch: B.to_numpy(fast_direction(theta, batch)),
+            lambda theta, batch: B.to_numpy(fast_measure(theta, batch)))
+
+
 def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps: int,
                hyper: dict | None = None, optimiser: Optimiser | None = None,
                rng: numpy.random.Generator | None = None, start: int = 0,
-               opt_state: dict | None = None) -> Iterator[Step]:
+               opt_state: dict | None = None, backend: str | None = None) -> Iterator[Step]:
     """Yield the state before each update ``t = start, …, steps − 1``, then the final state.
 
     The update is ``θ ← θ − step`` with ``step, state = optimiser.update(direction, state)``;
@@ -105,31 +125,47 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
     final state is measured on the minibatch the next step would draw, without advancing ``rng``.
     To resume from a yielded :class:`Step` ``s``, pass ``theta0=s.theta``, ``start=s.t``,
     ``opt_state=s.opt_state`` and an ``rng`` whose state is ``s.rng_state``.
+
+    ``backend`` (``"autograd"``, ``"jax"``; default: the backend active when this is called) does
+    the differentiation; it is fixed here, so the generator may be consumed anywhere.
     """
-    hyper = hyper or {}
-    optimiser = sgd(alpha) if optimiser is None else optimiser
+    backend = B.active_name() if backend is None else check_name(backend)
     if game.draws_data and rng is None:
         raise SosverifyError(f"game {game.name!r} draws data: give trajectory an rng (numpy.random.Generator)")
+    return _trajectory(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {}, optimiser=optimiser,
+                       rng=rng, start=start, opt_state=opt_state, backend=backend)
+
+
+def _trajectory(game, algorithm, theta0, *, alpha, steps, hyper, optimiser, rng, start, opt_state, backend):
+    with use_backend(backend):
+        step_direction, measure = _compiled(game, algorithm, alpha, hyper)
+        # Autograd evaluates only the active runs; a compiled backend keeps every shape fixed and
+        # evaluates all runs (a diverged run's NaN rows stay in their own rows and are masked out).
+        subsets = B.active().SUBSETS_RUNS
+    optimiser = sgd(alpha) if optimiser is None else optimiser
     theta = numpy.array(theta0, dtype=game.dtype)
     runs, d = theta.shape
     n = game.n_players
     state = optimiser.init(theta) if opt_state is None else opt_state
     active = numpy.all(numpy.isfinite(theta), axis=1)
     theta[~active] = numpy.nan
-    rule: Callable = algorithm.fn
     for t in range(start, steps + 1):
         losses = numpy.full((n, runs), numpy.nan, dtype=theta.dtype)
         xi_norm = numpy.full(runs, numpy.nan, dtype=theta.dtype)
         diags = {name: numpy.full(runs, numpy.nan) for name in algorithm.diagnostics}
         idx = numpy.flatnonzero(active)
+        rows = idx if subsets else numpy.arange(runs)
         rng_state = copy.deepcopy(rng.bit_generator.state) if game.draws_data else None
         batch = game.sample(rng if t < steps else _clone(rng), runs) if game.draws_data else None
         new = None
         if idx.size:
-            g = game.bind(_rows(batch, idx, runs)) if game.draws_data else game
-            with numpy.errstate(all="ignore"):
+            data = _rows(batch, rows, runs) if game.draws_data else None
+            with numpy.errstate(all="ignore"), use_backend(backend):
                 if t < steps:
-                    out = rule(g, theta[idx], alpha=alpha, **hyper)
+                    out = step_direction(theta[rows], data)
+                    if not subsets:  # keep the active runs' rows
+                        out = out._replace(direction=out.direction[idx], losses=out.losses[:, idx], xi=out.xi[idx],
+                                           diagnostics={k: v[idx] for k, v in out.diagnostics.items()})
                     direction = out.direction
                     if idx.size < runs:  # inactive runs get no direction (their θ is NaN already)
                         direction = numpy.zeros_like(theta)
@@ -138,8 +174,8 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
                     new = theta - step
                     l_now, x_now = out.losses, out.xi
                 else:
-                    f = D.first_order(g, theta[idx])
-                    l_now, x_now = f.losses, f.xi
+                    l_now, x_now = measure(theta[rows], data)
+                    l_now, x_now = l_now[:, idx] if not subsets else l_now, x_now[idx] if not subsets else x_now
                 norm = numpy.sqrt(numpy.einsum("rd,rd->r", x_now, x_now))
             # a run diverges at the first step whose losses or ξ are not finite ...
             ok = numpy.all(numpy.isfinite(l_now), axis=0) & numpy.isfinite(norm)
@@ -199,7 +235,7 @@ class History:
 
 def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int = 0,
         init=None, init_std: float | None = None, progress: bool = False, params_every: int | None = 1,
-        optimiser: Optimiser | None = None, **hyper) -> History:
+        optimiser: Optimiser | None = None, backend: str | None = None, **hyper) -> History:
     """Run ``algorithm`` on ``game`` for ``steps`` updates of ``runs`` independent runs.
 
     Args:
@@ -216,12 +252,15 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
       params_every: keep the parameters every this many steps (and at the last step); ``None``
         keeps only the first and the last.  Losses and ‖ξ‖ are kept at every step.
       optimiser: a :mod:`sosverify.optimisers` optimiser (default: plain ``θ ← θ − α·direction``).
+      backend: ``"autograd"`` (the reference) or ``"jax"`` (compiled; ``pip install "sosverify[jax]"``);
+        default: ``SOSVERIFY_BACKEND`` or autograd.  Recorded in ``config["backend"]`` with its version.
       **hyper: the algorithm's hyperparameters (``a``, ``b``, ``gamma``, ``eps``, ``p``, ``lam``).
 
     >>> h = run("tandem", "sos", alpha=0.1, steps=200, runs=3, seed=0, a=0.5, b=0.5)
     >>> numpy.round(h.params[-1].sum(axis=1), 6)
     array([1., 1., 1.])
     """
+    backend = B.active_name() if backend is None else check_name(backend)
     game, algo, hyper = _resolve(game, algorithm, hyper)
     check_positive("alpha", alpha)
     V.check_count("steps", steps, V.MAX_STEPS)
@@ -241,11 +280,13 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
         theta0 = game.as_params(V.initial_array(init, game.dims))
         runs = theta0.shape[0]
         V.check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics), kept)
-    V.probe_rule(game, algo, theta0, alpha, hyper)
+    theta0 = numpy.asarray(theta0)
+    with use_backend(backend):
+        V.probe_rule(game, algo, theta0, alpha, hyper)
     config = {"game": game.name, "game_params": game.params, "algorithm": algo.name, "alpha": alpha,
               "steps": steps, "runs": runs, "seed": None if init is not None else seed,
               "init_std": None if init is not None else (game.init_std if init_std is None else init_std),
-              "hyperparameters": hyper}
+              "hyperparameters": hyper, "backend": describe(backend)}
     if optimiser is not None:
         config["optimiser"] = {"name": optimiser.name, **optimiser.settings}
     param_steps = numpy.unique(numpy.r_[numpy.arange(0, steps + 1, every), steps])
@@ -256,7 +297,8 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     diags = {name: numpy.full((steps, runs), numpy.nan) for name in algo.diagnostics}
     diverged_step = numpy.full(runs, -1)
     bar = _progress(steps + 1, f"{algo.name} on {game.name}", progress)
-    for s in trajectory(game, algo, theta0, alpha=alpha, steps=steps, hyper=hyper, optimiser=optimiser, rng=rng):
+    for s in trajectory(game, algo, theta0, alpha=alpha, steps=steps, hyper=hyper, optimiser=optimiser, rng=rng,
+                        backend=backend):
         if s.t in slot:
             params[slot[s.t]] = s.theta
         losses[s.t], xi_norm[s.t] = s.losses, s.xi_norm

@@ -1,0 +1,165 @@
+"""The JAX backend: the seam (:mod:`sosverify._autodiff`) compiled with XLA.
+
+Installed with ``pip install "sosverify[jax]"``; chosen with ``--backend jax``, ``backend="jax"``
+or ``SOSVERIFY_BACKEND=jax``.  The numeric layer is written once against the seam; under this
+backend the runner compiles one whole update step (:func:`compile`), so every quantity of a step
+(ξ, the Hessian-vector products, SOS's ``p``) is one XLA program.
+
+Importing this module turns on JAX's 64-bit mode (``jax_enable_x64``): the small games are
+float64, as on the reference backend, and a float32 game (the GAN) stays float32 because every
+constant sosverify adds is a Python scalar or an array of the game's dtype.  On a machine with a
+GPU, JAX places arrays on it without any change here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as _onp
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as np  # noqa: E402  (after the 64-bit switch)
+from jax import lax  # noqa: E402
+
+NAME = "jax"
+VERSION = jax.__version__
+SUBSETS_RUNS = False  # shapes never change under jit: diverged runs are masked, not removed
+
+Array = Any
+
+stop_gradient = lax.stop_gradient
+
+
+def as_array(x, dtype):
+    """``x`` as a JAX array of ``dtype``."""
+    return np.asarray(x, dtype=dtype)
+
+
+def to_numpy(x):
+    """A JAX array (or a tree of them) as NumPy arrays."""
+    return jax.tree_util.tree_map(_onp.asarray, x)
+
+
+def compile(fun: Callable) -> Callable:  # noqa: A001 - the seam's name for "jit"
+    """``jax.jit(fun)``: one XLA program per input shape."""
+    return jax.jit(fun)
+
+
+def value_and_pullback(fun: Callable[[Array], Array], x: Array):
+    """Return ``(fun(x), pullback)`` where ``pullback(w) = ∇_x ⟨w, fun(x)⟩``."""
+    value, vjp = jax.vjp(fun, x)
+    return value, lambda w: vjp(np.asarray(w, dtype=value.dtype))[0]
+
+
+def gradient(fun: Callable[[Array], Array], x: Array):
+    """``∇_x fun(x)`` for a scalar ``fun`` (nestable)."""
+    return jax.grad(fun)(x)
+
+
+def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):
+    """Return ``(fun(x), ∇_x Σ weights · fun(x))`` with ``weights`` held constant."""
+    value, pullback = value_and_pullback(fun, x)
+    return value, pullback(weights)
+
+
+def gradient_of_pairing(vector_fun: Callable[[Array], Array], x: Array, stopped: Array):
+    """Return ``∇_x ⟨vector_fun(x), stop(stopped)⟩`` (a Hessian-vector product when
+    ``vector_fun`` is a gradient; no dense Hessian is formed)."""
+    stopped = lax.stop_gradient(stopped)
+    return jax.grad(lambda t: np.sum(vector_fun(t) * stopped))(x)
+
+
+def gradient_of_self_pairing(vector_fun: Callable[[Array], tuple], x: Array,
+                             make_stopped: Callable[[Array, Array], tuple]):
+    """Return ``(∇_x ⟨v(x), stop(w)⟩, extra)`` in one pass, ``w, extra = make_stopped(aux, v)``
+    built from the values of ``vector_fun(x) = (aux, v)``."""
+    def scalar(t):
+        aux, v = vector_fun(t)
+        w, extra = make_stopped(lax.stop_gradient(aux), lax.stop_gradient(v))
+        return np.sum(v * lax.stop_gradient(w)), extra
+
+    return jax.grad(scalar, has_aux=True)(x)
+
+
+def take(x, start: int, stop: int, axis: int = -1):
+    """``x[start:stop]`` along ``axis``."""
+    return lax.slice_in_dim(x, start, stop, axis=axis % x.ndim)
+
+
+def take_columns(x, start: int, stop: int):
+    """``x[..., start:stop]``."""
+    return take(x, start, stop, -1)
+
+
+def unflatten(x, shapes: tuple):
+    """Split the columns of ``x`` ``(R, Σ prod(shape))`` into arrays ``(R, *shape)``, in order."""
+    out, start = [], 0
+    for shape in shapes:
+        size = int(_onp.prod(shape))
+        out.append(np.reshape(take(x, start, start + size, 1), (x.shape[0],) + tuple(shape)))
+        start += size
+    return tuple(out)
+
+
+def batch_matmul(a, b):
+    """``out[r] = a[r] @ b[r]`` for stacks ``(R, m, k)`` and ``(R, k, n)``."""
+    return np.matmul(a, b)
+
+
+def relu(x):
+    """``max(x, 0)``; derivative 0 at the kink (as on the reference backend)."""
+    return np.where(x > 0, x, np.zeros_like(x))
+
+
+def sigmoid(x):
+    """``1 / (1 + e^{-x})``."""
+    return jax.nn.sigmoid(x)
+
+
+def bmatmul(a, b):
+    """``out[:, :, r] = a[:, :, r] @ b[:, :, r]`` for runs-last stacks (leading axes broadcast)."""
+    return np.einsum("ikr,kjr->ijr", a, b)
+
+
+def binv(a):
+    """Inverse of each ``a[:, :, r]`` of a runs-last stack ``(n, n, R)``.
+
+    4×4 blocks use the closed form by 2×2 minors (elementwise over runs, which XLA fuses into a
+    few loops; several times faster than a batched LU and its derivatives); other sizes use
+    ``jnp.linalg.inv``.
+    """
+    if a.shape[:2] == (4, 4):
+        return _inv4(a)
+    return np.moveaxis(np.linalg.inv(np.moveaxis(a, -1, 0)), 0, -1)
+
+
+def _inv4(m):
+    """Inverse of runs-last 4×4 blocks by Laplace expansion in 2×2 minors (the reference
+    backend's formula, built without in-place writes)."""
+    s0 = m[0, 0] * m[1, 1] - m[1, 0] * m[0, 1]
+    s1 = m[0, 0] * m[1, 2] - m[1, 0] * m[0, 2]
+    s2 = m[0, 0] * m[1, 3] - m[1, 0] * m[0, 3]
+    s3 = m[0, 1] * m[1, 2] - m[1, 1] * m[0, 2]
+    s4 = m[0, 1] * m[1, 3] - m[1, 1] * m[0, 3]
+    s5 = m[0, 2] * m[1, 3] - m[1, 2] * m[0, 3]
+    c5 = m[2, 2] * m[3, 3] - m[3, 2] * m[2, 3]
+    c4 = m[2, 1] * m[3, 3] - m[3, 1] * m[2, 3]
+    c3 = m[2, 1] * m[3, 2] - m[3, 1] * m[2, 2]
+    c2 = m[2, 0] * m[3, 3] - m[3, 0] * m[2, 3]
+    c1 = m[2, 0] * m[3, 2] - m[3, 0] * m[2, 2]
+    c0 = m[2, 0] * m[3, 1] - m[3, 0] * m[2, 1]
+    det = s0 * c5 - s1 * c4 + s2 * c3 + s3 * c2 - s4 * c1 + s5 * c0
+    rows = [
+        [m[1, 1] * c5 - m[1, 2] * c4 + m[1, 3] * c3, -m[0, 1] * c5 + m[0, 2] * c4 - m[0, 3] * c3,
+         m[3, 1] * s5 - m[3, 2] * s4 + m[3, 3] * s3, -m[2, 1] * s5 + m[2, 2] * s4 - m[2, 3] * s3],
+        [-m[1, 0] * c5 + m[1, 2] * c2 - m[1, 3] * c1, m[0, 0] * c5 - m[0, 2] * c2 + m[0, 3] * c1,
+         -m[3, 0] * s5 + m[3, 2] * s2 - m[3, 3] * s1, m[2, 0] * s5 - m[2, 2] * s2 + m[2, 3] * s1],
+        [m[1, 0] * c4 - m[1, 1] * c2 + m[1, 3] * c0, -m[0, 0] * c4 + m[0, 1] * c2 - m[0, 3] * c0,
+         m[3, 0] * s4 - m[3, 1] * s2 + m[3, 3] * s0, -m[2, 0] * s4 + m[2, 1] * s2 - m[2, 3] * s0],
+        [-m[1, 0] * c3 + m[1, 1] * c1 - m[1, 2] * c0, m[0, 0] * c3 - m[0, 1] * c1 + m[0, 2] * c0,
+         -m[3, 0] * s3 + m[3, 1] * s1 - m[3, 2] * s0, m[2, 0] * s3 - m[2, 1] * s1 + m[2, 2] * s0],
+    ]
+    return np.stack([np.stack(row) for row in rows]) / det
