@@ -243,6 +243,49 @@ def _given(args, names) -> list:
     return ["--" + n.replace("_", "-") for n in names if getattr(args, n) is not None]
 
 
+def cmd_sweep(args) -> int:
+    from sosverify.algorithms import hyperparameters_for
+    from sosverify.results import write_json
+    from sosverify.sweep import collect, grid, sweep
+
+    algos = [get_algorithm(a).name for a in dict.fromkeys(args.algos)]
+    hyper = rule_settings(args, algos)
+    common = {"backend": args.backend or None}
+    if args.game == "gmm":
+        from dataclasses import asdict
+
+        from sosverify.gan.train import check_gan_algorithm
+        from sosverify.reproduce.gmm import preset
+
+        for a in algos:
+            check_gan_algorithm(a)
+        chosen = preset(args.preset or "small")
+        iterations = args.iterations or chosen["iterations"]
+        common.update(spec=asdict(chosen["spec"]), iterations=iterations,
+                      eval_every=min(args.eval_every or chosen["eval_every"], iterations))
+    else:
+        get_game(args.game)  # an unknown name is refused before any worker starts
+        common.update(steps=args.steps, runs=args.runs)
+    tasks = []
+    for a in algos:
+        mine = hyperparameters_for(get_algorithm(a), hyper)
+        tasks += grid(args.game, [a], args.alpha, args.seeds, hyper=mine, **common)
+    out = prepare_out_dir(args.out)
+    report = sweep(tasks, out / "tasks", scheduler=args.scheduler, workers=args.workers, resume=not args.restart,
+                   progress=not args.quiet and sys.stderr.isatty())
+    results = collect(out / "tasks")
+    write_json(out / "sweep.json", {"report": report, "results": results})
+    metric = "final_kl" if args.game == "gmm" else "final_loss_mean"
+    print(f"{len(results)} of {report['tasks']} tasks finished ({report['skipped']} from an earlier run, "
+          f"{len(report['failed'])} failed); results in {out}")
+    for r in results:
+        t = r["task"]
+        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g} seed={t['seed']:<4} {metric}={r['result'].get(metric)}")
+    for f in report["failed"]:
+        print(f"  FAILED {f['key']}: {f['error']}", file=sys.stderr)
+    return 1 if report["failed"] else 0
+
+
 def cmd_reproduce(args) -> int:
     from sosverify.reproduce.common import QUICK_EXPERIMENTS, check_algorithms, get_experiment, write
 
@@ -562,6 +605,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("sweep", help="rules x learning rates x seeds as independent tasks on Dask (local or a cluster)")
+    p.add_argument("game", help=f"built-in game: {', '.join(GAMES)} (gmm: the GAN)")
+    p.add_argument("--algos", nargs="+", required=True, metavar="NAME")
+    p.add_argument("--alpha", nargs="+", type=_positive_float, required=True, metavar="RATE",
+                   help="learning rates (the GAN: RMSProp's rate, also the alpha inside the rule)")
+    p.add_argument("--seeds", nargs="+", type=_bounded_int(0, MAX_SEED), default=[0], metavar="SEED")
+    p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS), default=100)
+    p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS), default=1, help="runs per task (batched)")
+    p.add_argument("--preset", choices=("small", "paper"), help="gmm: network size and schedule (default: small)")
+    p.add_argument("--iterations", type=_bounded_int(1, MAX_STEPS), help="gmm: training iterations")
+    p.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="gmm: evaluate every this many iterations")
+    add_setting_flags(p)
+    p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://10.0.0.1:8786 "
+                   "(default: a local cluster)")
+    p.add_argument("--workers", type=_bounded_int(1, 1024), help="local worker processes (default: the number of cores)")
+    p.add_argument("--out", default="sosverify-sweep", help="output directory (default: ./sosverify-sweep)")
+    p.add_argument("--restart", action="store_true", help="run every task again (default: skip finished tasks)")
+    _add_backend(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("audit", help="check a learning rule of your own against the paper's guarantees")
     p.add_argument("rules", nargs="+", metavar="RULE",

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy
 import sympy
 from sympy.printing.lambdarepr import LambdaPrinter
 
-from sosverify import _autodiff
+from sosverify.backends import active_name, load
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
 from sosverify.safe_expr import check_allowed, check_symbol_name, normalise_name, parse_expression
@@ -103,15 +104,9 @@ _FUNCTIONS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "
               "atan": "arctan", "abs": "abs", "sign": "sign"}
 
 
-def _dispatch(name: str):
-    """``name`` of the NumPy of the backend active when the loss is *called* (so one lambdified
-    game runs on autograd and, traced, on JAX)."""
-    return lambda x: getattr(_autodiff.np, name)(x)
-
-
-def _numpy_namespace() -> dict:
-    """The only names generated code can call: the allowed functions, from the active backend's NumPy."""
-    return {**{k: _dispatch(v) for k, v in _FUNCTIONS.items()}, "pi": float(sympy.pi), "e": float(sympy.E)}
+def _numpy_namespace(np) -> dict:
+    """The only names generated code can call: the allowed functions, from the NumPy-like module ``np``."""
+    return {**{k: getattr(np, v) for k, v in _FUNCTIONS.items()}, "pi": float(sympy.pi), "e": float(sympy.E)}
 
 
 def to_expression(loss, table: dict, k: int):
@@ -154,15 +149,23 @@ def lambdify_losses(losses, symbols):
     """
     check_expressions(losses, symbols)
     flat = [s for group in symbols for s in group]
-    namespace = _numpy_namespace()
     printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
-                        "user_functions": {name: name for name in namespace}})
-    funcs = [sympy.lambdify(flat, loss, modules=[namespace], printer=printer, dummify=True) for loss in losses]
+                        "user_functions": {name: name for name in _numpy_namespace(numpy)}})
+    compiled: dict = {}
+
+    def build(backend: str):
+        # all losses in one function, common subexpressions computed once (cse=True); the
+        # namespace is the backend's NumPy, so each backend gets its own compiled function
+        namespace = _numpy_namespace(load(backend).np)
+        return sympy.lambdify(flat, list(losses), modules=[namespace], printer=printer, dummify=True, cse=True)
 
     def loss_fn(params):
+        backend = active_name()
+        if backend not in compiled:
+            compiled[backend] = build(backend)
         cols = [p[:, k] for p in params for k in range(p.shape[1])]
         zero = 0.0 * cols[0]
-        return [f(*cols) + zero for f in funcs]
+        return [value + zero for value in compiled[backend](*cols)]
 
     return loss_fn
 

@@ -1,0 +1,115 @@
+"""The two backends side by side: autograd (the reference) and JAX (compiled), same code, this machine.
+
+    python benchmarks/bench_backends.py [--part ipd gan expressions] [--gan-preset paper|small]
+
+Prints, in one run:
+
+- IPD, every rule, 300 runs x 200 steps: compile time apart, microseconds per run-step on each
+  backend, the JAX/autograd ratio and the ratio against the PyTorch reference
+  (1.86 ms per run-step, SOS, one run at a time).
+- GAN (paper size, float32): seconds per iteration of each rule that runs on the GAN on both
+  backends, their ratio, and the time to train the paper's six rules to 8k iterations,
+  measured per iteration and projected.
+- A game typed as expressions (a 2 x 2 bimatrix game under the sigmoid parametrisation, given as
+  ``--player`` strings), LA, 4 runs: milliseconds per step on both backends.
+
+Timings are the median of the steps after the first (which compiles on JAX); on a shared 2-core
+machine they vary by tens of percent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy
+
+from sosverify.algorithms import ALGORITHMS, get_algorithm
+from sosverify.backends import describe
+from sosverify.expressions import game_from_specs
+from sosverify.games import get_game
+from sosverify.runner import trajectory
+
+REFERENCE_US_PER_RUN_STEP = 1860.0  # PyTorch reference notebook, SOS on the IPD (see bench_ipd.py)
+BACKENDS = ("autograd", "jax")
+PAPER_SIX = ("nl", "co", "sga", "la", "lola", "sos")
+
+
+def step_times(game, rule: str, theta0, steps: int, backend: str, rng=None):
+    """(seconds of the first step, median seconds of the later ones) through the runner."""
+    algo = get_algorithm(rule)
+    stamps = [time.perf_counter()]
+    for s in trajectory(game, algo, theta0, alpha=1e-4 if game.draws_data else 1.0, steps=steps,
+                        hyper=algo.defaults, rng=rng, backend=backend):
+        stamps.append(time.perf_counter())
+        if s.t == steps - 1:
+            break
+    gaps = numpy.diff(stamps)
+    return float(gaps[0]), float(statistics.median(gaps[1:]))
+
+
+def ipd(args) -> None:
+    game = get_game("ipd")
+    theta0 = numpy.random.default_rng(0).standard_normal((args.runs, game.dim))
+    print(f"IPD, {args.runs} runs x {args.steps} steps "
+          f"(autograd {describe('autograd')['version']}, jax {describe('jax')['version']})")
+    print(f"{'rule':<6}{'jax compile s':>14}{'autograd us':>13}{'jax us':>9}{'jax/autograd':>13}"
+          f"{'jax vs reference':>18}")
+    for rule in args.algos:
+        _, ag = step_times(game, rule, theta0, args.steps, "autograd")
+        compile_s, jx = step_times(game, rule, theta0, args.steps, "jax")
+        ag_us, jx_us = ag / args.runs * 1e6, jx / args.runs * 1e6
+        print(f"{rule:<6}{compile_s:>14.2f}{ag_us:>13.2f}{jx_us:>9.2f}{ag_us / jx_us:>12.2f}x"
+              f"{REFERENCE_US_PER_RUN_STEP / jx_us:>17.0f}x", flush=True)
+
+
+def gan(args) -> None:
+    from sosverify.reproduce.gmm import PRESETS
+
+    spec = PRESETS[args.gan_preset]["spec"]
+    game = get_game("gmm", **{k: getattr(spec, k) for k in ("hidden", "layers", "latent", "batch")})
+    theta0 = game.init(numpy.random.default_rng(0), 1)
+    print(f"\nGAN ({args.gan_preset}: {game.dim} parameters, {game.dtype}), seconds per iteration")
+    print(f"{'rule':<6}{'jax compile s':>14}{'autograd s':>12}{'jax s':>9}{'jax/autograd':>13}")
+    per = {}
+    for rule in args.gan_algos:
+        _, ag = step_times(game, rule, theta0, args.gan_steps, "autograd", numpy.random.default_rng(1))
+        compile_s, jx = step_times(game, rule, theta0, args.gan_steps, "jax", numpy.random.default_rng(1))
+        per[rule] = (ag, jx)
+        print(f"{rule:<6}{compile_s:>14.1f}{ag:>12.3f}{jx:>9.3f}{ag / jx:>12.2f}x", flush=True)
+    six = [r for r in PAPER_SIX if r in per]
+    for k, name in enumerate(BACKENDS):
+        total = sum(per[r][k] for r in six) * 8000
+        print(f"train {', '.join(six)} to 8k iterations on {name}: {total / 3600:.1f} h "
+              f"(one: {per[six[0]][k] * 8000 / 60:.0f} min for {six[0]})")
+
+
+def expressions(args) -> None:
+    # matching pennies as a bimatrix game, typed: p = sigmoid(x), q = sigmoid(y)
+    p, q = "1/(1+exp(-x))", "1/(1+exp(-y))"
+    l1 = f"({p})*({q}) - ({p})*(1-{q}) - (1-{p})*({q}) + (1-{p})*(1-{q})"
+    game = game_from_specs([f"x={l1}", f"y=-({l1})"])
+    theta0 = numpy.random.default_rng(0).standard_normal((4, 2))
+    print("\nbimatrix game typed as expressions (sigmoid parametrisation), LA, 4 runs: ms per step")
+    for name in BACKENDS:
+        _, t = step_times(game, "la", theta0, 200, name)
+        print(f"{name:<9}{t * 1e3:>9.3f} ms", flush=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", nargs="+", default=["ipd", "expressions", "gan"], choices=("ipd", "gan", "expressions"))
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--algos", nargs="+", default=list(ALGORITHMS))
+    parser.add_argument("--gan-preset", default="paper", choices=("paper", "small"))
+    parser.add_argument("--gan-steps", type=int, default=4, help="iterations timed per rule (the first compiles)")
+    parser.add_argument("--gan-algos", nargs="+", default=["nl", "la", "lola", "sos", "co", "sga", "eg"])
+    args = parser.parse_args(argv)
+    for part in args.part:
+        {"ipd": ipd, "gan": gan, "expressions": expressions}[part](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Sweeps: independent trainings (rules × learning rates × seeds) as tasks on ``dask.distributed``.
+
+Installed with ``pip install "sosverify[sweep]"``.  By default a local cluster with one worker
+process per core (one BLAS thread each); with ``scheduler="tcp://host:8786"`` an existing
+cluster.  Workers need no shared filesystem: each task returns its result to the client, which
+writes it to ``OUT/<task key>.json`` atomically as it arrives.  A task's key is a hash of its
+settings, so ``resume`` skips the tasks whose file exists and a re-run never writes a result
+twice.  A worker that dies mid-task loses nothing: the scheduler runs its task again elsewhere.
+A task that raises is written as ``OUT/<key>.error.json`` with its settings and the error, and
+the others go on (it is tried again on resume).
+
+A task is a plain dict: ``{"game": "ipd", "algorithm": "sos", "alpha": 1.0, "seed": 0,
+"steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``, or for the GAN
+``{"game": "gmm", "algorithm": .., "alpha": lr, "seed": .., "iterations": .., "eval_every": ..,
+"spec": {GanSpec fields}, "hyper": {}, "backend": ..}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from pathlib import Path
+
+from sosverify.errors import SosverifyError
+from sosverify.results import jsonable, versions, write_json
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def grid(game: str, algos, alphas, seeds, **common) -> list[dict]:
+    """One task per (algorithm, learning rate, seed), each with the ``common`` settings."""
+    return [{"game": game, "algorithm": a, "alpha": float(lr), "seed": int(s), **common}
+            for a, lr, s in itertools.product(algos, alphas, seeds)]
+
+
+def task_key(task: dict) -> str:
+    """A readable, unique file name for a task: ``sos-a0.001-s0-<hash of all settings>``."""
+    digest = hashlib.sha256(json.dumps(jsonable(task), sort_keys=True).encode()).hexdigest()[:12]
+    return f"{task['algorithm']}-a{task['alpha']:g}-s{task['seed']}-{digest}"
+
+
+def run_task(task: dict) -> dict:
+    """Run one task (in a worker); return its JSON-ready result."""
+    from sosverify.backends import use_backend
+
+    with use_backend(task.get("backend")):
+        if task["game"] == "gmm":
+            from sosverify.gan.game import GanSpec
+            from sosverify.gan.train import train
+
+            result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})),
+                           iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
+                           seed=task["seed"], hyper=task.get("hyper") or None).summary()
+        else:
+            from sosverify.runner import run, summarise
+
+            h = run(task["game"], task["algorithm"], alpha=task["alpha"], steps=task["steps"],
+                    runs=task.get("runs", 1), seed=task["seed"], params_every=None, **(task.get("hyper") or {}))
+            result = summarise(h)
+        return jsonable({"task": task, "result": result, "versions": versions()})
+
+
+def _local_cluster(workers: int | None):
+    from dask.distributed import LocalCluster
+
+    n = workers or os.cpu_count() or 1
+    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    os.environ.update({k: "1" for k in THREAD_VARIABLES})  # read by the worker processes' NumPy
+    try:
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int | None = None,
+          resume: bool = True, progress: bool = False, client=None) -> dict:
+    """Run ``tasks`` on Dask and write each result to ``out``; returns counts and failures.
+
+    ``client``: an existing ``dask.distributed.Client`` (else one is made for ``scheduler`` or a
+    local cluster of ``workers`` processes and closed at the end).
+    """
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise SosverifyError('sweeps need dask.distributed: pip install "sosverify[sweep]"') from None
+    from tqdm import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    keys = [task_key(t) for t in tasks]
+    if len(set(keys)) != len(keys):
+        raise SosverifyError("the sweep has the same task twice")
+    pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and (out / f"{k}.json").exists())]
+    report = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
+    if not pending:
+        return report
+    own = client is None
+    if own:
+        client = Client(scheduler) if scheduler else Client(_local_cluster(workers))
+    bar = tqdm(total=len(tasks), initial=report["skipped"], desc="sweep", disable=not progress, leave=False)
+    try:
+        futures = {client.submit(run_task, t, key=k, pure=False): (k, t) for k, t in pending}
+        for future in as_completed(futures):
+            key, task = futures[future]
+            try:
+                write_json(out / f"{key}.json", future.result())
+                (out / f"{key}.error.json").unlink(missing_ok=True)
+                report["done"] += 1
+            except Exception as exc:  # a task that raised: recorded with its settings
+                error = f"{type(exc).__name__}: {exc}"
+                write_json(out / f"{key}.error.json", {"task": jsonable(task), "error": error})
+                report["failed"].append({"key": key, "task": task, "error": error})
+            bar.update(1)
+    finally:
+        bar.close()
+        if own:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    return report
+
+
+def collect(out) -> list[dict]:
+    """Every finished result in ``out`` (``{"task", "result", "versions"}``), sorted by key."""
+    return [json.loads(p.read_text()) for p in sorted(Path(out).glob("*.json"))
+            if not p.name.endswith(".error.json")]
