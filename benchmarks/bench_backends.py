@@ -10,6 +10,8 @@ Prints, in one run:
 - GAN (paper size, float32): seconds per iteration of each rule that runs on the GAN on both
   backends, their ratio, and the time to train the paper's six rules to 8k iterations,
   measured per iteration and projected.
+- A sweep of 12 small GAN trainings on a 2-worker local Dask cluster against the same 12 run
+  one after another.
 - A game typed as expressions (a 2 x 2 bimatrix game under the sigmoid parametrisation, given as
   ``--player`` strings), LA, 4 runs: milliseconds per step on both backends.
 
@@ -97,9 +99,36 @@ def expressions(args) -> None:
         print(f"{name:<9}{t * 1e3:>9.3f} ms", flush=True)
 
 
+def sweep_part(args) -> None:
+    import tempfile
+    from dataclasses import asdict
+
+    from sosverify.reproduce.gmm import PRESETS
+    from sosverify.sweep import grid, run_task, sweep
+
+    spec = asdict(PRESETS["small"]["spec"])
+    tasks = grid("gmm", ["nl", "sos"], [1e-3, 3e-3, 1e-2], [0, 1], spec=spec, iterations=args.sweep_iterations,
+                 eval_every=args.sweep_iterations, hyper={}, backend="autograd")
+    print(f"\n{len(tasks)} small GAN trainings ({args.sweep_iterations} iterations each): one after another "
+          f"against a {args.workers}-worker local Dask cluster")
+    start = time.perf_counter()
+    for t in tasks:
+        run_task(t)
+    serial = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        report = sweep(tasks, out, workers=args.workers)
+        parallel = time.perf_counter() - start
+    print(f"one after another {serial:.1f} s, sweep {parallel:.1f} s (cluster start included): "
+          f"{serial / parallel:.2f}x; {report['done']} done, {len(report['failed'])} failed")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", nargs="+", default=["ipd", "expressions", "gan"], choices=("ipd", "gan", "expressions"))
+    parser.add_argument("--part", nargs="+", default=["ipd", "expressions", "gan", "sweep"],
+                        choices=("ipd", "gan", "expressions", "sweep"))
+    parser.add_argument("--sweep-iterations", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--algos", nargs="+", default=list(ALGORITHMS))
@@ -108,7 +137,7 @@ def main(argv=None) -> None:
     parser.add_argument("--gan-algos", nargs="+", default=["nl", "la", "lola", "sos", "co", "sga", "eg"])
     args = parser.parse_args(argv)
     for part in args.part:
-        {"ipd": ipd, "gan": gan, "expressions": expressions}[part](args)
+        {"ipd": ipd, "gan": gan, "expressions": expressions, "sweep": sweep_part}[part](args)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ from typing import NamedTuple
 
 import numpy
 
+from sosverify import _autodiff as B
 from sosverify import derivatives as D
 from sosverify import validation as V
-from sosverify import _autodiff as B
-from sosverify.backends import check_name, describe, use_backend
 from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
+from sosverify.backends import check_name, describe, use_backend
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
 from sosverify.games import get_game

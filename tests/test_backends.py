@@ -182,3 +182,17 @@ def test_the_command_line_runs_on_jax(tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = (out / "results.json").read_text()
     assert '"backend"' in text and '"jax"' in text
+
+
+def test_a_short_gan_training_runs_on_jax_and_follows_the_reference():
+    from sosverify.gan.game import GanSpec
+    from sosverify.gan.train import train
+
+    spec = GanSpec(hidden=16, layers=2, latent=4, batch=32)
+    ref = train("sos", 1e-3, spec=spec, iterations=4, eval_every=4, seed=2)
+    with use_backend("jax"):
+        got = train("sos", 1e-3, spec=spec, iterations=4, eval_every=4, seed=2)
+    assert got.losses.dtype == ref.losses.dtype
+    assert_close(got.losses, ref.losses, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL)
+    assert_close(got.p, ref.p, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL)
+    assert got.evaluations[-1]["modes_covered"] == ref.evaluations[-1]["modes_covered"]

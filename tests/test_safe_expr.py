@@ -268,15 +268,21 @@ def test_results_record_the_loss_strings_as_given(tmp_path):
     assert params["specs"] == specs and params["losses"] == ["x**2/2 + x*y", "-x*y + y**2/2"]
 
 
-def test_generated_loss_code_sees_only_the_listed_functions():
+@pytest.mark.parametrize("backend", ["autograd", "jax"])
+def test_generated_loss_code_sees_only_the_listed_functions(backend):
+    from sosverify.backends import use_backend
     from sosverify.expressions import _numpy_namespace, lambdify_losses
     fn = lambdify_losses([sympy.exp(x) * y + sympy.Abs(x), y], [[x], [y]])
-    (funcs,) = [c.cell_contents for c in fn.__closure__ if isinstance(c.cell_contents, list)]
-    allowed = set(_numpy_namespace(numpy)) | {"__builtins__", "builtins", "range", "x", "y"}  # SymPy adds the last four
-    for f in funcs:
-        assert set(f.__globals__) <= allowed
-        assert not any(callable(v) and k not in set(_numpy_namespace(numpy)) | {"range"}
-                       for k, v in f.__globals__.items() if k not in ("__builtins__", "builtins", "x", "y"))
+    with use_backend(backend):
+        fn([numpy.ones((2, 1)), numpy.ones((2, 1))])  # builds this backend's function
+    (compiled,) = [c.cell_contents for c in fn.__closure__ if isinstance(c.cell_contents, dict)]
+    assert set(compiled) == {backend}
+    f = compiled[backend]
+    listed = set(_numpy_namespace(numpy))
+    allowed = listed | {"__builtins__", "builtins", "range", "x", "y"}  # SymPy adds the last four
+    assert set(f.__globals__) <= allowed
+    assert not any(callable(v) and k not in listed | {"range"}
+                   for k, v in f.__globals__.items() if k not in ("__builtins__", "builtins", "x", "y"))
 
 
 @pytest.mark.parametrize("command", ["run", "analyse"])

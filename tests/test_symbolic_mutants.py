@@ -11,6 +11,7 @@ import sympy
 
 from sosverify import SosverifyError
 from sosverify.symbolic import SymGame, is_zero, stability
+from sosverify.games import REMARK_D5_H
 from sosverify.symbolic.game import ALPHA
 from sosverify.symbolic.stability import contraction_bound, hurwitz_determinants, lookahead_matrix, positive_stability_bound
 
@@ -186,3 +187,23 @@ def test_leading_eigenvalue_refuses_an_invertible_symmetric_part_with_its_reason
     with pytest.raises(ValueError) as info:
         stability.leading_min_eigenvalue_of_symmetric_part(H, H - sympy.diag(2, 2))
     assert str(info.value) == "the symmetric part of H is invertible: its smallest eigenvalue is O(1), not O(α)"
+
+
+@pytest.mark.parametrize("name", ["z", "w", "mu", "lambda", "x"])
+def test_the_stability_bounds_do_not_depend_on_the_name_of_alpha(name):
+    # the internal variables (λ, μ of the Hurwitz test, z, w of the Cayley map) must never be
+    # the caller's α: the tandem's LA contracts exactly for α < 1/2 whatever α is called
+
+    alpha = sympy.Symbol(name)
+    H, H_o = sympy.Matrix([[2, 2], [2, 2]]), sympy.Matrix([[0, 2], [2, 0]])
+    G = lookahead_matrix(H, H_o, alpha)
+    assert contraction_bound(G, alpha)["epsilon"] == sympy.Rational(1, 2)
+    reference = positive_stability_bound(lookahead_matrix(sympy.Matrix(REMARK_D5_H), _off(REMARK_D5_H)))
+    named = positive_stability_bound(lookahead_matrix(sympy.Matrix(REMARK_D5_H), _off(REMARK_D5_H), alpha), alpha)
+    assert named["epsilon"] == reference["epsilon"]
+    assert named["stable_for_small_alpha"] == reference["stable_for_small_alpha"]
+
+
+def _off(rows):
+    H = sympy.Matrix(rows)
+    return H - sympy.diag(*[H[i, i] for i in range(H.shape[0])])

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from importlib import metadata as _metadata
 from typing import Any
 
-from importlib import metadata as _metadata
 import autograd.numpy as np
 import numpy as _onp
 from autograd import grad as _grad

@@ -38,6 +38,16 @@ def _child(send, fn, args):
         os._exit(0)
 
 
+def _start(proc) -> None:
+    """Fork ``proc`` without the warnings about forking a threaded process: Python 3.12+'s, and
+    JAX's (the JAX backend's threads, when it has been used in this process).  The child only runs
+    SymPy and ends with ``os._exit``; it never touches a lock those threads hold."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
+        proc.start()
+
+
 def call_with_timeout(fn, args=(), *, timeout: float):
     """``("ok", fn(*args))``, ``("error", message)`` or ``("timeout", None)``.
 
@@ -52,9 +62,7 @@ def call_with_timeout(fn, args=(), *, timeout: float):
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
-    with warnings.catch_warnings():  # Python 3.12+ warns about forking a process with threads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        proc.start()
+    _start(proc)
     send.close()
     try:
         if recv.poll(timeout):
@@ -97,9 +105,7 @@ def map_with_timeout(fn, items, extra=(), *, timeout: float) -> list:
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_map_child, args=(send, fn, items, extra), daemon=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        proc.start()
+    _start(proc)
     send.close()
     deadline = time.monotonic() + timeout
     try:

@@ -12,8 +12,12 @@ import sympy
 
 from sosverify.symbolic.game import ALPHA, is_zero
 
-LAMBDA = sympy.Symbol("lambda")
-MU = sympy.Symbol("mu")
+LAMBDA = sympy.Symbol("lambda")  # the variable of the characteristic polynomials this module returns
+
+
+def _free_lambda(G: sympy.Matrix, alpha):
+    """:data:`LAMBDA`, or a fresh dummy when ``G`` or ``alpha`` already uses a symbol named lambda."""
+    return sympy.Dummy("lambda") if LAMBDA in G.free_symbols | {alpha} else LAMBDA
 
 
 def lookahead_matrix(H: sympy.Matrix, H_o: sympy.Matrix, alpha=ALPHA) -> sympy.Matrix:
@@ -87,10 +91,10 @@ def positive_stability_bound(G: sympy.Matrix, alpha=ALPHA) -> dict:
     ``epsilon`` (smallest positive root of any condition, or ``oo``), and ``epsilon_lower`` —
     a rational ≤ ε from an isolating interval, so G is positive stable for all 0 < α < epsilon_lower.
     """
-    n = G.shape[0]
-    charpoly = sympy.expand((LAMBDA * sympy.eye(n) - G).det())
+    n, lam, mu = G.shape[0], _free_lambda(G, alpha), sympy.Dummy("mu")  # never the caller's symbols
+    charpoly = sympy.expand((lam * sympy.eye(n) - G).det())
     # eigenvalues of G have Re > 0  ⇔  roots of q(μ) = p(−μ) have Re < 0 (Hurwitz)
-    return {"charpoly": charpoly, **_hurwitz_interval(charpoly.subs(LAMBDA, -MU), MU, alpha)}
+    return {"charpoly": charpoly, **_hurwitz_interval(charpoly.subs(lam, -mu), mu, alpha)}
 
 
 def contraction_bound(G: sympy.Matrix, alpha=ALPHA) -> dict:
@@ -103,7 +107,7 @@ def contraction_bound(G: sympy.Matrix, alpha=ALPHA) -> dict:
     :func:`positive_stability_bound`'s form, plus ``neutral``.
     """
     n = G.shape[0]
-    Z, W = sympy.Symbol("z"), sympy.Symbol("w")
+    Z, W = sympy.Dummy("z"), sympy.Dummy("w")  # never the caller's symbols (α may be named z)
     p = sympy.Poly(sympy.expand((Z * sympy.eye(n) - (sympy.eye(n) - alpha * G)).det()), Z)
     neutral = 0
     while p.degree() > 0:
@@ -134,6 +138,6 @@ def leading_min_eigenvalue_of_symmetric_part(H: sympy.Matrix, H_o: sympy.Matrix)
         raise ValueError("the symmetric part of H is invertible: its smallest eigenvalue is O(1), not O(α)")
     N = sympy.Matrix.hstack(*sympy.GramSchmidt(null, orthonormal=True))
     M = sympy.simplify(N.T * S1 * N)  # entries are radicals from the normalisation; simplify is for display only
-    x = sympy.Symbol("x")
+    x = sympy.Dummy("x")
     roots = sympy.Poly(sympy.nsimplify((x * sympy.eye(M.shape[0]) - M).det()), x).all_roots()
     return min(roots, key=lambda r: sympy.N(r, 50)), M
