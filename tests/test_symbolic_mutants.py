@@ -10,8 +10,8 @@ import pytest
 import sympy
 
 from sosverify import SosverifyError
-from sosverify.symbolic import SymGame, is_zero, stability
 from sosverify.games import REMARK_D5_H
+from sosverify.symbolic import SymGame, is_zero, stability
 from sosverify.symbolic.game import ALPHA
 from sosverify.symbolic.stability import contraction_bound, hurwitz_determinants, lookahead_matrix, positive_stability_bound
 
