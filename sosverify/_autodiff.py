@@ -18,7 +18,7 @@ from sosverify.backends import active, active_name, use_backend
 
 __all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback",
            "weighted_gradient", "gradient_of_pairing", "gradient_of_self_pairing", "take", "take_columns",
-           "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "active_name", "use_backend"]
+           "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "invertible", "solve_or_nan", "active_name", "use_backend"]
 
 
 class _Namespace:
@@ -80,6 +80,16 @@ def gradient_of_self_pairing(vector_fun, x, make_stopped):
     """``(∇_x ⟨v(x), stop(w)⟩, extra)`` in one pass, where ``vector_fun(x) = (aux, v)`` and
     ``w, extra = make_stopped(aux, v)`` is built from their values."""
     return active().gradient_of_self_pairing(vector_fun, x, make_stopped)
+
+
+def invertible(A):
+    """Per run ``(R, d, d)``: ``A`` is finite and ``det A ≠ 0`` (exactly).  Not differentiable."""
+    return active().invertible(A)
+
+
+def solve_or_nan(A, b):
+    """``A⁻¹b`` per run ``(R, d)``; NaN rows where ``A`` is singular or not finite.  Not differentiable."""
+    return active().solve_or_nan(A, b)
 
 
 def take(x, start: int, stop: int, axis: int = -1):

@@ -18,7 +18,9 @@ from typing import NamedTuple
 import numpy
 
 from sosverify import derivatives as D
+from sosverify._autodiff import invertible as _invertible
 from sosverify._autodiff import np
+from sosverify._autodiff import solve_or_nan as _solve_or_nan
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.game import Game
 from sosverify.settings import Setting, as_settings, resolve
@@ -195,23 +197,6 @@ def cgd(game: Game, theta, *, alpha: float) -> Direction:
     H_o = D.off_diagonal(game, H)
     A = np.eye(game.dim, dtype=H_o.dtype) + alpha * H_o
     return Direction(_solve_or_nan(A, f.xi), f.losses, f.xi, {})
-
-
-def _invertible(A):
-    """Per run: ``A`` is finite and ``det A ≠ 0`` (exactly; as in the reference LSS)."""
-    finite = np.isfinite(A).all(axis=(1, 2))
-    eye = np.eye(A.shape[-1], dtype=A.dtype)
-    # slogdet's sign is 0 exactly when det A = 0, and it does not underflow as det does for large d
-    return finite & (np.linalg.slogdet(np.where(finite[:, None, None], A, eye))[0] != 0)
-
-
-def _solve_or_nan(A, b):
-    """``A⁻¹b`` per run; NaN for a run whose ``A`` is singular or not finite (the runner then
-    flags that run as diverged instead of the whole computation failing)."""
-    eye = np.eye(A.shape[-1], dtype=A.dtype)
-    ok = _invertible(A)
-    x = np.linalg.solve(np.where(ok[:, None, None], A, eye), np.where(ok[:, None], b, 0)[:, :, None])
-    return np.where(ok[:, None], x[:, :, 0], np.nan)
 
 
 def lss(game: Game, theta, *, alpha: float, lam: float = LSS_LAM.default) -> Direction:

@@ -29,6 +29,9 @@ SUBSETS_RUNS = True  # the runner may evaluate only the active runs (shapes may 
 Array = Any
 
 
+from sosverify.backends._dense import invertible, solve_or_nan  # noqa: E402,F401  (NumPy, as is)
+
+
 def stop_gradient(x):
     """The value of ``x`` with no derivative flowing through it."""
     return _getval(x)

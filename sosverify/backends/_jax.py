@@ -24,6 +24,8 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as np  # noqa: E402  (after the 64-bit switch)
 from jax import lax  # noqa: E402
 
+from sosverify.backends import _dense  # noqa: E402
+
 NAME = "jax"
 VERSION = jax.__version__
 SUBSETS_RUNS = False  # shapes never change under jit: diverged runs are masked, not removed
@@ -46,6 +48,18 @@ def to_numpy(x):
 def compile(fun: Callable) -> Callable:  # noqa: A001 - the seam's name for "jit"
     """``jax.jit(fun)``: one XLA program per input shape."""
     return jax.jit(fun)
+
+
+def invertible(A):
+    """Per run: ``A`` finite with ``det A ≠ 0`` (computed on the host, see :mod:`._dense`)."""
+    return jax.pure_callback(_dense.invertible, jax.ShapeDtypeStruct(A.shape[:1], np.bool_), A,
+                             vmap_method="sequential")
+
+
+def solve_or_nan(A, b):
+    """``A⁻¹b`` per run, NaN where ``A`` is singular (computed on the host, see :mod:`._dense`)."""
+    return jax.pure_callback(_dense.solve_or_nan, jax.ShapeDtypeStruct(b.shape, b.dtype), A, b,
+                             vmap_method="sequential")
 
 
 def value_and_pullback(fun: Callable[[Array], Array], x: Array):
