@@ -18,7 +18,8 @@ from sosverify.backends import active, active_name, use_backend
 
 __all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback",
            "weighted_gradient", "gradient_of_pairing", "gradient_of_self_pairing", "take", "take_columns",
-           "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "invertible", "solve_or_nan", "active_name", "use_backend"]
+           "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "invertible", "solve_or_nan",
+           "active_name", "use_backend"]
 
 
 class _Namespace:
