@@ -248,7 +248,8 @@ def cmd_sweep(args) -> int:
     from sosverify.results import write_json
     from sosverify.sweep import collect, grid, sweep
 
-    algos = [get_algorithm(a).name for a in dict.fromkeys(args.algos)]
+    algos = list(dict.fromkeys(get_algorithm(a).name for a in args.algos))
+    args.alpha, args.seeds = list(dict.fromkeys(args.alpha)), list(dict.fromkeys(args.seeds))  # each task once
     hyper = rule_settings(args, algos)
     common = {"backend": args.backend or None}
     if args.game == "gmm":

@@ -17,6 +17,7 @@ A task is a plain dict: ``{"game": "ipd", "algorithm": "sos", "alpha": 1.0, "see
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -62,20 +63,34 @@ def run_task(task: dict) -> dict:
         return jsonable({"task": task, "result": result, "versions": versions()})
 
 
-def _local_cluster(workers: int | None):
-    from dask.distributed import LocalCluster
-
-    n = workers or os.cpu_count() or 1
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Worker processes started inside this block get one BLAS thread each (the variables are
+    read by their NumPy at import), so that N workers on N cores do not oversubscribe them."""
     saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-    os.environ.update({k: "1" for k in THREAD_VARIABLES})  # read by the worker processes' NumPy
+    os.environ.update({k: "1" for k in THREAD_VARIABLES})
     try:
-        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _client(scheduler: str | None, workers: int | None):
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler)
+        except OSError as exc:
+            raise SosverifyError(f"could not reach the Dask scheduler at {scheduler}: {exc}") from None
+    with single_threaded_blas():
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+    return Client(cluster)
 
 
 def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int | None = None,
@@ -86,7 +101,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     local cluster of ``workers`` processes and closed at the end).
     """
     try:
-        from dask.distributed import Client, as_completed
+        from dask.distributed import as_completed
     except ImportError:
         raise SosverifyError('sweeps need dask.distributed: pip install "sosverify[sweep]"') from None
     from tqdm import tqdm
@@ -102,7 +117,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
         return report
     own = client is None
     if own:
-        client = Client(scheduler) if scheduler else Client(_local_cluster(workers))
+        client = _client(scheduler, workers)
     bar = tqdm(total=len(tasks), initial=report["skipped"], desc="sweep", disable=not progress, leave=False)
     try:
         futures = {client.submit(run_task, t, key=k, pure=False): (k, t) for k, t in pending}

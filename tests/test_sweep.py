@@ -100,3 +100,23 @@ def test_the_sweep_command_runs_a_grid(tmp_path):
                             "--alpha", "0.05", "0.1", "--seeds", "0", "1", "--steps", "20", "--workers", "2",
                             "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
     assert "(8 from an earlier run" in again.stdout
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
+    import dask
+
+    from sosverify.errors import SosverifyError
+
+    tasks = grid("tandem", ["nl"], [0.1], [0], steps=5, hyper={}, backend=None)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), \
+            pytest.raises(SosverifyError, match="could not reach the Dask scheduler at tcp://127.0.0.1:1"):
+        sweep(tasks, tmp_path, scheduler="tcp://127.0.0.1:1")
+
+
+def test_a_rate_or_seed_given_twice_runs_once(tmp_path):
+    out = tmp_path / "sweep"
+    proc = subprocess.run([sys.executable, "-m", "sosverify", "sweep", "tandem", "--algos", "nl", "nl",
+                           "--alpha", "0.1", "0.1", "--seeds", "3", "3", "--steps", "5", "--workers", "1",
+                           "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 of 1 tasks finished" in proc.stdout

@@ -82,20 +82,14 @@ def _run_jobs(jobs: list, n_jobs: int) -> list:
         return [_job(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
-    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    os.environ.update({k: "1" for k in saved})  # read by the spawned workers' NumPy at import
-    try:
+    from sosverify.sweep import single_threaded_blas
+
+    with single_threaded_blas():
         ctx = multiprocessing.get_context("spawn")
         for i, j in enumerate(jobs):
             j["position"] = i
         with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
             return list(pool.map(_job, jobs))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @register("gmm")
