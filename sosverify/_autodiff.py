@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sosverify.backends import active, active_name, use_backend
 
-__all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback",
+__all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback", "jvp", "has_forward_mode",
            "weighted_gradient", "gradient_of_pairing", "gradient_of_self_pairing", "take", "take_columns",
            "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "invertible", "solve_or_nan",
            "active_name", "use_backend"]
@@ -63,6 +63,18 @@ def value_and_pullback(fun, x):
 def gradient(fun, x):
     """``∇_x fun(x)`` for a scalar ``fun`` (nestable: ``fun`` may itself differentiate)."""
     return active().gradient(fun, x)
+
+
+def jvp(fun, x, tangent):
+    """Return ``(fun(x), J_fun(x) · tangent)`` (forward mode on JAX; reverse over reverse on
+    autograd).  With ``fun`` a gradient, a Hessian-vector product; no dense Hessian is formed."""
+    return active().jvp(fun, x, tangent)
+
+
+def has_forward_mode() -> bool:
+    """Whether the active backend's :func:`jvp` is a true forward pass (JAX) rather than reverse
+    over reverse (autograd); :mod:`sosverify.derivatives` picks its Hessian-vector products by it."""
+    return active().FORWARD_MODE
 
 
 def weighted_gradient(fun, x, weights):

@@ -157,13 +157,18 @@ class Game:
 
     def losses(self, theta):
         """All losses at ``theta`` ``(R, d)``, as an ``(n, R)`` array (differentiable)."""
+        return self.block_losses(self.split(theta))
+
+    def block_losses(self, params):
+        """All losses at per-player parameters ``params[i]`` ``(R, d_i)``, as an ``(n, R)`` array
+        (differentiable in each block on its own: mixed partial derivatives start here)."""
         if self.draws_data:
             if self.batch is None:
                 raise SosverifyError(f"game {self.name!r} draws data: bind a minibatch first, "
                                      "game.draw(rng, runs) or game.bind(game.sample(rng, runs))")
-            out = self.loss_fn(self.split(theta), _repeat_runs(self.batch, numpy.shape(theta)[0]))
+            out = self.loss_fn(list(params), _repeat_runs(self.batch, numpy.shape(params[0])[0]))
         else:
-            out = self.loss_fn(self.split(theta))
+            out = self.loss_fn(list(params))
         if isinstance(out, (list, tuple)):
             return np.stack(list(out))
         return out  # already an (n, R) array

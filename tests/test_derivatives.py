@@ -150,3 +150,78 @@ def test_second_order_of_a_one_player_game_still_returns_the_first_order_quantit
     assert_close(both["H_o_xi"], 0.0, rtol=0, atol=0)
     given = D.first_order(game, theta)
     assert D.second_order(game, theta, ("chi",), first=given)["first"] is given
+
+
+TERMS = ("H_o_xi", "chi", "H_xi", "Ht_xi")
+
+
+@pytest.mark.parametrize("backend", ["autograd", "jax"])
+@pytest.mark.parametrize("name", SMALL_GAMES + ["cubic3"])
+def test_mixed_partials_on_blocks_agree_with_finite_differences(name, backend, rng):
+    """method="blocks" (the network games' path on JAX) on every small game and a 3-player cubic,
+    forced on small games so the finite-difference oracle can check every term of it."""
+    game = _three_player_cubic(rng) if name == "cubic3" else get_game(name)
+    theta = _points(game, rng)
+    fd = FDQuantities(game, theta)
+    with use_backend(backend):
+        s = D.second_order(game, theta, TERMS, method="blocks")
+        copies = D.second_order(game, theta, TERMS, method="copies")
+    for term in TERMS:
+        assert_close(s[term], getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
+        # the two methods are two orders of the same sums: equal to rounding
+        assert_close(s[term], copies[term], rtol=1e-11, atol=1e-12, err_msg=f"{term}: blocks vs copies")
+
+
+@pytest.mark.parametrize("backend", ["autograd", "jax"])
+def test_mixed_partials_on_blocks_agree_with_copies_on_a_float32_gan(backend):
+    """The GAN (small, float32): both methods give the same products and keep float32."""
+    game = get_game("gmm", hidden=8, layers=2, latent=4, batch=16).draw(numpy.random.default_rng(1), 2)
+    theta = game.init(numpy.random.default_rng(0), 2)
+    with use_backend(backend):
+        blocks = D.second_order(game, theta, TERMS, method="blocks")
+        copies = D.second_order(game, theta, TERMS, method="copies")
+    for term in TERMS:
+        assert numpy.asarray(blocks[term]).dtype == numpy.float32, term
+        # float32 sums in another order: relative 1e-5 of the largest entry
+        scale = float(numpy.max(numpy.abs(numpy.asarray(copies[term]))))
+        assert_close(blocks[term], copies[term], rtol=1e-4, atol=1e-5 * scale, err_msg=term)
+
+
+def test_a_mixed_partial_is_one_block_of_a_hessian_vector_product(rng):
+    """mixed_partial(k, out, in, v) = block `out` of ∇²L^k · (v on block `in`): against central
+    differences of ∇_out L^k along v, for a loss of another player, an own block and a cross block."""
+    game = _three_player_cubic(rng)
+    theta = _points(game, rng, runs=2)
+    blocks = game.split(theta)
+    h = 1e-5
+    for k, out, inp in [(0, 1, 2), (2, 2, 2), (1, 0, 1)]:
+        v = rng.standard_normal(blocks[inp].shape)
+        step = numpy.zeros_like(theta)
+        step[:, game.slices[inp]] = h * v
+        grad_plus, grad_minus = (D.first_order(game, t).grads[k][:, game.slices[out]] for t in (theta + step, theta - step))
+        expected = (grad_plus - grad_minus) / (2 * h)
+        # central differences of a gradient: O(h²) truncation on cubic losses, rtol 1e-7
+        assert_close(D.mixed_partial(game, blocks, k, out, inp, v), expected, rtol=1e-7, atol=1e-8,
+                     err_msg=f"k={k} out={out} in={inp}")
+
+
+def test_network_games_take_products_by_blocks_only_on_a_forward_mode_backend(monkeypatch):
+    """Default method: blocks above STACK_LIMIT on JAX; autograd (reverse over reverse) keeps copies."""
+    game = get_game("tandem")
+    theta = numpy.array([[0.3, 0.7]])
+    calls = []
+    original = D._second_order_by_blocks
+    monkeypatch.setattr(D, "_second_order_by_blocks", lambda *a: calls.append(1) or original(*a))
+    monkeypatch.setattr(D, "STACK_LIMIT", 1)
+    with use_backend("autograd"):
+        D.second_order(game, theta)
+    assert calls == []
+    with use_backend("jax"):
+        D.second_order(game, theta)
+    assert calls == [1]
+    monkeypatch.setattr(D, "STACK_LIMIT", 2)
+    with use_backend("jax"):
+        D.second_order(game, theta)
+    assert calls == [1]
+    with pytest.raises(ValueError, match="unknown method 'dense'.*valid: copies, blocks"):
+        D.second_order(game, theta, method="dense")

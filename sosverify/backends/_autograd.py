@@ -20,11 +20,13 @@ from autograd import grad as _grad
 from autograd import make_vjp as _make_vjp
 from autograd.extend import defvjp as _defvjp
 from autograd.extend import primitive as _primitive
+from autograd.extend import vspace as _vspace
 from autograd.tracer import getval as _getval
 
 NAME = "autograd"
 VERSION = _metadata.version("autograd")
 SUBSETS_RUNS = True  # the runner may evaluate only the active runs (shapes may change between steps)
+FORWARD_MODE = False  # jvp is reverse over reverse: Hessian-vector products by stacked copies are faster
 
 Array = Any
 
@@ -75,6 +77,15 @@ def value_and_pullback(fun: Callable[[Array], Array], x: Array):
 def gradient(fun: Callable[[Array], Array], x: Array):
     """``∇_x fun(x)`` for a scalar ``fun`` (nestable: ``fun`` may itself differentiate)."""
     return _quiet(lambda: _grad(fun)(x))
+
+
+def jvp(fun: Callable[[Array], Array], x: Array, tangent: Array):
+    """Return ``(fun(x), J_fun(x) · tangent)`` by reverse over reverse: the pullback of ``fun``
+    is linear in its cotangent, so pulling ``tangent`` back through the pullback gives ``J·tangent``
+    (autograd's ``make_jvp_reversemode``; nestable over :func:`gradient`)."""
+    pullback, value = _quiet(lambda: _make_vjp(fun)(x))
+    pull_pullback, _ = _quiet(lambda: _make_vjp(pullback)(_vspace(value).zeros()))
+    return value, _quiet(lambda: pull_pullback(tangent))
 
 
 def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):

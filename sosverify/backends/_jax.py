@@ -29,6 +29,7 @@ from sosverify.backends import _dense  # noqa: E402
 NAME = "jax"
 VERSION = jax.__version__
 SUBSETS_RUNS = False  # shapes never change under jit: diverged runs are masked, not removed
+FORWARD_MODE = True  # jvp is a true forward pass: network games take Hessian-vector products by blocks
 
 Array = Any
 
@@ -71,6 +72,11 @@ def value_and_pullback(fun: Callable[[Array], Array], x: Array):
 def gradient(fun: Callable[[Array], Array], x: Array):
     """``∇_x fun(x)`` for a scalar ``fun`` (nestable)."""
     return jax.grad(fun)(x)
+
+
+def jvp(fun: Callable[[Array], Array], x: Array, tangent: Array):
+    """Return ``(fun(x), J_fun(x) · tangent)``: forward mode (nestable over :func:`gradient`)."""
+    return jax.jvp(fun, (x,), (np.asarray(tangent, dtype=np.result_type(x)),))
 
 
 def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):
