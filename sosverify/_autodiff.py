@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from sosverify.backends import active, active_name, use_backend
 
-__all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback", "jvp", "has_forward_mode",
+__all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback", "jvp",
+           "has_forward_mode", "scan", "compiles_loops",
            "weighted_gradient", "gradient_of_pairing", "gradient_of_self_pairing", "take", "take_columns",
            "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "invertible", "solve_or_nan",
            "active_name", "use_backend"]
@@ -69,6 +70,17 @@ def jvp(fun, x, tangent):
     """Return ``(fun(x), J_fun(x) · tangent)`` (forward mode on JAX; reverse over reverse on
     autograd).  With ``fun`` a gradient, a Hessian-vector product; no dense Hessian is formed."""
     return active().jvp(fun, x, tangent)
+
+
+def scan(body, carry, length: int):
+    """``body(carry, None) -> (carry, record)`` ``length`` times; returns the last carry and the
+    records stacked on a new first axis (JAX: one compiled ``lax.scan``; autograd: a Python loop)."""
+    return active().scan(body, carry, length)
+
+
+def compiles_loops() -> bool:
+    """Whether :func:`scan` is one compiled loop on the active backend (JAX) rather than Python."""
+    return active().LOOPS
 
 
 def has_forward_mode() -> bool:

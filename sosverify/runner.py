@@ -17,6 +17,7 @@ import numpy
 
 from sosverify import _autodiff as B
 from sosverify import derivatives as D
+from sosverify import loop
 from sosverify import validation as V
 from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
 from sosverify.backends import check_name, describe, use_backend
@@ -116,7 +117,8 @@ def _compiled(game: Game, algorithm: Algorithm, alpha: float, hyper: dict):
 def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps: int,
                hyper: dict | None = None, optimiser: Optimiser | None = None,
                rng: numpy.random.Generator | None = None, start: int = 0,
-               opt_state: dict | None = None, backend: str | None = None) -> Iterator[Step]:
+               opt_state: dict | None = None, backend: str | None = None,
+               compiled_loop: bool | None = None) -> Iterator[Step]:
     """Yield the state before each update ``t = start, …, steps − 1``, then the final state.
 
     The update is ``θ ← θ − step`` with ``step, state = optimiser.update(direction, state)``;
@@ -128,12 +130,43 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
 
     ``backend`` (``"autograd"``, ``"jax"``; default: the backend active when this is called) does
     the differentiation; it is fixed here, so the generator may be consumed anywhere.
+
+    ``compiled_loop``: compute the steps in chunks of one compiled loop each
+    (:mod:`sosverify.loop`; same states, no return to Python between steps).  Default: on a
+    backend that compiles loops (JAX) for a game without data under plain descent; ``True``
+    elsewhere runs the same loop in Python (for checking it), and is refused for a game with
+    data or another optimiser.
     """
     backend = B.active_name() if backend is None else check_name(backend)
     if game.draws_data and rng is None:
         raise SosverifyError(f"game {game.name!r} draws data: give trajectory an rng (numpy.random.Generator)")
+    if _uses_loop(game, optimiser, compiled_loop, backend):
+        return _looped(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {}, start=start,
+                       backend=backend)
     return _trajectory(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {}, optimiser=optimiser,
                        rng=rng, start=start, opt_state=opt_state, backend=backend)
+
+
+def _uses_loop(game: Game, optimiser, compiled_loop: bool | None, backend: str) -> bool:
+    """Whether a run steps in compiled chunks (:mod:`sosverify.loop`); refuses ``compiled_loop=True``
+    where the loop does not apply."""
+    supported = loop.supported(game, optimiser)
+    if compiled_loop and not supported:
+        raise SosverifyError("a compiled loop runs games without data under plain descent only; "
+                             f"game {game.name!r}{' draws data' if game.draws_data else ''}"
+                             f"{'' if optimiser is None else f' with optimiser {optimiser.name!r}'}")
+    with use_backend(backend):
+        return supported and (B.compiles_loops() if compiled_loop is None else bool(compiled_loop))
+
+
+def _looped(game, algorithm, theta0, *, alpha, steps, hyper, start, backend):
+    chunks = loop.steps(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper, start=start)
+    while True:
+        with numpy.errstate(all="ignore"), use_backend(backend):
+            item = next(chunks, None)
+        if item is None:
+            return
+        yield Step(*item, {}, None)
 
 
 def _trajectory(game, algorithm, theta0, *, alpha, steps, hyper, optimiser, rng, start, opt_state, backend):
@@ -235,7 +268,8 @@ class History:
 
 def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int = 0,
         init=None, init_std: float | None = None, progress: bool = False, params_every: int | None = 1,
-        optimiser: Optimiser | None = None, backend: str | None = None, **hyper) -> History:
+        optimiser: Optimiser | None = None, backend: str | None = None, compiled_loop: bool | None = None,
+        **hyper) -> History:
     """Run ``algorithm`` on ``game`` for ``steps`` updates of ``runs`` independent runs.
 
     Args:
@@ -254,6 +288,8 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
       optimiser: a :mod:`sosverify.optimisers` optimiser (default: plain ``θ ← θ − α·direction``).
       backend: ``"autograd"`` (the reference) or ``"jax"`` (compiled; ``pip install "sosverify[jax]"``);
         default: ``SOSVERIFY_BACKEND`` or autograd.  Recorded in ``config["backend"]`` with its version.
+      compiled_loop: step in chunks of one compiled loop (default: on JAX, for a game without data
+        under plain descent; see :func:`trajectory`).  Recorded in ``config["compiled_loop"]``.
       **hyper: the algorithm's hyperparameters (``a``, ``b``, ``gamma``, ``eps``, ``p``, ``lam``).
 
     >>> h = run("tandem", "sos", alpha=0.1, steps=200, runs=3, seed=0, a=0.5, b=0.5)
@@ -286,7 +322,8 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     config = {"game": game.name, "game_params": game.params, "algorithm": algo.name, "alpha": alpha,
               "steps": steps, "runs": runs, "seed": None if init is not None else seed,
               "init_std": None if init is not None else (game.init_std if init_std is None else init_std),
-              "hyperparameters": hyper, "backend": describe(backend)}
+              "hyperparameters": hyper, "backend": describe(backend),
+              "compiled_loop": _uses_loop(game, optimiser, compiled_loop, backend)}
     if optimiser is not None:
         config["optimiser"] = {"name": optimiser.name, **optimiser.settings}
     param_steps = numpy.unique(numpy.r_[numpy.arange(0, steps + 1, every), steps])
@@ -298,7 +335,7 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     diverged_step = numpy.full(runs, -1)
     bar = _progress(steps + 1, f"{algo.name} on {game.name}", progress)
     for s in trajectory(game, algo, theta0, alpha=alpha, steps=steps, hyper=hyper, optimiser=optimiser, rng=rng,
-                        backend=backend):
+                        backend=backend, compiled_loop=config["compiled_loop"]):
         if s.t in slot:
             params[slot[s.t]] = s.theta
         losses[s.t], xi_norm[s.t] = s.losses, s.xi_norm
