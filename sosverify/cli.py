@@ -235,7 +235,7 @@ def cmd_analyse(args) -> int:
     return 0
 
 
-GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every")
+GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every", "scheduler")
 NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std")
 
 
@@ -339,7 +339,7 @@ def cmd_gmm(args) -> int:
     if wrong:
         raise SosverifyError(f"{', '.join(wrong)} do not apply to the gmm experiment; it takes --preset, --algos, "
                              "--lr, --iterations, --eval-every, --seed, --dtype, the rules' settings (--a, --b, "
-                             "...), --grid, --jobs, --checkpoint-every, --resume")
+                             "...), --grid, --jobs, --scheduler, --checkpoint-every, --resume")
     game_settings(args, "gmm", "experiment")
     if args.seed is not None and args.seed < 0:
         raise SosverifyError(f"--seed must be a non-negative integer, got {args.seed}")
@@ -353,7 +353,7 @@ def cmd_gmm(args) -> int:
                   seed=0 if args.seed is None else args.seed, dtype=args.dtype or "float32",
                   hyper=hyper, grid=args.grid,
                   jobs=args.jobs, checkpoint_dir=out / "checkpoints", checkpoint_every=args.checkpoint_every,
-                  resume=args.resume, progress=not args.quiet and sys.stderr.isatty())
+                  resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler)
     write(rep, out)
     print(f"== gmm ({time.perf_counter() - start:.1f} s) -> {out}")
     print(_gmm_table(rep))
@@ -601,7 +601,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
     g.add_argument("--grid", nargs="+", type=_positive_float, metavar="LR",
                    help="train every algorithm at every rate; report each algorithm's best final KL")
-    g.add_argument("--jobs", type=_bounded_int(1, 1024), help="trainings in parallel processes (default: the number of cores)")
+    g.add_argument("--jobs", type=_bounded_int(1, 1024),
+                   help="trainings in parallel: Dask worker processes on this machine (default: the number of cores)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the trainings on an existing Dask cluster, e.g. tcp://10.0.0.1:8786")
     g.add_argument("--checkpoint-every", type=_bounded_int(1, MAX_STEPS), help="checkpoint every this many iterations")
     _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")

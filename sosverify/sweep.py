@@ -93,6 +93,35 @@ def _client(scheduler: str | None, workers: int | None):
     return Client(cluster)
 
 
+def _close(client) -> None:
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | None = None,
+              progress: bool = False, desc: str = "tasks") -> list:
+    """``[fn(item) for item in items]`` as Dask tasks (a local cluster of ``workers`` single-threaded
+    processes, or ``scheduler``), results in the order of ``items``; a progress bar counts tasks.
+    A task that raises raises here, after the others have been cancelled."""
+    try:
+        from dask.distributed import as_completed
+    except ImportError:
+        raise SosverifyError('Dask tasks need dask.distributed: pip install "sosverify[sweep]"') from None
+    from tqdm import tqdm
+
+    client = _client(scheduler, workers)
+    try:
+        futures = client.map(fn, items, pure=False)
+        with tqdm(total=len(items), desc=desc, disable=not progress, leave=False) as bar:
+            for _ in as_completed(futures):
+                bar.update(1)
+        return client.gather(futures)
+    finally:
+        _close(client)
+
+
 def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int | None = None,
           resume: bool = True, progress: bool = False, client=None) -> dict:
     """Run ``tasks`` on Dask and write each result to ``out``; returns counts and failures.
@@ -135,10 +164,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     finally:
         bar.close()
         if own:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            _close(client)
     return report
 
 

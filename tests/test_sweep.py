@@ -120,3 +120,32 @@ def test_a_rate_or_seed_given_twice_runs_once(tmp_path):
                            "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "1 of 1 tasks finished" in proc.stdout
+
+
+def test_a_gan_grid_runs_its_trainings_as_dask_tasks_and_matches_one_after_another(client, tmp_path):
+    """reproduce gmm --grid with a scheduler: every (rule, rate) training is a task on the cluster,
+    and each gives the numbers of the same training in this process (float32: another BLAS thread
+    count may sum in another order, so 1e-4 relative)."""
+    from sosverify.reproduce.gmm import run_gmm
+
+    kw = dict(preset_name="small", algos=("nl", "sos"), grid=[1e-3, 3e-3], iterations=3, eval_every=3, seed=0)
+    on_dask = run_gmm(**kw, scheduler=client.scheduler.address)
+    here = run_gmm(**kw, jobs=1)
+    assert on_dask.summary["grid"].keys() == here.summary["grid"].keys() == {"nl", "sos"}
+    for name, rates in here.summary["grid"].items():
+        assert on_dask.summary["grid"][name].keys() == rates.keys() == {"0.001", "0.003"}
+        for rate, kl in rates.items():
+            assert on_dask.summary["grid"][name][rate] == pytest.approx(kl, rel=1e-4), (name, rate)
+        numpy.testing.assert_allclose(on_dask.histories[name].losses, here.histories[name].losses, rtol=1e-4)
+
+
+def test_a_gan_grid_names_an_unreachable_scheduler(tmp_path):
+    import dask
+
+    from sosverify.errors import SosverifyError
+    from sosverify.reproduce.gmm import run_gmm
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), \
+            pytest.raises(SosverifyError, match="could not reach the Dask scheduler at tcp://127.0.0.1:1"):
+        run_gmm(preset_name="small", algos=("nl",), grid=[1e-3, 2e-3], iterations=2, eval_every=2,
+                scheduler="tcp://127.0.0.1:1")

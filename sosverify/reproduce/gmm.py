@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy
 
 from sosverify.algorithms import check_shared, get_algorithm, hyperparameters_for
+from sosverify.backends import active_name, use_backend
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.gan.game import GanSpec
 from sosverify.gan.train import check_gan_algorithm, train
@@ -70,34 +71,50 @@ def parse_learning_rates(items) -> dict:
 
 
 def _job(kwargs: dict) -> dict:
-    """One training (run in a worker process when ``jobs > 1``); returns its picklable result."""
-    result = train(**kwargs)
+    """One training (run in a worker process when ``jobs > 1``), on the backend named in it;
+    returns its picklable result."""
+    kwargs = dict(kwargs)
+    with use_backend(kwargs.pop("backend", None)):
+        result = train(**kwargs)
     result.theta = None
     return {"key": (kwargs["algorithm"], kwargs["lr"]), "training": result}
 
 
-def _run_jobs(jobs: list, n_jobs: int) -> list:
-    """Run independent trainings, ``n_jobs`` processes at a time, one BLAS thread each."""
-    if n_jobs <= 1 or len(jobs) <= 1:
+def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: bool = False) -> list:
+    """Run independent trainings: one after another, or as Dask tasks (:func:`sosverify.sweep.map_tasks`:
+    a local cluster of ``n_jobs`` single-threaded worker processes, or ``scheduler``).  Without
+    ``dask.distributed`` installed, a local pool of ``n_jobs`` processes does the same."""
+    if scheduler is None and (n_jobs <= 1 or len(jobs) <= 1):
         return [_job(j) for j in jobs]
-    from concurrent.futures import ProcessPoolExecutor
+    workers = min(n_jobs, len(jobs))
+    quiet = [{**j, "progress": False} for j in jobs]  # one bar, counting trainings, in this process
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        if scheduler is not None:
+            raise SosverifyError('--scheduler needs dask.distributed: pip install "sosverify[sweep]"') from None
+        from concurrent.futures import ProcessPoolExecutor
 
-    from sosverify.sweep import single_threaded_blas
+        from sosverify.sweep import single_threaded_blas
 
-    with single_threaded_blas():
-        ctx = multiprocessing.get_context("spawn")
-        for i, j in enumerate(jobs):
-            j["position"] = i
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
-            return list(pool.map(_job, jobs))
+        with single_threaded_blas(), ProcessPoolExecutor(max_workers=workers,
+                                                         mp_context=multiprocessing.get_context("spawn")) as pool:
+            return list(pool.map(_job, quiet))
+    from sosverify.sweep import map_tasks
+
+    return map_tasks(_job, quiet, scheduler=scheduler, workers=workers, progress=progress, desc="trainings")
 
 
 @register("gmm")
 def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = None, iterations: int | None = None,
             eval_every: int | None = None, seed: int = 0, dtype: str = "float32", hyper: dict | None = None,
             grid=None, jobs: int | None = None, checkpoint_dir=None, checkpoint_every: int | None = None,
-            resume: bool = False, progress: bool = False) -> Reproduction:
+            resume: bool = False, progress: bool = False, scheduler: str | None = None) -> Reproduction:
     """Train every algorithm in ``algos`` (or every algorithm at every rate of ``grid``) and draw Figures 4–7.
+
+    With ``jobs > 1`` or a Dask ``scheduler`` address the trainings are Dask tasks
+    (:func:`sosverify.sweep.map_tasks`); checkpoints are written by the workers, so resuming a
+    training that ran on another machine needs a filesystem both see.
 
     ``hyper``: the rules' settings shared by name (``{"a": .., "b": .., "gamma": ..}``; SPEC §3:
     SOS's a = 0.5, b = 0.1, the rules' defaults).
@@ -131,14 +148,14 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
         jobs_list.append({"algorithm": name, "lr": rate, "spec": spec, "iterations": iterations,
                           "eval_every": eval_every, "seed": seed, "hyper": mine, "checkpoint": ck,
                           "checkpoint_every": checkpoint_every, "resume": resume, "progress": progress,
-                          "label": f"{name} lr={rate:g}"})
+                          "label": f"{name} lr={rate:g}", "backend": active_name()})
     # check every configuration (and every checkpoint to resume) before any training starts
     from sosverify.gan.train import load_checkpoint, training_config
     for j in jobs_list:
         config = training_config(j["algorithm"], j["lr"], spec, iterations, eval_every, seed, j["hyper"])
         if resume and j["checkpoint"] is not None and Path(j["checkpoint"]).exists():
             load_checkpoint(j["checkpoint"], config)
-    results = _run_jobs(jobs_list, jobs)
+    results = _run_jobs(jobs_list, jobs, scheduler, progress)
     trainings = {r["key"]: r["training"] for r in results}
     chosen, grid_table = {}, {}
     for name in algos:
