@@ -4,8 +4,9 @@
 
 Prints, in one run:
 
-- IPD, every rule, 300 runs x 200 steps: compile time apart, microseconds per run-step on each
-  backend, the JAX/autograd ratio and the ratio against the PyTorch reference
+- IPD, every rule, 300 runs x 200 steps: microseconds per run-step on autograd, on JAX one
+  compiled step per call, and on JAX with the whole run one compiled loop (the default there;
+  compile time apart), the loop's ratio to autograd and to the PyTorch reference
   (1.86 ms per run-step, SOS, one run at a time).
 - GAN (paper size, float32): seconds per iteration of each rule that runs on the GAN on both
   backends, their ratio, and the time to train the paper's six rules to 8k iterations,
@@ -38,12 +39,12 @@ BACKENDS = ("autograd", "jax")
 PAPER_SIX = ("nl", "co", "sga", "la", "lola", "sos")
 
 
-def step_times(game, rule: str, theta0, steps: int, backend: str, rng=None):
-    """(seconds of the first step, median seconds of the later ones) through the runner."""
+def step_times(game, rule: str, theta0, steps: int, backend: str, rng=None, compiled_loop=False):
+    """(seconds of the first step, median seconds of the later ones) through the runner, one step per call."""
     algo = get_algorithm(rule)
     stamps = [time.perf_counter()]
     for s in trajectory(game, algo, theta0, alpha=1e-4 if game.draws_data else 1.0, steps=steps,
-                        hyper=algo.defaults, rng=rng, backend=backend):
+                        hyper=algo.defaults, rng=rng, backend=backend, compiled_loop=compiled_loop):
         stamps.append(time.perf_counter())
         if s.t == steps - 1:
             break
@@ -51,19 +52,35 @@ def step_times(game, rule: str, theta0, steps: int, backend: str, rng=None):
     return float(gaps[0]), float(statistics.median(gaps[1:]))
 
 
+def loop_times(game, rule: str, theta0, steps: int, backend: str = "jax"):
+    """(seconds of the first whole run, which compiles; seconds of the best of two more) of a run
+    in compiled chunks (the program is cached between runs of the same setting)."""
+    algo = get_algorithm(rule)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in trajectory(game, algo, theta0, alpha=1.0, steps=steps, hyper=algo.defaults, backend=backend,
+                            compiled_loop=True):
+            pass
+        times.append(time.perf_counter() - start)
+    return times[0], min(times[1:])
+
+
 def ipd(args) -> None:
     game = get_game("ipd")
     theta0 = numpy.random.default_rng(0).standard_normal((args.runs, game.dim))
-    print(f"IPD, {args.runs} runs x {args.steps} steps "
-          f"(autograd {describe('autograd')['version']}, jax {describe('jax')['version']})")
-    print(f"{'rule':<6}{'jax compile s':>14}{'autograd us':>13}{'jax us':>9}{'jax/autograd':>13}"
-          f"{'jax vs reference':>18}")
+    print(f"IPD, {args.runs} runs x {args.steps} steps, microseconds per run-step "
+          f"(autograd {describe('autograd')['version']}, jax {describe('jax')['version']}); "
+          "jax steps: one compiled step per call; jax loop: the whole run one compiled loop (the default)")
+    print(f"{'rule':<6}{'autograd':>10}{'jax steps':>11}{'jax loop':>10}{'compile s':>11}{'loop/autograd':>15}"
+          f"{'loop vs reference':>19}")
     for rule in args.algos:
         _, ag = step_times(game, rule, theta0, args.steps, "autograd")
-        compile_s, jx = step_times(game, rule, theta0, args.steps, "jax")
-        ag_us, jx_us = ag / args.runs * 1e6, jx / args.runs * 1e6
-        print(f"{rule:<6}{compile_s:>14.2f}{ag_us:>13.2f}{jx_us:>9.2f}{ag_us / jx_us:>12.2f}x"
-              f"{REFERENCE_US_PER_RUN_STEP / jx_us:>17.0f}x", flush=True)
+        _, jx = step_times(game, rule, theta0, args.steps, "jax", compiled_loop=False)
+        first, whole = loop_times(game, rule, theta0, args.steps)
+        ag_us, jx_us, lp_us = (x / args.runs * 1e6 for x in (ag, jx, whole / args.steps))
+        print(f"{rule:<6}{ag_us:>10.2f}{jx_us:>11.2f}{lp_us:>10.2f}{first - whole:>11.2f}{ag_us / lp_us:>14.1f}x"
+              f"{REFERENCE_US_PER_RUN_STEP / lp_us:>18.0f}x", flush=True)
 
 
 def gan(args) -> None:
@@ -96,7 +113,9 @@ def expressions(args) -> None:
     print("\nbimatrix game typed as expressions (sigmoid parametrisation), LA, 4 runs: ms per step")
     for name in BACKENDS:
         _, t = step_times(game, "la", theta0, 200, name)
-        print(f"{name:<9}{t * 1e3:>9.3f} ms", flush=True)
+        print(f"{name:<9} one step per call {t * 1e3:>8.3f} ms", flush=True)
+    first, whole = loop_times(game, "la", theta0, 2000)
+    print(f"jax      compiled loop     {whole / 2000 * 1e3:>8.4f} ms (2000 steps; compile {first - whole:.1f} s)")
 
 
 def sweep_part(args) -> None:
