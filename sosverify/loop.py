@@ -11,14 +11,14 @@ subsets, so shapes never change:
 - ``θ ← θ − α · direction`` in the good rows; a run whose new parameters are not finite stops
   there (NaN from step ``t + 1`` on).
 
-A run is cut into chunks of at most :data:`CHUNK` steps (one compilation serves them all: the
-steps after the last one are computed and discarded), so memory does not grow with the length
-of a run and a progress bar can move between chunks.
+A run is cut into chunks of a power of two of steps, at most :data:`CHUNK` (one compilation
+serves them all and runs of other lengths: the steps after the last one are computed and
+discarded), so memory does not grow with the length of a run and a progress bar can move between
+chunks.
 """
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from collections.abc import Iterator
 
@@ -36,18 +36,31 @@ CACHE_SIZE = 16  # compiled chunk programs kept, so that runs of the same settin
 _programs: OrderedDict = OrderedDict()
 
 
+def _settings_key(hyper: dict):
+    """The rule's settings as part of a cache key, or ``None`` when they are not hashable."""
+    key = tuple(sorted(hyper.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def _program(game: Game, algorithm: Algorithm, alpha: float, hyper: dict, length: int):
-    """The compiled chunk and final measurement for these settings, from a small cache keyed by the game object itself
-    (games hold functions and are not hashable: the entry keeps the game, so its id stays its own)."""
-    key = (id(game), algorithm, float(alpha), tuple(sorted(hyper.items())), length, B.active_name())
-    hit = _programs.get(key)
-    if hit is not None and hit[0] is game:
+    """The compiled chunk and final measurement for these settings, from a small cache keyed by
+    the game and rule objects themselves (a game holds functions and is not hashable: the entry
+    keeps both, so their ids stay their own); settings that are not hashable are not cached."""
+    settings = _settings_key(hyper)
+    key = (id(game), id(algorithm), alpha, settings, length, B.active_name())
+    hit = _programs.get(key) if settings is not None else None
+    if hit is not None and hit[0] is game and hit[1] is algorithm:
         _programs.move_to_end(key)
-        return hit[1]
+        return hit[2]
     program = (_chunk(game, algorithm, alpha, hyper, length), _measure(game))
-    _programs[key] = (game, program)
-    while len(_programs) > CACHE_SIZE:
-        _programs.popitem(last=False)
+    if settings is not None:
+        _programs[key] = (game, algorithm, program)
+        while len(_programs) > CACHE_SIZE:
+            _programs.popitem(last=False)
     return program
 
 
@@ -67,10 +80,11 @@ def _chunk(game: Game, algorithm: Algorithm, alpha: float, hyper: dict, length: 
             out = algorithm.fn(game, theta, alpha=alpha, **hyper)
             norm = _norm(out.xi)
             good = active & np.all(np.isfinite(out.losses), axis=0) & np.isfinite(norm)
-            record = (np.where(good[:, None], theta, nan), np.where(good[None, :], out.losses, nan),
-                      np.where(good, norm, nan), {k: np.where(good, v, nan) for k, v in out.diagnostics.items()},
-                      good)
-            new = theta - alpha * out.direction
+            dtype = theta.dtype  # a rule or game computing in wider floats is brought back, as in Python
+            record = (np.where(good[:, None], theta, nan), np.where(good[None, :], out.losses, nan).astype(dtype),
+                      np.where(good, norm, nan).astype(dtype),
+                      {k: np.where(good, v, nan) for k, v in out.diagnostics.items()}, good)
+            new = (theta - alpha * out.direction).astype(dtype)
             still = good & np.all(np.isfinite(new), axis=1)
             live = t < stop
             theta = np.where(live, np.where(still[:, None], new, nan), theta)
@@ -88,8 +102,9 @@ def _measure(game: Game):
         f = D.first_order(game, theta)
         norm = _norm(f.xi)
         good = active & np.all(np.isfinite(f.losses), axis=0) & np.isfinite(norm)
-        return (np.where(good[:, None], theta, float("nan")), np.where(good[None, :], f.losses, float("nan")),
-                np.where(good, norm, float("nan")), good)
+        return (np.where(good[:, None], theta, float("nan")),
+                np.where(good[None, :], f.losses, float("nan")).astype(theta.dtype),
+                np.where(good, norm, float("nan")).astype(theta.dtype), good)
 
     return B.compile(measure)
 
@@ -104,14 +119,17 @@ def steps(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps: int,
           start: int = 0) -> Iterator[tuple]:
     """Yield ``(t, theta, losses, xi_norm, diagnostics, active)`` for ``t = start, …, steps`` as
     :func:`sosverify.runner.trajectory` does, computed in compiled chunks (call under the backend)."""
+    if start > steps:  # nothing left to do (as the Python loop)
+        return
     theta = numpy.array(theta0, dtype=game.dtype)
     runs = theta.shape[0]
     active = numpy.all(numpy.isfinite(theta), axis=1)
     theta[~active] = numpy.nan
     total = steps - start
-    chunks = max(1, math.ceil(total / CHUNK))
-    length = max(1, math.ceil(total / chunks))  # equal chunks: at most chunks − 1 steps computed in vain
-    run_chunk, measure = _program(game, algorithm, alpha, hyper, length)
+    # A power of two up to CHUNK: few distinct programs (runs of other lengths, resumed runs reuse
+    # them) for fewer than `length` steps computed in vain.
+    length = min(CHUNK, 1 << max(0, total - 1).bit_length())
+    run_chunk, measure = _program(game, algorithm, float(alpha), hyper, length)
     if total > 0:
         t = start
         while t < steps:

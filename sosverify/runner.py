@@ -150,6 +150,8 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
 def _uses_loop(game: Game, optimiser, compiled_loop: bool | None, backend: str) -> bool:
     """Whether a run steps in compiled chunks (:mod:`sosverify.loop`); refuses ``compiled_loop=True``
     where the loop does not apply."""
+    if compiled_loop not in (None, True, False):
+        raise SosverifyError(f"compiled_loop must be None (the backend decides), True or False, got {compiled_loop!r}")
     supported = loop.supported(game, optimiser)
     if compiled_loop and not supported:
         raise SosverifyError("a compiled loop runs games without data under plain descent only; "

@@ -85,8 +85,10 @@ def _client(scheduler: str | None, workers: int | None):
     if scheduler:
         try:
             return Client(scheduler)
-        except OSError as exc:
-            raise SosverifyError(f"could not reach the Dask scheduler at {scheduler}: {exc}") from None
+        except Exception as exc:  # unreachable, or not an address Dask can use (Dask raises OSError,
+            # ValueError, TypeError or AssertionError by the kind of address)
+            raise SosverifyError(f"could not reach the Dask scheduler at {scheduler}: "
+                                 f"{exc or type(exc).__name__}") from None
     with single_threaded_blas():
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                dashboard_address=":0")
@@ -115,7 +117,11 @@ def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | N
     try:
         futures = client.map(fn, items, pure=False)
         with tqdm(total=len(items), desc=desc, disable=not progress, leave=False) as bar:
-            for _ in as_completed(futures):
+            for future in as_completed(futures):
+                if future.status == "error":  # stop the others now, not hours later
+                    error = future.exception()
+                    client.cancel([f for f in futures if f is not future])
+                    raise error
                 bar.update(1)
         return client.gather(futures)
     finally:

@@ -133,3 +133,42 @@ def test_a_run_whose_loss_turns_infinite_stops_though_its_step_is_finite():
     assert_same_states(python, looped, rtol=1e-12)
     assert [s.active.tolist() for s in looped][:4] == [[True, True], [True, True], [True, False], [True, False]]
     assert not looped[-1].active[1]
+
+
+def test_a_float32_game_stays_float32_in_the_loop_whatever_the_type_of_alpha():
+    """alpha given as a NumPy float64 and the IPD's float64 constants: the loop brings every state
+    back to the game's dtype, as the Python loop does, on both backends."""
+    from dataclasses import replace
+
+    for name in ("tandem", "ipd"):
+        game = replace(get_game(name), dtype="float32")
+        theta = numpy.random.default_rng(1).standard_normal((3, game.dim)).astype("float32")
+        for backend in ("autograd", "jax"):
+            python = _states(game, "sos", theta, numpy.float64(0.1), backend, False, steps=5)
+            looped = _states(game, "sos", theta, numpy.float64(0.1), backend, True, steps=5)
+            for s in looped:
+                assert s.theta.dtype == s.losses.dtype == s.xi_norm.dtype == numpy.float32, (name, backend)
+            assert_same_states(python, looped, rtol=1e-5)
+
+
+def test_a_rule_of_ones_own_with_a_list_of_diagnostics_runs_in_the_loop():
+    from sosverify.algorithms import Algorithm, naive
+
+    def mine(game, theta, *, alpha, c):
+        d = naive(game, theta, alpha=alpha)
+        return d._replace(direction=c * d.direction, diagnostics={"c": 0 * d.losses[0] + c})
+
+    algo = Algorithm("mine", mine, {"c": 1.0}, "", ["c"])
+    h = run(get_game("tandem"), algo, alpha=0.1, steps=5, runs=2, backend="jax", c=0.5)
+    ref = run(get_game("tandem"), algo, alpha=0.1, steps=5, runs=2, c=0.5)
+    assert h.config["compiled_loop"] is True
+    assert_close(h.params, ref.params, rtol=0, atol=1e-14)
+    assert_close(h.diagnostics["c"], 0.5, rtol=0, atol=0)
+
+
+def test_compiled_loop_takes_none_true_or_false_and_a_late_start_yields_nothing():
+    with pytest.raises(SosverifyError, match="compiled_loop must be None .*, True or False, got 'no'"):
+        run("tandem", "nl", alpha=0.1, steps=3, compiled_loop="no")
+    game = get_game("tandem")
+    assert _states(game, "nl", numpy.zeros((1, 2)), 0.1, "jax", True, steps=3, start=5) == []
+    assert _states(game, "nl", numpy.zeros((1, 2)), 0.1, "jax", False, steps=3, start=5) == []

@@ -149,3 +149,33 @@ def test_a_gan_grid_names_an_unreachable_scheduler(tmp_path):
             pytest.raises(SosverifyError, match="could not reach the Dask scheduler at tcp://127.0.0.1:1"):
         run_gmm(preset_name="small", algos=("nl",), grid=[1e-3, 2e-3], iterations=2, eval_every=2,
                 scheduler="tcp://127.0.0.1:1")
+
+
+@pytest.mark.parametrize("address", ["foo", "tls://127.0.0.1:1"])
+def test_a_malformed_scheduler_address_is_one_clear_error(tmp_path, address):
+    from sosverify.errors import SosverifyError
+
+    tasks = grid("tandem", ["nl"], [0.1], [0], steps=5, hyper={}, backend=None)
+    with pytest.raises(SosverifyError, match=f"could not reach the Dask scheduler at {address}"):
+        sweep(tasks, tmp_path, scheduler=address)
+
+
+def test_a_failing_task_of_a_gan_grid_stops_the_others_at_once(client):
+    """map_tasks (reproduce gmm's Dask path) raises the first error and cancels the rest, instead
+    of waiting for trainings that may take hours: here three 20 s tasks on two workers."""
+    from sosverify.sweep import map_tasks
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="non-negative"):
+        map_tasks(time.sleep, [-1, 20, 20, 20], scheduler=client.scheduler.address)
+    assert time.perf_counter() - start < 15
+
+
+def test_a_checkpoint_directory_that_cannot_be_made_is_one_error_before_training(tmp_path):
+    from sosverify.errors import SosverifyError
+    from sosverify.reproduce.gmm import run_gmm
+
+    (tmp_path / "checkpoints").write_text("a file in the way")
+    with pytest.raises(SosverifyError, match="cannot use .*checkpoints for checkpoints"):
+        run_gmm(preset_name="small", algos=("nl",), iterations=2, eval_every=2, jobs=1,
+                checkpoint_dir=tmp_path / "checkpoints")

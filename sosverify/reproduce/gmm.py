@@ -149,6 +149,11 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
                           "eval_every": eval_every, "seed": seed, "hyper": mine, "checkpoint": ck,
                           "checkpoint_every": checkpoint_every, "resume": resume, "progress": progress,
                           "label": f"{name} lr={rate:g}", "backend": active_name()})
+    if checkpoint_dir is not None:
+        try:
+            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SosverifyError(f"cannot use {checkpoint_dir} for checkpoints: {exc.strerror or exc}") from None
     # check every configuration (and every checkpoint to resume) before any training starts
     from sosverify.gan.train import load_checkpoint, training_config
     for j in jobs_list:
