@@ -155,9 +155,23 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
         client = _client(scheduler, workers)
     bar = tqdm(total=len(tasks), initial=report["skipped"], desc="sweep", disable=not progress, leave=False)
     try:
-        futures = {client.submit(run_task, t, key=k, pure=False): (k, t) for k, t in pending}
-        for future in as_completed(futures):
-            key, task = futures[future]
+        # Tasks go out in the order given, one more as each finishes (as many in flight as the
+        # cluster has threads, plus one), so a sweep stopped part-way has finished the first rows of
+        # its grid rather than a scattering (Dask alone runs independent tasks in its own order).
+        queue, futures, running = iter(pending), {}, as_completed()
+
+        def submit_next():
+            item = next(queue, None)
+            if item is not None:
+                future = client.submit(run_task, item[1], key=item[0], pure=False)
+                futures[future] = item
+                running.add(future)
+
+        for _ in range(sum(client.nthreads().values()) + 1):
+            submit_next()
+        for future in running:
+            key, task = futures.pop(future)
+            submit_next()
             try:
                 write_json(out / f"{key}.json", future.result())
                 (out / f"{key}.error.json").unlink(missing_ok=True)

@@ -179,3 +179,13 @@ def test_a_checkpoint_directory_that_cannot_be_made_is_one_error_before_training
     with pytest.raises(SosverifyError, match="cannot use .*checkpoints for checkpoints"):
         run_gmm(preset_name="small", algos=("nl",), iterations=2, eval_every=2, jobs=1,
                 checkpoint_dir=tmp_path / "checkpoints")
+
+
+def test_a_sweep_on_one_worker_finishes_its_tasks_in_the_order_given(tmp_path):
+    """Stopped part-way, a long grid has finished its first rows, not a scattering of tasks."""
+    tasks = grid("tandem", ["nl", "la", "sos"], [0.05, 0.1, 0.2], [0], steps=5, hyper={}, backend=None)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as one:
+        sweep(tasks, tmp_path, client=one)
+    written = sorted(tmp_path.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+    assert [p.stem for p in written] == [task_key(t) for t in tasks]
