@@ -87,7 +87,11 @@ def first_order(game: Game, theta) -> FirstOrder:
     if d > STACK_LIMIT:  # one forward pass, then one backward pass per loss
         value, pullback = value_and_pullback(game.losses, theta)
         weights = numpy.eye(n, dtype=theta.dtype)[:, :, None] * numpy.ones(runs, dtype=theta.dtype)
-        return _first_from(game, value, np.stack([pullback(w) for w in weights]), runs)
+        grads = [pullback(w) for w in weights]
+        # ξ from each loss's own block (not a product with the masks): a compiler then drops the
+        # parts of the backward passes that ξ does not need when nothing else reads G (NL, LA, CO, SGA)
+        xi_ = np.concatenate([game.split(g)[i] for i, g in enumerate(grads)], axis=1)
+        return FirstOrder(value[:, :runs], np.stack(grads), xi_)
     value, pullback = value_and_pullback(game.losses, np.tile(theta, (n, 1)))
     return _first_from(game, value, pullback(_copy_weights(n, runs, range(n), theta.dtype)).reshape(n, runs, d), runs)
 
