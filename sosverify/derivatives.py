@@ -193,7 +193,7 @@ def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None) 
     first = first_order(game, theta) if first is None else first
     blocks, xi_blocks = game.split(theta), game.split(first.xi)
     grad_blocks = [game.split(g) for g in first.grads]
-    tangent = {("xi", j): xi_blocks[j] for j in range(game.n_players)}
+    tangent: dict = {("xi", j): xi_blocks[j] for j in range(game.n_players)}
     tangent.update({("grad", i, j): grad_blocks[i][j] for i in range(game.n_players) for j in range(game.n_players)})
     done: dict = {}  # one product per (out, k, in, tangent), shared between terms (SGA: Hξ and Hᵀξ)
     result = {"first": first}

@@ -147,7 +147,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     if len(set(keys)) != len(keys):
         raise SosverifyError("the sweep has the same task twice")
     pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and (out / f"{k}.json").exists())]
-    report = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
+    report: dict = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
     if not pending:
         return report
     own = client is None
