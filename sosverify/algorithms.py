@@ -230,7 +230,7 @@ class Algorithm:
 
     name: str
     fn: Callable[..., Direction]
-    settings: tuple = ()
+    settings: tuple | dict = ()  # Settings, or {name: default} (normalised to a tuple of Settings)
     description: str = ""
     diagnostics: tuple = ()
     dense: bool = False  # forms the dense d × d game Hessian: refused above derivatives.DENSE_LIMIT
@@ -275,7 +275,7 @@ def hyperparameters(algorithm: Algorithm, given: dict) -> dict:
     Entries of ``given`` that are ``None`` count as not given; a name the algorithm does not
     take is an error (see :func:`hyperparameters_for` for a mapping shared by several rules).
     """
-    return resolve(algorithm.settings, given, f"algorithm {algorithm.name!r}")
+    return resolve(as_settings(algorithm.settings), given, f"algorithm {algorithm.name!r}")
 
 
 def hyperparameters_for(algorithm: Algorithm, shared: dict) -> dict:

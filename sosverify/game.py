@@ -106,7 +106,7 @@ class Game:
 
     def draw(self, rng: numpy.random.Generator, runs: int) -> Game:
         """Draw one minibatch per run with ``rng`` and bind it (a game without data is returned as is)."""
-        return self.bind(self.sample(rng, runs)) if self.draws_data else self
+        return self if self.sample is None else self.bind(self.sample(rng, runs))
 
     @property
     def n_players(self) -> int:
@@ -185,7 +185,7 @@ class Game:
         runs = 2
         probe = numpy.zeros((runs, self.dim), dtype=self.dtype) + 0.1
         try:
-            if self.draws_data:  # a probe batch from a local generator; no global state is touched
+            if self.sample is not None:  # a probe batch from a local generator; no global state is touched
                 out = list(self.loss_fn(self.split(probe), tuple(self.sample(numpy.random.default_rng(0), runs))))
             else:
                 out = list(self.loss_fn(self.split(probe)))

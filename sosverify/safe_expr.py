@@ -198,11 +198,12 @@ class _Builder:
 
     def _chain(self, node: ast.BinOp, ops):
         """Flatten a left-leaning chain ``a + b - c + ...`` into its operands (no recursion per term)."""
-        terms = []
-        while isinstance(node, ast.BinOp) and type(node.op) in ops:
-            terms.append((type(node.op), node.right))
-            node = node.left
-        terms.append((None, node))
+        terms: list = []
+        operand: ast.expr = node
+        while isinstance(operand, ast.BinOp) and type(operand.op) in ops:
+            terms.append((type(operand.op), operand.right))
+            operand = operand.left
+        terms.append((None, operand))
         return terms[::-1]
 
     def binop(self, node: ast.BinOp, depth: int):

@@ -68,8 +68,8 @@ def initial_array(init, dims) -> numpy.ndarray:
                              f"got {type(init).__name__}")
     per_player = isinstance(init, (list, tuple)) and len(init) == len(dims) and all(numpy.ndim(a) == 2 for a in init)
     try:
-        parts = [numpy.asarray(a, dtype=float) for a in init] if per_player else None
-        theta = None if per_player else numpy.asarray(init, dtype=float)
+        parts = [numpy.asarray(a, dtype=float) for a in init] if per_player else []
+        theta = numpy.empty(0) if per_player else numpy.asarray(init, dtype=float)
     except (TypeError, ValueError):
         raise SosverifyError(f"init must hold numbers only: an (R, {d}) array or a list of per-player "
                              "(R, d_i) arrays") from None

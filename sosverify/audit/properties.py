@@ -141,7 +141,7 @@ def _search(strategy, check, examples: int, pinned=()):
 
     saved = getattr(engine, "MAX_SHRINKING_SECONDS", None)
     if saved is not None:
-        engine.MAX_SHRINKING_SECONDS = SHRINK_SECONDS
+        engine.MAX_SHRINKING_SECONDS = SHRINK_SECONDS  # type: ignore[assignment]
     try:
         test()
     except AssertionError:  # the last failing call is hypothesis' replay of the shrunk example

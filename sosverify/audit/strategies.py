@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy
 import sympy
@@ -93,7 +94,7 @@ def _numeric(losses: tuple, players: tuple, name: str):
 class NumericGame:
     """A game with no SymPy form (the IPD), drawn by its settings."""
 
-    numeric: object
+    numeric: Any
     settings: str
 
     def __repr__(self) -> str:

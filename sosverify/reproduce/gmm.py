@@ -120,7 +120,7 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     SOS's a = 0.5, b = 0.1, the rules' defaults).
     """
     algos = check_algorithms(algos)
-    check_shared(algos, hyper)
+    check_shared(algos, hyper or {})
     for name in algos:
         check_gan_algorithm(name)
     settings = preset(preset_name)
@@ -231,7 +231,7 @@ def figure_samples(chosen: dict, spec: GanSpec):
                 ax.scatter(x[:, 0], x[:, 1], s=0.6, c="C0", alpha=0.5, linewidths=0, rasterized=True)
             if it in evs:
                 kl = evs[it]["kl"]
-                bold = best[it] is not None and numpy.isclose(kl, best[it])
+                bold = best[it] is not None and bool(numpy.isclose(kl, best[it] or 0.0))
                 ax.set_xlabel(f"KL {kl:.3g} · {evs[it]['modes_covered']}/16", fontsize=8,
                               fontweight="bold" if bold else "normal")
             else:
