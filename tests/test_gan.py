@@ -138,6 +138,17 @@ def test_straight_training_equals_half_then_resume(tmp_path):
     assert [e["kl"] for e in straight.evaluations] == [e["kl"] for e in resumed.evaluations]
 
 
+def test_summary_reports_sos_p_and_sos_at_p_one_is_lola_exactly():
+    sos = train("sos", 1e-3, spec=SMALL, iterations=8, eval_every=8, seed=2)
+    lola = train("lola", 1e-3, spec=SMALL, iterations=8, eval_every=8, seed=2)
+    s = sos.summary()
+    assert s["p_min"] == sos.p.min() and s["p_below_one"] == int((sos.p < 1).sum())
+    assert lola.summary()["p_min"] is None and lola.summary()["p_below_one"] is None
+    # far from a fixed point (||xi|| >> b) p = 1, and then SOS's step is LOLA's, bit for bit
+    assert s["p_below_one"] == 0
+    assert numpy.array_equal(sos.theta, lola.theta)
+
+
 def test_resume_from_another_configuration_names_the_differing_settings(tmp_path):
     train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz")
     with pytest.raises(SosverifyError, match=r"another configuration \(lr: checkpoint 0.001, now 0.002; seed"):

@@ -56,6 +56,10 @@ class Training:
                 "modes_covered": {str(e["iteration"]): e["modes_covered"] for e in ev},
                 "high_quality": {str(e["iteration"]): e["high_quality"] for e in ev},
                 "final_kl": ev[-1]["kl"] if ev else None,
+                # SOS's p: its smallest value and how many iterations had p < 1 (p = 1 at every
+                # iteration means SOS took LOLA's step throughout); None for other rules
+                "p_min": None if self.p is None or not len(self.p) else float(self.p.min()),
+                "p_below_one": None if self.p is None else int((self.p < 1).sum()),
                 "final_losses": self.losses[-1].tolist(), "final_xi_norm": float(self.xi_norm[-1]),
                 "diverged_at": self.diverged_at, "seconds": self.seconds,
                 # seconds add up over resumed sessions, so this is the mean over the whole training
