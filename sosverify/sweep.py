@@ -64,12 +64,16 @@ def run_task(task: dict) -> dict:
 
 
 @contextlib.contextmanager
-def single_threaded_blas():
-    """Worker processes started inside this block get one BLAS thread each (the variables are
-    read by their NumPy at import), so that N workers on N cores do not oversubscribe them."""
-    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-    os.environ.update({k: "1" for k in THREAD_VARIABLES})
+def environment(**values):
+    """Set (or, for ``None``, unset) environment variables inside the block; restore them after.
+    Processes started inside the block inherit the values."""
+    saved = {k: os.environ.get(k) for k in values}
     try:
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         yield
     finally:
         for k, v in saved.items():
@@ -79,21 +83,53 @@ def single_threaded_blas():
                 os.environ[k] = v
 
 
+def single_threaded_blas():
+    """Worker processes started inside this block get one BLAS thread each (the variables are
+    read by their NumPy at import), so that N workers on N cores do not oversubscribe them."""
+    return environment(**{k: "1" for k in THREAD_VARIABLES})
+
+
+def _probe(address: str) -> None:
+    """Open and close one connection to the scheduler at ``address``, or raise a one-line error.
+
+    This is done before any ``Client`` is made because a Client whose connection fails stays alive
+    half-started ("connecting") until the garbage collector finalises it, and its finaliser takes
+    a lock that every starting Client holds: collected while another Client starts, it deadlocks
+    the process (seen in the test suite), and at exit it waits 60 s.  The probe runs on its own
+    event loop in a thread of its own, so it works where a loop is already running (Jupyter)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def connect_and_close():
+        comm = await connect(address, **Security().get_connection_args("client"))
+        await comm.close()
+
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, connect_and_close()).result()
+    except Exception as exc:  # unreachable, or not an address Dask can use (Dask raises OSError,
+        # ValueError, TypeError or AssertionError by the kind of address)
+        raise SosverifyError(f"could not reach the Dask scheduler at {address}: "
+                             f"{exc or type(exc).__name__}") from None
+
+
 def _client(scheduler: str | None, workers: int | None):
     import dask
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        try:
-            return Client(scheduler)
-        except Exception as exc:  # unreachable, or not an address Dask can use (Dask raises OSError,
-            # ValueError, TypeError or AssertionError by the kind of address)
-            raise SosverifyError(f"could not reach the Dask scheduler at {scheduler}: "
-                                 f"{exc or type(exc).__name__}") from None
+        _probe(scheduler)
+        return Client(scheduler)
     # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers to return memory to the system early; with
     # it, glibc maps and zeroes every large array afresh, which made a paper-size GAN training 2.7x
     # slower (0.26 against 0.095 s per SOS iteration, measured): the local workers go without it.
-    with single_threaded_blas(), dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    # Dask's nanny writes the variable into this process's own environment when it spawns a
+    # worker, so after any earlier cluster it is inherited from there: unset it there too.
+    with single_threaded_blas(), environment(MALLOC_TRIM_THRESHOLD_=None), \
+            dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                dashboard_address=":0")
     return Client(cluster)

@@ -160,6 +160,31 @@ def test_a_malformed_scheduler_address_is_one_clear_error(tmp_path, address):
         sweep(tasks, tmp_path, scheduler=address)
 
 
+def test_a_scheduler_that_cannot_be_reached_leaves_no_half_started_client(tmp_path):
+    """A Client whose connection failed lingers until the garbage collector finalises it, and
+    finalised while another Client starts it deadlocks the process (LoopRunner's class-wide lock):
+    none may be left.  Automatic collection is off here, so a lingering one cannot hide."""
+    import gc
+
+    import dask
+
+    from sosverify.errors import SosverifyError
+
+    tasks = grid("tandem", ["nl"], [0.1], [0], steps=5, hyper={}, backend=None)
+    gc.collect()
+    running = {id(c) for c in gc.get_objects() if isinstance(c, Client)}  # the module's own client
+    gc.disable()
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+            for address in ("foo", "tls://127.0.0.1:1", "tcp://127.0.0.1:1"):
+                with pytest.raises(SosverifyError, match="could not reach"):
+                    sweep(tasks, tmp_path, scheduler=address)
+        assert [c for c in gc.get_objects() if isinstance(c, Client) and c.status != "closed"
+                and id(c) not in running] == []
+    finally:
+        gc.enable()
+
+
 def test_a_failing_task_of_a_gan_grid_stops_the_others_at_once(client):
     """map_tasks (reproduce gmm's Dask path) raises the first error and cancels the rest, instead
     of waiting for trainings that may take hours: here three 20 s tasks on two workers."""
@@ -191,14 +216,18 @@ def test_a_sweep_on_one_worker_finishes_its_tasks_in_the_order_given(tmp_path):
     assert [p.stem for p in written] == [task_key(t) for t in tasks]
 
 
-def test_local_workers_run_without_dasks_malloc_trim_threshold():
+def test_local_workers_run_without_dasks_malloc_trim_threshold(monkeypatch):
     """Dask's MALLOC_TRIM_THRESHOLD_ made paper-size GAN trainings 2.7x slower in its workers; the
     local cluster a sweep starts unsets it (and keeps one BLAS thread per worker)."""
     from sosverify.sweep import _client, _close
 
+    # any cluster started earlier in the process has written Dask's value into os.environ (its
+    # nanny does); it must not reach these workers, and this process keeps it afterwards
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     client = _client(None, 1)
     try:
         env = client.run(lambda: {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS")})
     finally:
         _close(client)
     assert list(env.values()) == [{"MALLOC_TRIM_THRESHOLD_": None, "OPENBLAS_NUM_THREADS": "1"}]
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
