@@ -243,21 +243,33 @@ def _given(args, names) -> list:
     return ["--" + n.replace("_", "-") for n in names if getattr(args, n) is not None]
 
 
+SWEEP_GMM_FLAGS = ("preset", "iterations", "eval_every")
+SWEEP_GAME_FLAGS = ("steps", "runs")
+
+
 def cmd_sweep(args) -> int:
     from sosverify.algorithms import hyperparameters_for
+    from sosverify.backends import active_name
     from sosverify.results import write_json
     from sosverify.sweep import collect, grid, sweep
 
     algos = list(dict.fromkeys(get_algorithm(a).name for a in args.algos))
     args.alpha, args.seeds = list(dict.fromkeys(args.alpha)), list(dict.fromkeys(args.seeds))  # each task once
     hyper = rule_settings(args, algos)
-    common = {"backend": args.backend or None}
+    # the backend that will run the tasks (flag, else SOSVERIFY_BACKEND, else autograd) is part of
+    # each task, so a result of one backend is never taken for the other's on resume
+    common: dict = {"backend": active_name()}
     if args.game == "gmm":
         from dataclasses import asdict
 
         from sosverify.gan.train import check_gan_algorithm
         from sosverify.reproduce.gmm import preset
 
+        wrong = _given(args, SWEEP_GAME_FLAGS)
+        if wrong:
+            raise SosverifyError(f"{', '.join(wrong)} do not apply to gmm sweeps; the GAN takes --preset, "
+                                 "--iterations and --eval-every")
+        game_settings(args, "gmm", "sweep")
         for a in algos:
             check_gan_algorithm(a)
         chosen = preset(args.preset or "small")
@@ -265,23 +277,37 @@ def cmd_sweep(args) -> int:
         common.update(spec=asdict(chosen["spec"]), iterations=iterations,
                       eval_every=min(args.eval_every or chosen["eval_every"], iterations))
     else:
+        wrong = _given(args, SWEEP_GMM_FLAGS)
+        if wrong:
+            raise SosverifyError(f"{', '.join(wrong)} apply to gmm sweeps only; {args.game} takes --steps and --runs")
         get_game(args.game)  # an unknown name is refused before any worker starts
-        common.update(steps=args.steps, runs=args.runs)
+        settings = game_settings(args, args.game)
+        common.update(steps=100 if args.steps is None else args.steps, runs=1 if args.runs is None else args.runs)
+        if settings:  # only when given, so that tasks without them keep their keys
+            common["game_settings"] = settings
     tasks = []
     for a in algos:
         mine = hyperparameters_for(get_algorithm(a), hyper)
         tasks += grid(args.game, [a], args.alpha, args.seeds, hyper=mine, **common)
     out = prepare_out_dir(args.out)
+    if (out / "tasks").exists() and not (out / "tasks").is_dir():
+        raise SosverifyError(f"{out / 'tasks'} is a file; a sweep keeps its task results in that directory: "
+                             "remove it or choose another --out")
+    check_files_writable(out, ["sweep.json"])
+    prepare_out_dir(out / "tasks")
     report = sweep(tasks, out / "tasks", scheduler=args.scheduler, workers=args.workers, resume=not args.restart,
                    progress=not args.quiet and sys.stderr.isatty())
-    results = collect(out / "tasks")
+    # this sweep's tasks only: a directory may hold the results of other sweeps too
+    results = collect(out / "tasks", tasks)
     write_json(out / "sweep.json", {"report": report, "results": results})
-    metric = "final_kl" if args.game == "gmm" else "final_loss_mean"
     print(f"{len(results)} of {report['tasks']} tasks finished ({report['skipped']} from an earlier run, "
           f"{len(report['failed'])} failed); results in {out}")
+    metric = "final_kl" if args.game == "gmm" else "final_loss_mean"
     for r in results:
-        t = r["task"]
-        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g} seed={t['seed']:<4} {metric}={r['result'].get(metric)}")
+        t, res = r["task"], r["result"]
+        diverged = res.get("diverged_at") if args.game == "gmm" else None
+        value = f"diverged at iteration {diverged}" if diverged is not None else f"{metric}={res.get(metric)}"
+        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g} seed={t['seed']:<4} {value}")
     for f in report["failed"]:
         print(f"  FAILED {f['key']}: {f['error']}", file=sys.stderr)
     return 1 if report["failed"] else 0
@@ -429,11 +455,18 @@ def cmd_algorithms(args) -> int:
     return 0
 
 
+RESULT_SUFFIXES = (".json", ".csv", ".png", ".pdf", ".md")
+
+
 def check_files_writable(out: Path, names) -> None:
-    """Refuse before any work if a results file to be written is a directory."""
-    for name in names:
-        if (out / name).is_dir():
-            raise SosverifyError(f"{out / name} is a directory; sosverify writes a file there: remove it "
+    """Refuse before any work if a results file to be written is a directory: one of ``names``, or
+    any directory in ``out`` named like a results file (figures are named by the experiment)."""
+    named = [out / name for name in names]
+    if out.is_dir():
+        named += sorted(p for p in out.iterdir() if p.suffix in RESULT_SUFFIXES)
+    for path in named:
+        if path.is_dir():
+            raise SosverifyError(f"{path} is a directory; sosverify writes a file there: remove it "
                                  "or choose another --out")
 
 
@@ -445,7 +478,7 @@ def _positive_float(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
     return value
 
 
@@ -616,8 +649,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", nargs="+", type=_positive_float, required=True, metavar="RATE",
                    help="learning rates (the GAN: RMSProp's rate, also the alpha inside the rule)")
     p.add_argument("--seeds", nargs="+", type=_bounded_int(0, MAX_SEED), default=[0], metavar="SEED")
-    p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS), default=100)
-    p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS), default=1, help="runs per task (batched)")
+    p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS), help="steps per run (default 100)")
+    p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS), help="runs per task (batched; default 1)")
     p.add_argument("--preset", choices=("small", "paper"), help="gmm: network size and schedule (default: small)")
     p.add_argument("--iterations", type=_bounded_int(1, MAX_STEPS), help="gmm: training iterations")
     p.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="gmm: evaluate every this many iterations")

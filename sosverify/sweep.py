@@ -55,9 +55,11 @@ def run_task(task: dict) -> dict:
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
                            seed=task["seed"], hyper=task.get("hyper") or None).summary()
         else:
+            from sosverify.games import get_game
             from sosverify.runner import run, summarise
 
-            h = run(task["game"], task["algorithm"], alpha=task["alpha"], steps=task["steps"],
+            game = get_game(task["game"], **task["game_settings"]) if task.get("game_settings") else task["game"]
+            h = run(game, task["algorithm"], alpha=task["alpha"], steps=task["steps"],
                     runs=task.get("runs", 1), seed=task["seed"], params_every=None, **(task.get("hyper") or {}))
             result = summarise(h)
         return jsonable({"task": task, "result": result, "versions": versions()})
@@ -120,6 +122,8 @@ def _client(scheduler: str | None, workers: int | None):
     import dask
     from dask.distributed import Client, LocalCluster
 
+    if scheduler is not None and not str(scheduler).strip():
+        raise SosverifyError("--scheduler needs an address, e.g. tcp://10.0.0.1:8786 (leave it out for a local cluster)")
     if scheduler:
         _probe(scheduler)
         return Client(scheduler)
@@ -186,7 +190,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     keys = [task_key(t) for t in tasks]
     if len(set(keys)) != len(keys):
         raise SosverifyError("the sweep has the same task twice")
-    pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and (out / f"{k}.json").exists())]
+    pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and _finished(out / f"{k}.json", t))]
     report: dict = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
     if not pending:
         return report
@@ -228,7 +232,30 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     return report
 
 
-def collect(out) -> list[dict]:
-    """Every finished result in ``out`` (``{"task", "result", "versions"}``), sorted by key."""
-    return [json.loads(p.read_text()) for p in sorted(Path(out).glob("*.json"))
-            if not p.name.endswith(".error.json")]
+def _read_result(path: Path, task: dict | None = None) -> dict | None:
+    """The result stored at ``path`` if it is one (of ``task``, when given), else None: a file
+    that is empty, truncated, not a task result or another task's is not a finished task."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not (isinstance(data, dict) and isinstance(data.get("task"), dict) and "result" in data):
+        return None
+    if task is not None and data["task"] != jsonable(task):
+        return None
+    return data
+
+
+def _finished(path: Path, task: dict) -> bool:
+    return _read_result(path, task) is not None
+
+
+def collect(out, tasks: list[dict] | None = None) -> list[dict]:
+    """The finished results in ``out`` (``{"task", "result", "versions"}``): of ``tasks`` in their
+    order, or every task result there sorted by key.  Files that are not task results are skipped."""
+    out = Path(out)
+    if tasks is not None:
+        found = (_read_result(out / f"{task_key(t)}.json", t) for t in tasks)
+    else:
+        found = (_read_result(p) for p in sorted(out.glob("*.json")) if not p.name.endswith(".error.json"))
+    return [r for r in found if r is not None]

@@ -16,7 +16,7 @@ RUN = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--quiet"]
 ANALYSE = ["analyse", "--player", "x=x*y", "--player", "y=-x*y"]
 
 # (argv, text the one error line must contain); "{dir}" is a directory whose results.json,
-# report.json, summary.json and audit.md are directories.
+# report.json, summary.json and audit.md are directories and whose tasks is a file.
 BAD = [
     (RUN + ["--steps", "99999999999999999999999"], "must be a positive integer no larger than"),
     (RUN + ["--runs", str(2 ** 70)], "must be a positive integer no larger than"),
@@ -31,8 +31,8 @@ BAD = [
     (["run", "tandem", "--algo", "sga", "--alpha", "0.1", "--eps", "nan"], "must be a finite number"),
     (["run", "tandem", "--algo", "lss", "--alpha", "0.1", "--lam", "nan"], "must be a finite number"),
     (["run", "tandem", "--algo", "co", "--alpha", "0.1", "--gamma", "inf"], "must be a finite number"),
-    (["run", "tandem", "--algo", "nl", "--alpha", "nan"], "must be a positive number"),
-    (["run", "tandem", "--algo", "nl", "--alpha", "inf"], "must be a positive number"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "nan"], "must be a positive finite number"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "inf"], "must be a positive finite number"),
     (["run", "tandem", "--algo", "nl"], "the following arguments are required: --alpha"),
     (RUN + ["--init-std", "-1"], "must be a finite number >= 0"),
     (RUN + ["--init-std", "nan"], "must be a finite number"),
@@ -86,6 +86,15 @@ BAD = [
     (["audit", "sos", "--require", "paper-games"], "cannot be --require'd"),
     (["audit", "sos", "--a", "1.5"], "SOS's a must be a finite number in the open interval"),
     (["audit", "sos", "--out", "{dir}"], "is a directory"),
+    (["run", "tandem", "--algo", "nl", "--alpha", "1e400"], "must be a positive finite number"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--discount", "0.5"], "applies to the ipd game only"),
+    (["sweep", "ipd", "--algos", "nl", "--alpha", "1", "--discount", "5"], "open interval (0, 1)"),
+    (["sweep", "gmm", "--algos", "nl", "--alpha", "1e-3", "--steps", "5"], "--steps do not apply to gmm sweeps"),
+    (["sweep", "ipd", "--algos", "nl", "--alpha", "1", "--iterations", "5"], "--iterations apply to gmm sweeps only"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--scheduler", ""], "--scheduler needs an address"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", "{dir}"], "is a file; a sweep keeps"),
+    (["reproduce", "gmm", "--grid", "1e-3", "--lr", "nl=1e-2"], "--lr and --grid do not go together"),
+    (["reproduce", "gmm", "--lr", "nl=1e-3", "nl=2e-3"], "--lr gives nl twice"),
 ]
 
 
@@ -96,6 +105,7 @@ def outcomes(tmp_path_factory):
     (base / "out").mkdir()
     for name in ("results.json", "report.json", "summary.json", "audit.md"):
         (base / "out" / name).mkdir()
+    (base / "out" / "tasks").write_text("a file where a sweep keeps its task results")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def one(argv):

@@ -149,6 +149,23 @@ def test_summary_reports_sos_p_and_sos_at_p_one_is_lola_exactly():
     assert numpy.array_equal(sos.theta, lola.theta)
 
 
+def test_the_last_iteration_is_always_evaluated():
+    t = train("nl", 1e-3, spec=SMALL, iterations=5, eval_every=2, seed=0)
+    assert [e["iteration"] for e in t.evaluations] == [2, 4, 5]
+    assert t.summary()["final_kl"] == t.evaluations[-1]["kl"]
+    longer = train("nl", 1e-3, spec=SMALL, iterations=3, eval_every=5, seed=0)
+    assert [e["iteration"] for e in longer.evaluations] == [3]
+
+
+def test_a_training_is_not_resumed_on_the_other_backend(tmp_path):
+    from sosverify.backends import use_backend
+
+    train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz")
+    with use_backend("jax"), pytest.raises(SosverifyError, match="backend: checkpoint 'autograd', now 'jax'"):
+        train("nl", 1e-3, spec=SMALL, iterations=8, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz",
+              resume=True)
+
+
 def test_resume_from_another_configuration_names_the_differing_settings(tmp_path):
     train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz")
     with pytest.raises(SosverifyError, match=r"another configuration \(lr: checkpoint 0.001, now 0.002; seed"):
@@ -202,6 +219,13 @@ def test_bad_gmm_input_is_one_line_and_exit_2(tmp_path, args, message):
     r = _cli("reproduce", "gmm", "--iterations", "2", "--out", str(tmp_path / "g"), "--quiet", *args, cwd=tmp_path)
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "g" / "summary.json").exists()
+
+
+def test_a_figure_path_that_is_a_directory_is_refused_before_training(tmp_path):
+    (tmp_path / "g" / "figure4_samples.png").mkdir(parents=True)
+    r = _cli("reproduce", "gmm", "--algos", "nl", "--iterations", "4", "--out", str(tmp_path / "g"), cwd=tmp_path)
+    assert r.returncode == 2 and "figure4_samples.png is a directory" in r.stderr
+    assert not (tmp_path / "g" / "checkpoints").exists()
 
 
 def test_resume_with_other_settings_fails_before_touching_results(tmp_path):

@@ -231,3 +231,61 @@ def test_local_workers_run_without_dasks_malloc_trim_threshold(monkeypatch):
         _close(client)
     assert list(env.values()) == [{"MALLOC_TRIM_THRESHOLD_": None, "OPENBLAS_NUM_THREADS": "1"}]
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
+
+
+def _sweep_cli(out, *extra, env=None):
+    return subprocess.run([sys.executable, "-m", "sosverify", "sweep", "tandem", "--algos", "nl", "--alpha", "0.1",
+                           "--workers", "1", "--out", str(out), "--quiet", *extra], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def test_a_sweep_reports_its_own_tasks_and_reruns_files_that_are_not_their_results(tmp_path):
+    out = tmp_path / "sweep"
+    assert _sweep_cli(out, "--steps", "5").returncode == 0
+    (first,) = (out / "tasks").glob("*.json")
+    first.write_text(first.read_text()[:40])                  # a truncated result
+    (out / "tasks" / "foreign.json").write_text("[1, 2]")     # a file no sweep wrote
+    again = _sweep_cli(out, "--steps", "5")
+    assert again.returncode == 0, again.stderr
+    assert "1 of 1 tasks finished (0 from an earlier run, 0 failed)" in again.stdout
+    assert json.loads(first.read_text())["task"]["steps"] == 5
+    other = _sweep_cli(out, "--steps", "7")                   # the same directory, other settings
+    assert other.returncode == 0, other.stderr
+    assert "1 of 1 tasks finished (0 from an earlier run" in other.stdout
+    results = json.loads((out / "sweep.json").read_text())["results"]
+    assert [r["task"]["steps"] for r in results] == [7]
+    assert other.stdout.count("alpha=") == 1
+
+
+def test_a_sweep_records_the_backend_that_ran_it_and_resumes_only_its_own(tmp_path):
+    out = tmp_path / "sweep"
+    assert _sweep_cli(out, "--steps", "5").returncode == 0
+    explicit = _sweep_cli(out, "--steps", "5", "--backend", "autograd")
+    assert "(1 from an earlier run" in explicit.stdout       # the default is autograd: the same tasks
+    on_jax = _sweep_cli(out, "--steps", "5", env={"SOSVERIFY_BACKEND": "jax"})
+    assert on_jax.returncode == 0, on_jax.stderr
+    assert "1 of 1 tasks finished (0 from an earlier run" in on_jax.stdout
+    results = json.loads((out / "sweep.json").read_text())["results"]
+    assert [r["task"]["backend"] for r in results] == ["jax"]
+    assert results[0]["versions"]["backend"]["name"] == "jax"
+
+
+def test_a_sweep_json_that_is_a_directory_is_refused_before_any_task(tmp_path):
+    out = tmp_path / "sweep"
+    (out / "sweep.json").mkdir(parents=True)
+    proc = _sweep_cli(out, "--steps", "5")
+    assert proc.returncode == 2 and "sweep.json is a directory" in proc.stderr
+    assert not (out / "tasks").exists()
+
+
+def test_the_ipds_discount_reaches_every_task():
+    from sosverify.games import get_game
+    from sosverify.runner import run, summarise
+    from sosverify.sweep import run_task
+
+    task = grid("ipd", ["nl"], [1.0], [0], steps=3, runs=2, hyper={}, backend="autograd")[0]
+    default = run_task(task)["result"]["final_loss_mean"]
+    discounted = run_task({**task, "game_settings": {"gamma": 0.5}})["result"]["final_loss_mean"]
+    direct = summarise(run(get_game("ipd", gamma=0.5), "nl", alpha=1.0, steps=3, runs=2, seed=0,
+                           params_every=None))["final_loss_mean"]
+    assert discounted == direct and discounted != default

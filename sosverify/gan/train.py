@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy
 
 from sosverify.algorithms import get_algorithm, hyperparameters
+from sosverify.backends import active_name
 from sosverify.errors import SosverifyError
 from sosverify.gan.evaluate import eval_latents, evaluate_generator
 from sosverify.gan.game import GanSpec, gmm_gan
@@ -31,7 +32,9 @@ from sosverify.runner import check_positive, initial_parameters, trajectory
 FIGURE_SAMPLES = 2560
 # Settings that must agree between a checkpoint and the training that resumes from it
 # (``iterations`` and ``checkpoint_every`` may change: a resumed training can be extended).
-RESUME_KEYS = ("algorithm", "lr", "hyperparameters", "seed", "spec", "eval_every", "optimiser")
+# The backend too: a training continued on the other backend would not be the same training (float32
+# sums in another order); checkpoints written before the backend was recorded are not checked for it.
+RESUME_KEYS = ("algorithm", "lr", "hyperparameters", "seed", "spec", "eval_every", "optimiser", "backend")
 
 
 @dataclass
@@ -92,7 +95,7 @@ def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, e
     opt = rmsprop(lr)
     return {"algorithm": algo.name, "lr": float(lr), "hyperparameters": hyperparameters(algo, hyper or {}),
             "seed": int(seed), "spec": asdict(spec), "iterations": int(iterations), "eval_every": int(eval_every),
-            "optimiser": {"name": opt.name, **opt.settings}}
+            "optimiser": {"name": opt.name, **opt.settings}, "backend": active_name()}
 
 
 def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: int = 8000, eval_every: int = 2000,
@@ -101,7 +104,8 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
           label: str | None = None, position: int = 0) -> Training:
     """Train ``algorithm`` on the GAN with RMSProp(``lr``) applied to its direction; α inside the rule is ``lr``.
 
-    Evaluations (KL, modes, samples) at every multiple of ``eval_every`` up to ``iterations``.
+    Evaluations (KL, modes, samples) at every multiple of ``eval_every`` up to ``iterations``, and
+    at ``iterations`` itself, so that the final KL is always the last iteration's.
     """
     config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper)
     algo = get_algorithm(algorithm)
@@ -140,7 +144,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
         logs_xi.append(float(s.xi_norm[0]))
         if s.t < iterations and "p" in s.diagnostics:
             logs_p.append(float(s.diagnostics["p"][0]))
-        if s.t % eval_every == 0 and s.t > 0 or s.t == iterations and s.t % eval_every == 0:
+        if s.t > 0 and (s.t % eval_every == 0 or s.t == iterations):
             result = evaluate_generator(spec, s.theta[0, :d_g], z_eval)
             evaluations.append({"iteration": s.t, "kl": result["kl"], "modes_covered": result["modes_covered"],
                                 "high_quality": result["high_quality"], "mode_counts": result["mode_counts"]})
@@ -201,6 +205,8 @@ def load_checkpoint(path, config: dict | None = None) -> dict:
         stored = meta.get("config", {})
         differ = []
         for k in RESUME_KEYS:  # name the differing entry inside a nested setting: spec.dtype, not all of spec
+            if k == "backend" and k not in stored:
+                continue
             a, b = stored.get(k), config.get(k)
             if isinstance(a, dict) and isinstance(b, dict):
                 differ += [(f"{k}.{j}", a.get(j), b.get(j)) for j in sorted(set(a) | set(b)) if a.get(j) != b.get(j)]

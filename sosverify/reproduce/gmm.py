@@ -55,7 +55,7 @@ def preset(name: str) -> dict:
 
 def parse_learning_rates(items) -> dict:
     """``["sos=1e-4", "nl=2e-4"]`` → ``{"sos": 1e-4, "nl": 2e-4}`` (names checked, rates > 0)."""
-    out = {}
+    out: dict[str, float] = {}
     for item in items or ():
         name, sep, value = str(item).partition("=")
         if not sep:
@@ -66,7 +66,10 @@ def parse_learning_rates(items) -> dict:
             raise SosverifyError(f"--lr {item!r}: {value!r} is not a number") from None
         if not (numpy.isfinite(rate) and rate > 0):
             raise SosverifyError(f"--lr {item!r}: the learning rate must be a positive finite number")
-        out[get_algorithm(name).name] = rate
+        key = get_algorithm(name).name
+        if key in out:
+            raise SosverifyError(f"--lr gives {key} twice ({out[key]:g} and {rate:g}); give each algorithm one rate")
+        out[key] = rate
     return out
 
 
@@ -136,6 +139,8 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     unknown = set(lr or {}) - set(algos)
     if unknown:
         raise SosverifyError(f"--lr names {', '.join(sorted(unknown))}, which are not among --algos {', '.join(algos)}")
+    if grid and lr:
+        raise SosverifyError("--lr and --grid do not go together: --grid trains every algorithm at each of its rates")
     if grid:
         grid = sorted({float(g) for g in grid})
         if not all(numpy.isfinite(g) and g > 0 for g in grid):
