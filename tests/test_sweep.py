@@ -289,3 +289,33 @@ def test_the_ipds_discount_reaches_every_task():
     direct = summarise(run(get_game("ipd", gamma=0.5), "nl", alpha=1.0, steps=3, runs=2, seed=0,
                            params_every=None))["final_loss_mean"]
     assert discounted == direct and discounted != default
+
+
+def test_the_grid_table_picks_the_lowest_mean_final_kl_and_never_a_diverged_training(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from sosverify.results import write_json
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
+    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def result(algo, rate, seed, kls, diverged=None):
+        task = {"game": "gmm", "algorithm": algo, "alpha": rate, "seed": seed, "iterations": 4, "eval_every": 2}
+        evals = {str(2 * (i + 1)): kl for i, kl in enumerate(kls)}
+        write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
+            "kl": evals, "modes_covered": {k: 1 for k in evals}, "high_quality": {k: 0.5 for k in evals},
+            "diverged_at": diverged, "seconds_per_iteration": 0.1}})
+
+    (tmp_path / "tasks").mkdir()
+    result("nl", 1e-4, 0, [50.0, 10.0])
+    result("nl", 1e-4, 1, [50.0, 30.0])      # mean final KL 20
+    result("nl", 2e-4, 0, [5.0, 15.0])       # mean 15: lowest
+    result("sos", 1e-4, 0, [9.0, 8.0])
+    result("sos", 2e-4, 0, [1.0], diverged=3)  # lowest number, but diverged
+    found = module.rows(tmp_path)
+    assert module.best_rates(found) == {"nl": 2e-4, "sos": 1e-4}
+    text = module.table(found)
+    assert "diverged at 3" in text and "Lowest final KL: NL 0.0002, SOS 0.0001" in text
