@@ -394,7 +394,7 @@ def _gmm_table(rep) -> str:
         rows.append(f"{name:<5} lr {e['lr']:<8g} {state}  ({e['seconds_per_iteration'] * 1000:.0f} ms/it)")
     if "grid" in rep.summary:
         rows.append("grid (final KL): " + "; ".join(
-            f"{n}: " + ", ".join(f"{lr}→{'n/a' if kl is None else format(kl, '.3g')}" for lr, kl in g.items())
+            f"{n}: " + ", ".join(f"{lr}→{'diverged' if kl is None else format(kl, '.3g')}" for lr, kl in g.items())
             for n, g in rep.summary["grid"].items()))
     return "\n".join(rows)
 

@@ -240,3 +240,14 @@ def test_resume_with_other_settings_fails_before_touching_results(tmp_path):
         assert r.returncode == 2 and named in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert (tmp_path / "g" / "summary.json").read_bytes() == before
     assert (tmp_path / "g" / "checkpoints" / "nl-lr0.001-seed0.npz").read_bytes() == checkpoint
+
+
+def test_a_grid_reports_a_training_that_diverged_after_an_evaluation_as_diverged(monkeypatch):
+    import sosverify.reproduce.gmm as G
+
+    monkeypatch.setitem(G.PRESETS, "tiny-test", {**G.PRESETS["small"], "spec": SMALL})
+    monkeypatch.setitem(G.DEFAULT_LR, "tiny-test", G.DEFAULT_LR["small"])
+    # lr 3e4: evaluated at iterations 1 and 2, diverged at 3 (RMSProp steps of size ~lr)
+    rep = G.run_gmm(preset_name="tiny-test", algos=("nl",), grid=[1e-3, 3e4], iterations=6, eval_every=1, jobs=1)
+    assert rep.summary["algorithms"]["nl"]["lr"] == 1e-3
+    assert rep.summary["grid"]["nl"]["30000"] is None and rep.summary["grid"]["nl"]["0.001"] is not None

@@ -171,7 +171,9 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     for name in algos:
         mine = {rate: t for (n, rate), t in trainings.items() if n == name}
         if grid:
-            grid_table[name] = {f"{rate:g}": t.summary()["final_kl"] for rate, t in sorted(mine.items())}
+            # a training that diverged has no final KL (its last evaluation came before it diverged)
+            grid_table[name] = {f"{rate:g}": None if t.diverged_at is not None else t.summary()["final_kl"]
+                                for rate, t in sorted(mine.items())}
             finite = {rate: t for rate, t in mine.items() if t.diverged_at is None and t.evaluations}
             best = min(finite, key=lambda r: finite[r].evaluations[-1]["kl"]) if finite else min(mine)
             chosen[name] = mine[best]
