@@ -340,7 +340,7 @@ def cmd_reproduce(args) -> int:
     outs = {n: prepare_out_dir(Path(args.out) / n if args.out and len(names) > 1 else
                                      Path(args.out) if args.out else Path("results") / n) for n in names}
     for name in names:
-        check_files_writable(outs[name], ["summary.json"])
+        check_files_writable(outs[name], ["summary.json"], figures=True)
     for name, fn in zip(names, fns):
         settings = every[name]
         resolved = resolved_settings(fn, settings)
@@ -372,7 +372,7 @@ def cmd_gmm(args) -> int:
     algos = check_algorithms(args.algos or DEFAULT_ALGOS)
     hyper = rule_settings(args, algos)
     out = prepare_out_dir(Path(args.out) if args.out else Path("results") / "gmm")
-    check_files_writable(out, ["summary.json"])
+    check_files_writable(out, ["summary.json"], figures=True)
     start = time.perf_counter()
     rep = run_gmm(preset_name=args.preset or "small", algos=algos, lr=parse_learning_rates(args.lr),
                   iterations=args.iterations, eval_every=args.eval_every,
@@ -458,18 +458,20 @@ def cmd_algorithms(args) -> int:
 RESULT_SUFFIXES = (".json", ".csv", ".png", ".pdf", ".md")
 
 
-def check_files_writable(out: Path, names) -> None:
-    """Refuse before any work if a results file to be written is a directory: one of ``names``, or
-    any directory in ``out`` named like a results file (figures are named by the experiment)."""
+def check_files_writable(out: Path, names, figures: bool = False) -> None:
+    """Refuse before any work if a results file to be written is a directory: one of ``names``, and
+    with ``figures`` (reproductions, whose figures are named by the experiment) any directory in
+    ``out`` named like a results file."""
     named = [out / name for name in names]
-    if out.is_dir():
-        named += sorted(p for p in out.iterdir() if p.suffix in RESULT_SUFFIXES)
+    if figures and out.is_dir():
+        try:
+            named += sorted(p for p in out.iterdir() if p.suffix in RESULT_SUFFIXES)
+        except OSError as exc:
+            raise SosverifyError(f"cannot read output directory {str(out)!r}: {exc.strerror or exc}") from None
     for path in named:
         if path.is_dir():
             raise SosverifyError(f"{path} is a directory; sosverify writes a file there: remove it "
                                  "or choose another --out")
-
-
 
 
 def _positive_float(text: str) -> float:

@@ -91,42 +91,65 @@ def single_threaded_blas():
     return environment(**{k: "1" for k in THREAD_VARIABLES})
 
 
+def _check_scheduler(scheduler: str | None) -> None:
+    if scheduler is not None and not str(scheduler).strip():
+        raise SosverifyError("--scheduler needs an address, e.g. tcp://10.0.0.1:8786 (leave it out for a local cluster)")
+
+
 def _probe(address: str) -> None:
     """Open and close one connection to the scheduler at ``address``, or raise a one-line error.
 
     This is done before any ``Client`` is made because a Client whose connection fails stays alive
     half-started ("connecting") until the garbage collector finalises it, and its finaliser takes
     a lock that every starting Client holds: collected while another Client starts, it deadlocks
-    the process (seen in the test suite), and at exit it waits 60 s.  The probe runs on its own
-    event loop in a thread of its own, so it works where a loop is already running (Jupyter)."""
+    the process (seen in the test suite), and at exit it waits 60 s.  The probe runs on an event
+    loop of its own in a daemon thread (so it works where a loop is already running, as in
+    Jupyter), bounded by Dask's connect timeout including the handshake, which Dask itself does
+    not bound (a port that accepts and never answers would hang for ever)."""
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
+    import threading
 
+    import dask
+    from dask.utils import parse_timedelta
     from distributed.comm import connect
     from distributed.security import Security
+
+    timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "seconds")
+    outcome: dict = {}
 
     async def connect_and_close():
         comm = await connect(address, **Security().get_connection_args("client"))
         await comm.close()
 
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, connect_and_close()).result()
-    except Exception as exc:  # unreachable, or not an address Dask can use (Dask raises OSError,
-        # ValueError, TypeError or AssertionError by the kind of address)
-        raise SosverifyError(f"could not reach the Dask scheduler at {address}: "
-                             f"{exc or type(exc).__name__}") from None
+    def target():
+        try:
+            asyncio.run(asyncio.wait_for(connect_and_close(), timeout))
+        except asyncio.TimeoutError:
+            outcome["error"] = f"no answer within {timeout:g} s"
+        except Exception as exc:  # unreachable, or not an address Dask can use (Dask raises OSError,
+            # ValueError, TypeError or AssertionError by the kind of address)
+            outcome["error"] = f"{exc or type(exc).__name__}"
+
+    thread = threading.Thread(target=target, name="sosverify-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    error = f"no answer within {timeout:g} s" if thread.is_alive() else outcome.get("error")
+    if error is not None:
+        raise SosverifyError(f"could not reach the Dask scheduler at {address}: {error}")
 
 
 def _client(scheduler: str | None, workers: int | None):
     import dask
     from dask.distributed import Client, LocalCluster
 
-    if scheduler is not None and not str(scheduler).strip():
-        raise SosverifyError("--scheduler needs an address, e.g. tcp://10.0.0.1:8786 (leave it out for a local cluster)")
+    _check_scheduler(scheduler)
     if scheduler:
         _probe(scheduler)
-        return Client(scheduler)
+        try:
+            return Client(scheduler)
+        except Exception as exc:  # reached by the probe, but the client could not start (e.g. versions)
+            raise SosverifyError(f"could not start a Dask client for the scheduler at {scheduler}: "
+                                 f"{exc or type(exc).__name__}") from None
     # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers to return memory to the system early; with
     # it, glibc maps and zeroes every large array afresh, which made a paper-size GAN training 2.7x
     # slower (0.26 against 0.095 s per SOS iteration, measured): the local workers go without it.
@@ -157,6 +180,7 @@ def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | N
         raise SosverifyError('Dask tasks need dask.distributed: pip install "sosverify[sweep]"') from None
     from tqdm import tqdm
 
+    _check_scheduler(scheduler)
     client = _client(scheduler, workers)
     try:
         futures = client.map(fn, items, pure=False)
@@ -185,12 +209,13 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
         raise SosverifyError('sweeps need dask.distributed: pip install "sosverify[sweep]"') from None
     from tqdm import tqdm
 
+    _check_scheduler(scheduler)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     keys = [task_key(t) for t in tasks]
     if len(set(keys)) != len(keys):
         raise SosverifyError("the sweep has the same task twice")
-    pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and _finished(out / f"{k}.json", t))]
+    pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and _finished(out, t))]
     report: dict = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
     if not pending:
         return report
@@ -243,11 +268,31 @@ def _read_result(path: Path, task: dict | None = None) -> dict | None:
         return None
     if task is not None and data["task"] != jsonable(task):
         return None
+    if (task is not None and task.get("game") == "gmm" and data["result"].get("diverged_at") is None
+            and str(task["iterations"]) not in (data["result"].get("kl") or {})):
+        return None  # written before the last iteration was always evaluated: its final KL is an earlier one
     return data
 
 
-def _finished(path: Path, task: dict) -> bool:
-    return _read_result(path, task) is not None
+def _legacy(task: dict) -> dict | None:
+    """The same task as sweeps named it before they recorded the backend they ran on (``None``)."""
+    return {**task, "backend": None} if task.get("backend") is not None else None
+
+
+def _stored(out: Path, task: dict) -> dict | None:
+    """The finished result of ``task`` in ``out``: under its key, or under its key from before
+    backends were recorded when that result says it ran on this task's backend."""
+    found = _read_result(out / f"{task_key(task)}.json", task)
+    old = _legacy(task)
+    if found is None and old is not None:
+        found = _read_result(out / f"{task_key(old)}.json", old)
+        if found is not None and (found.get("versions") or {}).get("backend", {}).get("name") != task["backend"]:
+            found = None
+    return found
+
+
+def _finished(out: Path, task: dict) -> bool:
+    return _stored(out, task) is not None
 
 
 def collect(out, tasks: list[dict] | None = None) -> list[dict]:
@@ -255,7 +300,7 @@ def collect(out, tasks: list[dict] | None = None) -> list[dict]:
     order, or every task result there sorted by key.  Files that are not task results are skipped."""
     out = Path(out)
     if tasks is not None:
-        found = (_read_result(out / f"{task_key(t)}.json", t) for t in tasks)
+        found = (_stored(out, t) for t in tasks)
     else:
         found = (_read_result(p) for p in sorted(out.glob("*.json")) if not p.name.endswith(".error.json"))
     return [r for r in found if r is not None]

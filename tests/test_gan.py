@@ -157,8 +157,10 @@ def test_the_last_iteration_is_always_evaluated():
     assert [e["iteration"] for e in longer.evaluations] == [3]
 
 
-def test_a_training_is_not_resumed_on_the_other_backend(tmp_path):
+def test_a_training_is_not_resumed_on_the_other_backend(tmp_path, monkeypatch):
     from sosverify.backends import use_backend
+
+    monkeypatch.delenv("SOSVERIFY_BACKEND", raising=False)
 
     train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz")
     with use_backend("jax"), pytest.raises(SosverifyError, match="backend: checkpoint 'autograd', now 'jax'"):

@@ -236,7 +236,8 @@ def test_local_workers_run_without_dasks_malloc_trim_threshold(monkeypatch):
 def _sweep_cli(out, *extra, env=None):
     return subprocess.run([sys.executable, "-m", "sosverify", "sweep", "tandem", "--algos", "nl", "--alpha", "0.1",
                            "--workers", "1", "--out", str(out), "--quiet", *extra], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+                          timeout=300, env={**{k: v for k, v in os.environ.items() if k != "SOSVERIFY_BACKEND"},
+                                            **(env or {})})
 
 
 def test_a_sweep_reports_its_own_tasks_and_reruns_files_that_are_not_their_results(tmp_path):
@@ -255,6 +256,7 @@ def test_a_sweep_reports_its_own_tasks_and_reruns_files_that_are_not_their_resul
     results = json.loads((out / "sweep.json").read_text())["results"]
     assert [r["task"]["steps"] for r in results] == [7]
     assert other.stdout.count("alpha=") == 1
+    assert sorted(r["task"]["steps"] for r in collect(out / "tasks")) == [5, 7]  # foreign.json skipped
 
 
 def test_a_sweep_records_the_backend_that_ran_it_and_resumes_only_its_own(tmp_path):
@@ -319,3 +321,47 @@ def test_the_grid_table_picks_the_lowest_mean_final_kl_and_never_a_diverged_trai
     assert module.best_rates(found) == {"nl": 2e-4, "sos": 1e-4}
     text = module.table(found)
     assert "diverged at 3" in text and "Lowest final KL: NL 0.0002, SOS 0.0001" in text
+
+
+def test_results_of_sweeps_from_before_the_backend_was_recorded_are_still_found(tmp_path):
+    """Sweeps used to name a task run on the default backend with backend None."""
+    old = grid("tandem", ["nl"], [0.1], [0], steps=5, runs=1, hyper={}, backend=None)
+    new = [{**old[0], "backend": "autograd"}]
+    assert sweep(old, tmp_path)["done"] == 1                           # runs on autograd, the default
+    assert sweep(new, tmp_path)["skipped"] == 1
+    assert [r["task"]["backend"] for r in collect(tmp_path, new)] == [None]
+    assert sweep([{**old[0], "backend": "jax"}], tmp_path, workers=1)["skipped"] == 0   # not autograd's result
+
+
+def test_a_gan_result_without_its_last_iteration_is_not_finished(tmp_path):
+    from sosverify.results import write_json
+    from sosverify.sweep import _finished
+
+    task = {"game": "gmm", "algorithm": "nl", "alpha": 1e-3, "seed": 0, "iterations": 5, "eval_every": 2}
+    stored = {"kl": {"2": 9.0, "4": 8.0}, "diverged_at": None}
+    write_json(tmp_path / f"{task_key(task)}.json", {"task": task, "result": stored})
+    assert not _finished(tmp_path, task)
+    write_json(tmp_path / f"{task_key(task)}.json", {"task": task, "result": {**stored, "kl": {"2": 9.0, "5": 7.0}}})
+    assert _finished(tmp_path, task)
+
+
+def test_a_port_that_accepts_and_never_answers_is_one_error_within_the_connect_timeout(tmp_path):
+    import socket
+
+    import dask
+
+    from sosverify.errors import SosverifyError
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    address = "tcp://127.0.0.1:%d" % silent.getsockname()[1]
+    tasks = grid("tandem", ["nl"], [0.1], [0], steps=5, hyper={}, backend=None)
+    start = time.perf_counter()
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), \
+                pytest.raises(SosverifyError, match=f"could not reach the Dask scheduler at {address}"):
+            sweep(tasks, tmp_path, scheduler=address)
+    finally:
+        silent.close()
+    assert time.perf_counter() - start < 10
