@@ -40,8 +40,9 @@ PRESETS = {
 # 8k-iteration grid on JAX, seed 0 (`sosverify sweep gmm --preset paper --iterations 8000 ...`; the
 # paper's grid was {1e-5, 2e-5, 5e-5, 8e-5, 1e-4, 2e-4, 5e-4}): NL's lowest final KL of 5e-5, 1e-4,
 # 2e-4, 5e-4 is at 1e-4, SOS's of 5e-5, 1e-4, 2e-4 at 2e-4.  LOLA takes SOS's rate: at these rates
-# SOS's p was 1 at every iteration (‖ξ‖ ≫ b), and then SOS's step is LOLA's, bit for bit.  LA, CO
-# and SGA have been trained at 1e-4 only so far: their 1e-4 is provisional, as are p-LOLA's and EG's.
+# SOS's p was 1 at every iteration (‖ξ‖ ≫ b), and then SOS's step is LOLA's, bit for bit.  LA's
+# of 1e-4 and 2e-4 is at 1e-4.  CO and SGA have been trained at 1e-4 only so far: their 1e-4 is
+# provisional, as are p-LOLA's and EG's.
 # `small` uses 3e-3, the best final KL of every one of the six algorithms in `reproduce gmm --preset
 # small --grid 3e-4 1e-3 3e-3` (seed 0, 4000 iterations): at 3e-4 and 1e-3 no algorithm resolves
 # the modes in 4000 iterations.
