@@ -180,7 +180,6 @@ def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | N
         raise SosverifyError('Dask tasks need dask.distributed: pip install "sosverify[sweep]"') from None
     from tqdm import tqdm
 
-    _check_scheduler(scheduler)
     client = _client(scheduler, workers)
     try:
         futures = client.map(fn, items, pure=False)
@@ -215,7 +214,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     keys = [task_key(t) for t in tasks]
     if len(set(keys)) != len(keys):
         raise SosverifyError("the sweep has the same task twice")
-    pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and _finished(out, t))]
+    pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and _stored(out, t) is not None)]
     report: dict = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
     if not pending:
         return report
@@ -274,25 +273,16 @@ def _read_result(path: Path, task: dict | None = None) -> dict | None:
     return data
 
 
-def _legacy(task: dict) -> dict | None:
-    """The same task as sweeps named it before they recorded the backend they ran on (``None``)."""
-    return {**task, "backend": None} if task.get("backend") is not None else None
-
-
 def _stored(out: Path, task: dict) -> dict | None:
-    """The finished result of ``task`` in ``out``: under its key, or under its key from before
-    backends were recorded when that result says it ran on this task's backend."""
+    """The finished result of ``task`` in ``out``: under its key, or under the key sweeps gave it
+    before they recorded the backend (``None``) when that result says it ran on this task's backend."""
     found = _read_result(out / f"{task_key(task)}.json", task)
-    old = _legacy(task)
-    if found is None and old is not None:
+    if found is None and task.get("backend") is not None:
+        old = {**task, "backend": None}
         found = _read_result(out / f"{task_key(old)}.json", old)
         if found is not None and (found.get("versions") or {}).get("backend", {}).get("name") != task["backend"]:
             found = None
     return found
-
-
-def _finished(out: Path, task: dict) -> bool:
-    return _stored(out, task) is not None
 
 
 def collect(out, tasks: list[dict] | None = None) -> list[dict]:

@@ -335,14 +335,14 @@ def test_results_of_sweeps_from_before_the_backend_was_recorded_are_still_found(
 
 def test_a_gan_result_without_its_last_iteration_is_not_finished(tmp_path):
     from sosverify.results import write_json
-    from sosverify.sweep import _finished
+    from sosverify.sweep import _stored
 
     task = {"game": "gmm", "algorithm": "nl", "alpha": 1e-3, "seed": 0, "iterations": 5, "eval_every": 2}
     stored = {"kl": {"2": 9.0, "4": 8.0}, "diverged_at": None}
     write_json(tmp_path / f"{task_key(task)}.json", {"task": task, "result": stored})
-    assert not _finished(tmp_path, task)
+    assert _stored(tmp_path, task) is None
     write_json(tmp_path / f"{task_key(task)}.json", {"task": task, "result": {**stored, "kl": {"2": 9.0, "5": 7.0}}})
-    assert _finished(tmp_path, task)
+    assert _stored(tmp_path, task) is not None
 
 
 def test_a_port_that_accepts_and_never_answers_is_one_error_within_the_connect_timeout(tmp_path):
@@ -355,7 +355,7 @@ def test_a_port_that_accepts_and_never_answers_is_one_error_within_the_connect_t
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)
-    address = "tcp://127.0.0.1:%d" % silent.getsockname()[1]
+    address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
     tasks = grid("tandem", ["nl"], [0.1], [0], steps=5, hyper={}, backend=None)
     start = time.perf_counter()
     try:
