@@ -5,7 +5,8 @@ process per core (one BLAS thread each); with ``scheduler="tcp://host:8786"`` an
 cluster.  Workers need no shared filesystem: each task returns its result to the client, which
 writes it to ``OUT/<task key>.json`` atomically as it arrives.  A task's key is a hash of its
 settings, so ``resume`` skips the tasks whose file exists and a re-run never writes a result
-twice.  A worker that dies mid-task loses nothing: the scheduler runs its task again elsewhere.
+twice.  A worker that dies mid-task loses only that task's work in progress: the scheduler runs the
+task again elsewhere, from its start (sweep tasks keep no checkpoints).
 A task that raises is written as ``OUT/<key>.error.json`` with its settings and the error, and
 the others go on (it is tried again on resume).
 

@@ -185,6 +185,34 @@ def test_a_damaged_checkpoint_is_one_clear_error(tmp_path, damage):
         load_checkpoint(path)
 
 
+def _rewrite_checkpoint(path, change):
+    """Rewrite a checkpoint's arrays and metadata through ``change(arrays, meta)``, as a damaged file would be."""
+    import json
+
+    with numpy.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays.pop("meta")).decode())
+    change(arrays, meta)
+    arrays["meta"] = numpy.frombuffer(json.dumps(meta).encode(), dtype=numpy.uint8)
+    with open(path, "wb") as fh:
+        numpy.savez(fh, **arrays)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda arrays, meta: arrays.pop("theta"), "it lacks theta"),
+    (lambda arrays, meta: meta.pop("rng_state"), "it lacks rng_state"),
+    (lambda arrays, meta: arrays.update(theta=arrays["theta"][:, :-1]), "parameters of shape"),
+    (lambda arrays, meta: arrays.update(theta=arrays["theta"].astype(numpy.float64)), "and float64, not"),
+    (lambda arrays, meta: meta.update(rng_state={"bit_generator": "PCG64"}), "is corrupt"),
+])
+def test_a_checkpoint_missing_what_a_resume_needs_is_one_clear_error(tmp_path, damage, message):
+    path = tmp_path / "c.npz"
+    train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=path, checkpoint_every=2)
+    _rewrite_checkpoint(path, damage)
+    with pytest.raises(SosverifyError, match=message):
+        train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=path, resume=True)
+
+
 def test_training_refuses_rules_that_need_a_dense_hessian():
     with pytest.raises(SosverifyError, match="dense game Hessian"):
         train("cgd", 1e-3, spec=SMALL, iterations=2, eval_every=1)
@@ -242,6 +270,28 @@ def test_resume_with_other_settings_fails_before_touching_results(tmp_path):
         assert r.returncode == 2 and named in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert (tmp_path / "g" / "summary.json").read_bytes() == before
     assert (tmp_path / "g" / "checkpoints" / "nl-lr0.001-seed0.npz").read_bytes() == checkpoint
+
+
+def test_a_rerun_without_resume_does_not_overwrite_a_checkpoint(tmp_path):
+    base = ["reproduce", "gmm", "--algos", "nl", "--lr", "nl=1e-3", "--iterations", "2", "--eval-every", "2",
+            "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet"]
+    assert _cli(*base, cwd=tmp_path).returncode == 0
+    path = tmp_path / "g" / "checkpoints" / "nl-lr0.001-seed0.npz"
+    checkpoint, summary = path.read_bytes(), (tmp_path / "g" / "summary.json").read_bytes()
+    r = _cli(*base[:-3], "--iterations", "1", *base[-3:], cwd=tmp_path)
+    assert r.returncode == 2 and "holds a checkpoint of nl lr=0.001: --resume continues it" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert path.read_bytes() == checkpoint and (tmp_path / "g" / "summary.json").read_bytes() == summary
+    assert _cli(*base, "--resume", cwd=tmp_path).returncode == 0  # a finished training is re-evaluated
+
+
+def test_config_json_records_each_algorithm_s_rate_and_the_shared_optimiser_settings(tmp_path):
+    r = _cli("reproduce", "gmm", "--algos", "nl", "sos", "--lr", "nl=1e-3", "sos=2e-3", "--iterations", "2",
+             "--eval-every", "2", "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    config = json.loads((tmp_path / "g" / "config.json").read_text())
+    assert config["learning_rates"] == {"nl": 1e-3, "sos": 2e-3}
+    assert config["optimiser"]["name"] == "rmsprop" and "learning_rate" not in config["optimiser"]
 
 
 def test_a_grid_reports_a_training_that_diverged_after_an_evaluation_as_diverged(monkeypatch):

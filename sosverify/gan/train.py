@@ -78,8 +78,9 @@ def check_gan_algorithm(name: str):
     algo = get_algorithm(name)
     if algo.dense:
         usable = ", ".join(n for n, a in ALGORITHMS.items() if not a.dense)
-        raise SosverifyError(f"{algo.name.upper()} forms a dense game Hessian and cannot run on the GAN "
-                             f"(above the {DENSE_LIMIT}-parameter limit); use one of {usable}")
+        raise SosverifyError(f"{algo.name.upper()} forms a dense game Hessian (allowed up to {DENSE_LIMIT} "
+                             f"parameters) and is not offered on the GAN, whose networks are far larger; "
+                             f"use one of {usable}")
     return algo
 
 
@@ -121,7 +122,14 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     if resume and checkpoint is not None and Path(checkpoint).exists():
         ck = load_checkpoint(checkpoint, config)
         theta0, opt_state, start = ck["theta"], ck["opt_state"], ck["t"]
-        rng.bit_generator.state = ck["rng_state"]
+        try:
+            if theta0.shape != (1, game.dim) or theta0.dtype != numpy.dtype(spec.dtype):
+                raise ValueError(f"parameters of shape {theta0.shape} and {theta0.dtype}, "
+                                 f"not (1, {game.dim}) and {spec.dtype}")
+            rng.bit_generator.state = ck["rng_state"]
+        except (TypeError, ValueError, KeyError) as exc:
+            raise SosverifyError(f"checkpoint {str(checkpoint)!r} is corrupt ({exc}); "
+                                 "delete it or train without --resume") from None
         logs_losses, logs_xi, logs_p = list(ck["losses"]), list(ck["xi_norm"]), list(ck["p"])
         evaluations, samples, elapsed = ck["evaluations"], ck["samples"], ck["seconds"]
         resumed_from = start
@@ -192,6 +200,10 @@ def _save(path, config, step, losses, xi, p, evaluations, samples, seconds) -> N
     write_atomic(path, buf.getvalue())
 
 
+CHECKPOINT_ARRAYS = ("theta", "losses", "xi_norm", "p")
+CHECKPOINT_META = ("config", "t", "rng_state", "evaluations", "seconds")
+
+
 def load_checkpoint(path, config: dict | None = None) -> dict:
     """Read a checkpoint; a one-line error if it is truncated, corrupt or of another configuration."""
     try:
@@ -201,6 +213,11 @@ def load_checkpoint(path, config: dict | None = None) -> dict:
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise SosverifyError(f"checkpoint {str(path)!r} is truncated or corrupt ({type(exc).__name__}); "
                              "delete it or train without --resume") from None
+    missing = [k for k in CHECKPOINT_ARRAYS if k not in arrays]
+    missing += list(CHECKPOINT_META) if not isinstance(meta, dict) else [k for k in CHECKPOINT_META if k not in meta]
+    if missing:
+        raise SosverifyError(f"checkpoint {str(path)!r} is corrupt: it lacks {', '.join(missing)}; "
+                             "delete it or train without --resume")
     if config is not None:
         stored = meta.get("config", {})
         differ = []
