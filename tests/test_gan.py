@@ -303,3 +303,39 @@ def test_a_grid_reports_a_training_that_diverged_after_an_evaluation_as_diverged
     rep = G.run_gmm(preset_name="tiny-test", algos=("nl",), grid=[1e-3, 3e4], iterations=6, eval_every=1, jobs=1)
     assert rep.summary["algorithms"]["nl"]["lr"] == 1e-3
     assert rep.summary["grid"]["nl"]["30000"] is None and rep.summary["grid"]["nl"]["0.001"] is not None
+
+
+def _tiny_preset(monkeypatch, **settings):
+    import sosverify.reproduce.gmm as G
+
+    monkeypatch.setitem(G.PRESETS, "tiny-test", {**G.PRESETS["small"], "spec": SMALL, **settings})
+    monkeypatch.setitem(G.DEFAULT_LR, "tiny-test", G.DEFAULT_LR["small"])
+    return G
+
+
+def test_figure_7_algorithms_train_on_past_the_last_evaluation_logging_xi(monkeypatch, tmp_path):
+    G = _tiny_preset(monkeypatch, iterations=4, eval_every=2, figure7_iterations=6, checkpoint_every=2)
+    rep = G.run_gmm(preset_name="tiny-test", algos=("nl", "co", "sos"), jobs=1, checkpoint_dir=tmp_path)
+    for name, length in (("nl", 7), ("sos", 7), ("co", 5)):  # ‖ξ‖ at iterations 0..6 or 0..4
+        t = rep.histories[name]
+        assert len(t.xi_norm) == length and t.config["iterations"] == length - 1, name
+        assert [e["iteration"] for e in t.evaluations] == [2, 4], name  # Figures 4/6 stop at 4
+        assert rep.summary["algorithms"][name]["final_kl"] == t.evaluations[-1]["kl"]
+    assert len(rep.histories["sos"].p) == 6
+    assert rep.config["figure7_iterations"] == 6 and rep.config["figure7_algorithms"] == ["sos", "nl"]
+    # the extension is the preset's schedule: not for a grid, nor for --iterations of one's own
+    assert G.run_gmm(preset_name="tiny-test", algos=("nl",), jobs=1, iterations=4).histories["nl"].xi_norm.size == 5
+    grid = G.run_gmm(preset_name="tiny-test", algos=("nl",), jobs=1, grid=[1e-3])
+    assert grid.histories["nl"].xi_norm.size == 5 and grid.config["figure7_iterations"] is None
+
+
+def test_a_training_extended_past_its_evaluations_by_resume_equals_a_straight_one(tmp_path):
+    straight = train("sos", 1e-3, spec=SMALL, iterations=6, eval_every=2, eval_until=4, seed=2)
+    train("sos", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=2, checkpoint=tmp_path / "c.npz")
+    resumed = train("sos", 1e-3, spec=SMALL, iterations=6, eval_every=2, eval_until=4, seed=2,
+                    checkpoint=tmp_path / "c.npz", resume=True)
+    assert numpy.array_equal(straight.theta, resumed.theta) and numpy.array_equal(straight.xi_norm, resumed.xi_norm)
+    assert [e["iteration"] for e in resumed.evaluations] == [2, 4]
+    assert [e["kl"] for e in straight.evaluations] == [e["kl"] for e in resumed.evaluations]
+    with pytest.raises(SosverifyError, match="must not exceed iterations"):
+        train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, eval_until=6)

@@ -58,7 +58,7 @@ class Training:
                 "kl": {str(e["iteration"]): e["kl"] for e in ev},
                 "modes_covered": {str(e["iteration"]): e["modes_covered"] for e in ev},
                 "high_quality": {str(e["iteration"]): e["high_quality"] for e in ev},
-                "final_kl": ev[-1]["kl"] if ev else None,
+                "final_kl": ev[-1]["kl"] if ev else None, "iterations": self.config["iterations"],
                 # SOS's p: its smallest value and how many iterations had p < 1 (p = 1 at every
                 # iteration means SOS took LOLA's step throughout); None for other rules
                 "p_min": None if self.p is None or not len(self.p) else float(self.p.min()),
@@ -102,13 +102,19 @@ def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, e
 def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: int = 8000, eval_every: int = 2000,
           seed: int = 0, hyper: dict | None = None, checkpoint: str | Path | None = None,
           checkpoint_every: int | None = None, resume: bool = False, progress: bool = False,
-          label: str | None = None, position: int = 0) -> Training:
+          label: str | None = None, position: int = 0, eval_until: int | None = None) -> Training:
     """Train ``algorithm`` on the GAN with RMSProp(``lr``) applied to its direction; α inside the rule is ``lr``.
 
-    Evaluations (KL, modes, samples) at every multiple of ``eval_every`` up to ``iterations``, and
-    at ``iterations`` itself, so that the final KL is always the last iteration's.
+    Evaluations (KL, modes, samples) at every multiple of ``eval_every`` up to ``eval_until``
+    (default ``iterations``), and at ``eval_until`` itself, so that the final KL is always that
+    iteration's.  Past ``eval_until`` the training goes on to ``iterations`` logging the losses,
+    ‖ξ‖ and p only (Figure 7 follows ‖ξ‖ to 12k iterations, Figures 4/6 evaluate to 8k).
     """
     config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper)
+    eval_until = iterations if eval_until is None else eval_until
+    check_positive("eval_until", eval_until, integer=True)
+    if eval_until > iterations:
+        raise SosverifyError(f"eval_until ({eval_until}) must not exceed iterations ({iterations})")
     algo = get_algorithm(algorithm)
     game = gmm_gan(**asdict(spec))
     optimiser = rmsprop(lr)
@@ -152,7 +158,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
         logs_xi.append(float(s.xi_norm[0]))
         if s.t < iterations and "p" in s.diagnostics:
             logs_p.append(float(s.diagnostics["p"][0]))
-        if s.t > 0 and (s.t % eval_every == 0 or s.t == iterations):
+        if 0 < s.t <= eval_until and (s.t % eval_every == 0 or s.t == eval_until):
             result = evaluate_generator(spec, s.theta[0, :d_g], z_eval)
             evaluations.append({"iteration": s.t, "kl": result["kl"], "modes_covered": result["modes_covered"],
                                 "high_quality": result["high_quality"], "mode_counts": result["mode_counts"]})
