@@ -171,28 +171,51 @@ def _close(client) -> None:
 
 
 def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | None = None,
-              progress: bool = False, desc: str = "tasks") -> list:
+              progress: bool = False, desc: str = "tasks", reports: bool = False) -> list:
     """``[fn(item) for item in items]`` as Dask tasks (a local cluster of ``workers`` single-threaded
     processes, or ``scheduler``), results in the order of ``items``; a progress bar counts tasks.
-    A task that raises raises here, after the others have been cancelled."""
+    A task that raises raises here, after the others have been cancelled.
+
+    ``reports`` (with ``progress``): each task is called as ``fn(item, reports=NAME)`` and may draw
+    its own bar through :class:`sosverify.progress.RemoteBar` ``(NAME, ...)``; this process shows it.
+    """
     try:
-        from dask.distributed import as_completed
+        from dask.distributed import wait
     except ImportError:
         raise SosverifyError('Dask tasks need dask.distributed: pip install "sosverify[sweep]"') from None
     from tqdm import tqdm
 
     client = _client(scheduler, workers)
+    board = None
     try:
-        futures = client.map(fn, items, pure=False)
+        if reports and progress:
+            from sosverify.progress import Board
+
+            board = Board(client)
+        extra = {"reports": board.name} if board is not None else {}
+        futures = client.map(fn, items, pure=False, **extra)
+        pending = list(futures)
         with tqdm(total=len(items), desc=desc, disable=not progress, leave=False) as bar:
-            for future in as_completed(futures):
-                if future.status == "error":  # stop the others now, not hours later
-                    error = future.exception()
-                    client.cancel([f for f in futures if f is not future])
-                    raise error
-                bar.update(1)
+            while pending:
+                try:  # wake at least twice a second to draw the tasks' own bars
+                    done, not_done = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done, not_done = set(), pending
+                for future in done:
+                    if future.status == "error":  # stop the others now, not hours later
+                        error = future.exception()
+                        client.cancel([f for f in futures if f is not future])
+                        raise error
+                    bar.update(1)
+                pending = [f for f in pending if f in not_done]
+                if board is not None:
+                    board.drain()
+            if board is not None:  # the tasks' last messages, before the count's bar closes
+                board.close()
         return client.gather(futures)
     finally:
+        if board is not None:
+            board.close()
         _close(client)
 
 

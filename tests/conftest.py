@@ -90,3 +90,14 @@ class FDQuantities:
 @pytest.fixture
 def rng():
     return numpy.random.default_rng(20190101)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Figures a test drew through a reproduction it ran without writing (``run_gmm(...)``) are
+    closed after it, so that matplotlib's too-many-figures warning (an error here) depends on no order."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -339,3 +339,15 @@ def test_a_training_extended_past_its_evaluations_by_resume_equals_a_straight_on
     assert [e["kl"] for e in straight.evaluations] == [e["kl"] for e in resumed.evaluations]
     with pytest.raises(SosverifyError, match="must not exceed iterations"):
         train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, eval_until=6)
+
+
+def test_trainings_in_dask_workers_draw_their_own_bars_in_the_client(monkeypatch, capsys):
+    pytest.importorskip("dask.distributed")
+    G = _tiny_preset(monkeypatch)
+    rep = G.run_gmm(preset_name="tiny-test", algos=("nl", "sos"), iterations=4, eval_every=2, jobs=2, progress=True)
+    err = capsys.readouterr().err.replace("\r", "\n")
+    for name in ("nl", "sos"):  # iterations, it/s and the latest KL of each training, as at home
+        kl = rep.histories[name].evaluations[-1]["kl"]
+        assert any(line.startswith(f"{name} lr=0.003") and "4/4" in line and ("it/s" in line or "s/it" in line)
+                   and f"KL={kl:.3g}" in line for line in err.splitlines()), err
+    assert "trainings:" in err  # and the bar that counts them

@@ -102,13 +102,16 @@ def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, e
 def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: int = 8000, eval_every: int = 2000,
           seed: int = 0, hyper: dict | None = None, checkpoint: str | Path | None = None,
           checkpoint_every: int | None = None, resume: bool = False, progress: bool = False,
-          label: str | None = None, position: int = 0, eval_until: int | None = None) -> Training:
+          label: str | None = None, position: int = 0, eval_until: int | None = None, bar=None) -> Training:
     """Train ``algorithm`` on the GAN with RMSProp(``lr``) applied to its direction; α inside the rule is ``lr``.
 
     Evaluations (KL, modes, samples) at every multiple of ``eval_every`` up to ``eval_until``
     (default ``iterations``), and at ``eval_until`` itself, so that the final KL is always that
     iteration's.  Past ``eval_until`` the training goes on to ``iterations`` logging the losses,
     ‖ξ‖ and p only (Figure 7 follows ‖ξ‖ to 12k iterations, Figures 4/6 evaluate to 8k).
+
+    ``bar``: ``bar(total, initial, desc)`` makes the progress bar instead of a tqdm bar on stderr
+    (shown whatever ``progress``): a training in a Dask worker draws its bar in the client this way.
     """
     config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper)
     eval_until = iterations if eval_until is None else eval_until
@@ -142,7 +145,8 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     else:
         theta0 = initial_parameters(game, 1, rng)
     d_g = game.dims[0]
-    bar = _bar(iterations, start, label or f"{algo.name} lr={lr:g}", progress, position)
+    desc = label or f"{algo.name} lr={lr:g}"
+    bar = _bar(iterations, start, desc, progress, position) if bar is None else bar(iterations, start, desc)
     began = time.perf_counter()
     diverged_at = None
     hyper_full = config["hyperparameters"]

@@ -87,10 +87,14 @@ def _without_rate(optimiser: dict) -> dict:
     return {k: v for k, v in optimiser.items() if k != "learning_rate"}
 
 
-def _job(kwargs: dict) -> dict:
+def _job(kwargs: dict, reports: str | None = None) -> dict:
     """One training (run in a worker process when ``jobs > 1``), on the backend named in it;
-    returns its picklable result."""
+    returns its picklable result.  ``reports``: the client's progress queue (its bar is drawn there)."""
     kwargs = dict(kwargs)
+    if reports is not None:
+        from sosverify.progress import RemoteBar
+
+        kwargs["bar"] = lambda total, initial, desc: RemoteBar(reports, desc, total, initial)
     with use_backend(kwargs.pop("backend", None)):
         result = train(**kwargs)
     result.theta = None
@@ -104,7 +108,8 @@ def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: b
     if scheduler is None and (n_jobs <= 1 or len(jobs) <= 1):
         return [_job(j) for j in jobs]
     workers = min(n_jobs, len(jobs))
-    quiet = [{**j, "progress": False} for j in jobs]  # one bar, counting trainings, in this process
+    # in this process: one bar counting trainings, and one per running training (from its worker's messages)
+    quiet = [{**j, "progress": False} for j in jobs]
     try:
         import dask.distributed  # noqa: F401
     except ImportError:
@@ -119,7 +124,8 @@ def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: b
             return list(pool.map(_job, quiet))
     from sosverify.sweep import map_tasks
 
-    return map_tasks(_job, quiet, scheduler=scheduler, workers=workers, progress=progress, desc="trainings")
+    return map_tasks(_job, quiet, scheduler=scheduler, workers=workers, progress=progress, desc="trainings",
+                     reports=True)
 
 
 @register("gmm")
