@@ -43,8 +43,9 @@ def task_key(task: dict) -> str:
     return f"{task['algorithm']}-a{task['alpha']:g}-s{task['seed']}-{digest}"
 
 
-def run_task(task: dict) -> dict:
-    """Run one task (in a worker); return its JSON-ready result."""
+def run_task(task: dict, reports: str | None = None) -> dict:
+    """Run one task (in a worker); return its JSON-ready result.  ``reports``: the client's progress
+    queue, where a GAN training draws its bar (:mod:`sosverify.progress`)."""
     from sosverify.backends import use_backend
 
     with use_backend(task.get("backend")):
@@ -52,9 +53,15 @@ def run_task(task: dict) -> dict:
             from sosverify.gan.game import GanSpec
             from sosverify.gan.train import train
 
+            bar = None
+            if reports is not None:
+                from sosverify.progress import RemoteBar
+
+                def bar(total, initial, desc):
+                    return RemoteBar(reports, f"{desc} seed {task['seed']}", total, initial)
             result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})),
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
-                           seed=task["seed"], hyper=task.get("hyper") or None).summary()
+                           seed=task["seed"], hyper=task.get("hyper") or None, bar=bar).summary()
         else:
             from sosverify.games import get_game
             from sosverify.runner import run, summarise
@@ -170,6 +177,20 @@ def _close(client) -> None:
         cluster.close()
 
 
+def _finished(futures, board) -> set:
+    """The futures among ``futures`` that have finished, after at most half a second; meanwhile the
+    tasks' own progress bars (``board``, if any) are drawn."""
+    from dask.distributed import wait
+
+    try:
+        done, _ = wait(list(futures), timeout=0.5, return_when="FIRST_COMPLETED")
+    except TimeoutError:
+        done = set()
+    if board is not None:
+        board.drain()
+    return done
+
+
 def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | None = None,
               progress: bool = False, desc: str = "tasks", reports: bool = False) -> list:
     """``[fn(item) for item in items]`` as Dask tasks (a local cluster of ``workers`` single-threaded
@@ -180,7 +201,7 @@ def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | N
     its own bar through :class:`sosverify.progress.RemoteBar` ``(NAME, ...)``; this process shows it.
     """
     try:
-        from dask.distributed import wait
+        import dask.distributed  # noqa: F401
     except ImportError:
         raise SosverifyError('Dask tasks need dask.distributed: pip install "sosverify[sweep]"') from None
     from tqdm import tqdm
@@ -197,19 +218,14 @@ def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | N
         pending = list(futures)
         with tqdm(total=len(items), desc=desc, disable=not progress, leave=False) as bar:
             while pending:
-                try:  # wake at least twice a second to draw the tasks' own bars
-                    done, not_done = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
-                except TimeoutError:
-                    done, not_done = set(), pending
+                done = _finished(pending, board)
                 for future in done:
                     if future.status == "error":  # stop the others now, not hours later
                         error = future.exception()
                         client.cancel([f for f in futures if f is not future])
                         raise error
                     bar.update(1)
-                pending = [f for f in pending if f in not_done]
-                if board is not None:
-                    board.drain()
+                pending = [f for f in pending if f not in done]
             if board is not None:  # the tasks' last messages, before the count's bar closes
                 board.close()
         return client.gather(futures)
@@ -227,7 +243,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     local cluster of ``workers`` processes and closed at the end).
     """
     try:
-        from dask.distributed import as_completed
+        import dask.distributed  # noqa: F401
     except ImportError:
         raise SosverifyError('sweeps need dask.distributed: pip install "sosverify[sweep]"') from None
     from tqdm import tqdm
@@ -246,34 +262,41 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     if own:
         client = _client(scheduler, workers)
     bar = tqdm(total=len(tasks), initial=report["skipped"], desc="sweep", disable=not progress, leave=False)
+    board = None
     try:
+        if progress and any(t["game"] == "gmm" for _, t in pending):  # trainings of minutes: a bar each
+            from sosverify.progress import Board
+
+            board = Board(client)
+        extra = {"reports": board.name} if board is not None else {}
         # Tasks go out in the order given, one more as each finishes (as many in flight as the
         # cluster has threads, plus one), so a sweep stopped part-way has finished the first rows of
         # its grid rather than a scattering (Dask alone runs independent tasks in its own order).
-        queue, futures, running = iter(pending), {}, as_completed()
+        queue, futures = iter(pending), {}
 
         def submit_next():
             item = next(queue, None)
             if item is not None:
-                future = client.submit(run_task, item[1], key=item[0], pure=False)
-                futures[future] = item
-                running.add(future)
+                futures[client.submit(run_task, item[1], key=item[0], pure=False, **extra)] = item
 
         for _ in range(sum(client.nthreads().values()) + 1):
             submit_next()
-        for future in running:
-            key, task = futures.pop(future)
-            submit_next()
-            try:
-                write_json(out / f"{key}.json", future.result())
-                (out / f"{key}.error.json").unlink(missing_ok=True)
-                report["done"] += 1
-            except Exception as exc:  # a task that raised: recorded with its settings
-                error = f"{type(exc).__name__}: {exc}"
-                write_json(out / f"{key}.error.json", {"task": jsonable(task), "error": error})
-                report["failed"].append({"key": key, "task": task, "error": error})
-            bar.update(1)
+        while futures:
+            for future in _finished(futures, board):
+                key, task = futures.pop(future)
+                submit_next()
+                try:
+                    write_json(out / f"{key}.json", future.result())
+                    (out / f"{key}.error.json").unlink(missing_ok=True)
+                    report["done"] += 1
+                except Exception as exc:  # a task that raised: recorded with its settings
+                    error = f"{type(exc).__name__}: {exc}"
+                    write_json(out / f"{key}.error.json", {"task": jsonable(task), "error": error})
+                    report["failed"].append({"key": key, "task": task, "error": error})
+                bar.update(1)
     finally:
+        if board is not None:
+            board.close()
         bar.close()
         if own:
             _close(client)

@@ -365,3 +365,13 @@ def test_a_port_that_accepts_and_never_answers_is_one_error_within_the_connect_t
     finally:
         silent.close()
     assert time.perf_counter() - start < 10
+
+
+def test_a_gan_sweep_draws_each_training_s_bar_in_the_client(client, tmp_path, capsys):
+    tasks = grid("gmm", ["nl"], [1e-3, 2e-3], [0], iterations=4, eval_every=2,
+                 spec={"hidden": 8, "layers": 2, "latent": 4, "batch": 16}, hyper={}, backend=None)
+    assert sweep(tasks, tmp_path, client=client, progress=True)["done"] == 2
+    err = capsys.readouterr().err.replace("\r", "\n")
+    for rate in ("0.001", "0.002"):  # iterations, it/s and the latest KL of each training
+        assert any(line.startswith(f"nl lr={rate} seed 0") and "4/4" in line and "KL=" in line
+                   for line in err.splitlines()), err
