@@ -163,17 +163,20 @@ def cmd_verify(args) -> int:
     from sosverify.verify import run_claims, table, write_report
 
     if args.list:
-        for c in get_claims():
-            print(f"{c.id:<24} {c.method:<17} {c.section:<14} {c.statement}")
+        for c in get_claims(long=True):
+            print(f"{c.id:<24} {c.method:<17} {c.section:<14} {c.statement}" + (" [long: --long]" if c.long else ""))
         return 0
     if args.only:
         args.only = list(dict.fromkeys(args.only))  # each claim is checked once
     get_claims(args.only)  # unknown ids fail before any work
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["report.md", "report.json"])
-    results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty())
-    write_report(results, out)
+    results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty(), long=args.long)
+    skipped = [c.id for c in get_claims(long=True) if c.long] if not (args.only or args.long) else []
+    write_report(results, out, skipped)
     print(table(results))
+    if skipped:
+        print(f"not checked (minutes each; sosverify verify --long): {', '.join(skipped)}")
     print(f"wrote {out / 'report.md'} and {out / 'report.json'}")
     return 0 if all(r["status"] == "pass" for r in results) else 1
 
@@ -595,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="check every claim of the paper; write report.md and report.json")
     p.add_argument("--only", nargs="+", metavar="ID", help="check only these claims")
     p.add_argument("--list", action="store_true", help="list the claims and exit")
+    p.add_argument("--long", action="store_true", help="also check the long claims (minutes each; see --list)")
     p.add_argument("--out", default="sosverify-report", help="report directory (default: ./sosverify-report)")
     _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")

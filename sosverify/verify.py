@@ -11,12 +11,13 @@ from sosverify.claims import get_claims
 from sosverify.results import prepare_out_dir, save_figure, versions, write_atomic, write_json
 
 
-def run_claims(ids=None, progress: bool = False) -> list[dict]:
-    """Check each claim; a check that raises is a failure with the error as evidence."""
+def run_claims(ids=None, progress: bool = False, long: bool = False) -> list[dict]:
+    """Check each claim (the long ones too with ``long``); a check that raises is a failure with the
+    error as evidence."""
     from tqdm import tqdm
 
     results = []
-    bar = tqdm(get_claims(ids), desc="claims", unit="claim", disable=not progress, leave=False, file=sys.stderr)
+    bar = tqdm(get_claims(ids, long=long), desc="claims", unit="claim", disable=not progress, leave=False, file=sys.stderr)
     for claim in bar:
         bar.set_postfix_str(claim.id)
         start = time.perf_counter()
@@ -44,14 +45,16 @@ def table(results) -> str:
     return "\n".join(rows)
 
 
-def _markdown(results) -> str:
+def _markdown(results, skipped=()) -> str:
     lines = ["# sosverify report", "",
              "| id | claim | section | method | result | seconds |", "|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| [{r['id']}](#{r['id']}) | {r['claim']} | {r['section']} | {r['method']} | "
                      f"**{r['status']}** | {r['seconds']:.2f} |")
     passed = sum(r["status"] == "pass" for r in results)
-    lines += ["", f"{passed}/{len(results)} claims pass.", ""]
+    lines += ["", f"{passed}/{len(results)} claims pass."
+              + (f" Not checked: {', '.join(skipped)} (long claims, minutes each: `sosverify verify --long`)."
+                 if skipped else ""), ""]
     for r in results:
         lines += [f"## {r['id']}", "", f"*{r['claim']}* ({r['section']}; {r['method']}) — **{r['status']}**", ""]
         for item in r["evidence"]:
@@ -64,8 +67,9 @@ def _markdown(results) -> str:
     return "\n".join(lines)
 
 
-def write_report(results, out) -> Path:
-    """Write report.md (table first), report.json and the figures the claims made."""
+def write_report(results, out, skipped=()) -> Path:
+    """Write report.md (table first), report.json and the figures the claims made; ``skipped``: the
+    long claims not checked (named in both)."""
     out = prepare_out_dir(out)
     for r in results:
         r["figure_files"] = []
@@ -73,7 +77,8 @@ def write_report(results, out) -> Path:
             name = f"{r['id']}-{stem}.png"
             save_figure(fig, out / name, close=True)
             r["figure_files"].append(name)
-    write_atomic(out / "report.md", _markdown(results))
+    write_atomic(out / "report.md", _markdown(results, skipped))
     write_json(out / "report.json", {"versions": versions(), "claims": results,
-                                     "passed": sum(r["status"] == "pass" for r in results), "total": len(results)})
+                                     "passed": sum(r["status"] == "pass" for r in results), "total": len(results),
+                                     "not_checked": list(skipped)})
     return out

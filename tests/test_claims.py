@@ -90,6 +90,9 @@ def test_verify_runs_every_claim_and_writes_the_report(tmp_path, capsys):
     assert md.splitlines()[2].startswith("| id | claim |")  # the report opens with the table
     n = len(get_claims())
     assert f"{n}/{n} claims pass" in out
+    long = [c.id for c in get_claims(long=True) if c.long]
+    assert long == ["exp-gmm-modes"] and report["not_checked"] == long  # named as not checked, not passed
+    assert f"not checked (minutes each; sosverify verify --long): {long[0]}" in out and f"Not checked: {long[0]}" in md
     assert (tmp_path / "exp-tandem-figure3_tandem.png").exists()
 
 
@@ -97,6 +100,7 @@ def test_verify_only_and_list(tmp_path, capsys):
     assert main(["verify", "--list"]) == 0
     listed = capsys.readouterr().out
     assert all(c.id in listed for c in get_claims())
+    assert "exp-gmm-modes" in listed and "[long: --long]" in listed
     assert main(["verify", "--only", "ex1-nl-diverges", "ex2-tandem", "--out", str(tmp_path), "--quiet"]) == 0
     report = json.loads((tmp_path / "report.json").read_text())
     assert [c["id"] for c in report["claims"]] == ["ex1-nl-diverges", "ex2-tandem"]
@@ -160,3 +164,20 @@ def test_bad_input_to_analyse_and_verify_is_a_one_line_error(argv, message, caps
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_the_gan_mode_coverage_claim_holds():
+    ev = _check("exp-gmm-modes")
+    assert ev.passed, ev.items
+
+
+@pytest.mark.slow
+def test_co_replaced_by_nl_fails_the_gan_mode_coverage_claim(monkeypatch):
+    from dataclasses import replace
+
+    monkeypatch.setitem(A.ALGORITHMS, "co", replace(A.ALGORITHMS["nl"], name="co"))
+    ev = _check("exp-gmm-modes")
+    assert not ev.passed
+    assert [i["what"] for i in ev.items if i["ok"] is False] == ["CO covers on average at least 3 more of the 16 "
+                                                                 "modes than NL"]

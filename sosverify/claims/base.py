@@ -51,10 +51,13 @@ def render(value) -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of the paper: id (SPEC §4), statement, section, method and its check."""
+    """One claim of the paper: id (SPEC §4), statement, section, method and its check.
+
+    ``long``: its check takes minutes; ``sosverify verify`` runs it with ``--long`` or ``--only ID``."""
 
     id: str
     statement: str
     section: str
     method: str
     check: Callable[[], Evidence]
+    long: bool = False

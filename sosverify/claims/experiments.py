@@ -53,9 +53,8 @@ def check_exp_gmm(seeds=(0, 1), runs: int = 4, steps: int = 60, alphas=(1.0, 10.
       alignment branch of p1 exercised and LOLA (p = 1) violating the inequality at some of them;
     - the KL estimator used for Figures 4/6 on known answers (Q itself: 0; one component: ln 16).
 
-    The comparison of Figures 4/6 (which algorithms cover the modes) is not asserted: it shows after
-    thousands of iterations (the small preset, 4k iterations at lr 3e-3: NL 4 modes at seeds 0 and
-    1, SOS 12 and 9, CO 15 and 13; docs/gmm.md), minutes per training, beyond this claim's budget.
+    The comparison of Figures 4/6 (which algorithms cover the modes) shows after thousands of
+    iterations, minutes in all: it is the long claim ``exp-gmm-modes`` (``verify --long``).
     """
     from dataclasses import asdict
 
@@ -110,6 +109,47 @@ def check_exp_gmm(seeds=(0, 1), runs: int = 4, steps: int = 60, alphas=(1.0, 10.
     ev.expect("KL estimator: one component gives ln 16 ± 0.05", abs(kl_one - numpy.log(16)) < 0.05,
               f"{kl_one:.4f} (ln 16 = {numpy.log(16):.4f})")
     ev.note("not checked here", "Figures 4/6's mode coverage (NL collapses; SOS, CO, SGA, LOLA cover most of the 16 "
-            "modes) needs trainings of thousands of iterations: `sosverify reproduce gmm --preset small` (minutes "
-            "per rule) or `--preset paper`")
+            "modes) needs trainings of thousands of iterations: the long claim exp-gmm-modes (`sosverify verify "
+            "--long`), `sosverify reproduce gmm --preset small` or `--preset paper`")
+    return ev
+
+
+# exp-gmm-modes: the cheapest setting found where Figures 4/6's mode coverage shows on every seed
+# tried (a search over 2-3 layers of 32-64, batch 64-128, lr 3e-3 to 1e-2, 1500-3000 iterations;
+# docs/gmm.md): modes covered at 3000, seeds 0-5, NL 5/5/8/4/2/5 against CO 9/15/9/15/13/14.
+MODES_SPEC = {"hidden": 32, "layers": 3, "latent": 16, "batch": 128}
+
+
+def check_exp_gmm_modes(seeds=(0, 1, 2, 3), iterations: int = 3000, lr: float = 3e-3,
+                        margin: float = 3.0) -> Evidence:
+    """exp-gmm, the comparison itself (long: about two minutes): NL collapses onto a few modes
+    while CO spreads over most of the 16 (Figures 4/6).
+
+    Each of NL and CO trains from the same initial parameters and minibatches (one seed each) on
+    small networks (3 × 32, latent 16, batch 128, float32, RMSProp at ``lr``); the claim is that the
+    mean over ``seeds`` of the modes covered at the last iteration is at least ``margin`` higher
+    for CO. Per-seed counts are shown, not asserted: one seed's training can land either way.
+    SOS is not part of the claim: at this size it covers about as many modes as NL (seeds 0-5:
+    5/8/5/4/7/6 against NL's 5/5/8/4/2/5; its p stays 1, so it runs as LOLA), as docs/gmm.md reports.
+    """
+    from sosverify.gan.game import GanSpec
+    from sosverify.gan.train import train
+
+    ev = Evidence()
+    spec = GanSpec(**MODES_SPEC, dtype="float32")
+    ev.note("GAN", f"3 × 32 ReLU layers, latent 16, batch 128, float32; RMSProp lr {lr:g}, {iterations} iterations, "
+                   f"seeds {list(seeds)}")
+    modes: dict = {}
+    diverged = []
+    for name in ("nl", "co"):
+        runs = [train(name, lr, spec=spec, iterations=iterations, eval_every=iterations, seed=s) for s in seeds]
+        diverged += [f"{name.upper()} seed {s} at {r.diverged_at}" for s, r in zip(seeds, runs) if r.diverged_at is not None]
+        modes[name] = [r.evaluations[-1]["modes_covered"] for r in runs if r.diverged_at is None]
+        ev.note(f"{name.upper()}: modes covered at {iterations} (of 16), per seed", modes[name])
+    if not ev.expect("every training finished (a diverged one has no final modes)", not diverged,
+                     ", ".join(diverged) or "none diverged"):
+        return ev
+    nl, co = float(numpy.mean(modes["nl"])), float(numpy.mean(modes["co"]))
+    ev.expect(f"CO covers on average at least {margin:g} more of the 16 modes than NL", co >= nl + margin,
+              f"CO {co:.2f}, NL {nl:.2f}")
     return ev
