@@ -636,8 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--preset", choices=("small", "paper"), help="network size and schedule (default: small)")
     g.add_argument("--lr", nargs="+", metavar="ALGO=RATE", help="RMSProp learning rate per algorithm, e.g. sos=1e-4")
     g.add_argument("--iterations", type=_bounded_int(1, MAX_STEPS),
-                   help="training iterations (default: the preset's: paper 8k, with SOS, LA and NL on to 12k "
-                        "for Figure 7's ‖ξ‖; small 4k)")
+                   help="training iterations (default: the preset's; the paper preset then trains SOS, LA and NL "
+                        "on for Figure 7's ‖ξ‖)")
     g.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="evaluate KL and modes every this many iterations")
     g.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
     g.add_argument("--grid", nargs="+", type=_positive_float, metavar="LR",

@@ -11,28 +11,37 @@ never worth a training: a message that cannot be sent is dropped.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
-# what a lost scheduler connection raises from Queue.put (CommClosedError is an OSError)
-_SEND_ERRORS = (OSError, TimeoutError, RuntimeError, ValueError)
+# what a lost scheduler connection raises from a queue (CommClosedError is an OSError; asyncio's
+# TimeoutError is not the built-in one before Python 3.11)
+_SEND_ERRORS = (OSError, TimeoutError, asyncio.TimeoutError, RuntimeError, ValueError, KeyError)
+# seconds between a worker's messages, and between the client's looks at its tasks
+INTERVAL = 0.5
 
 
 class RemoteBar:
     """A tqdm-like bar whose updates go to the client's :class:`Board` through queue ``name``."""
 
-    def __init__(self, name: str, key: str, total: int, initial: int = 0, every: float = 0.5):
+    def __init__(self, name: str, key: str, total: int, initial: int = 0, every: float = INTERVAL):
         from distributed import Queue
 
-        self._queue = Queue(name)
         self.key, self.n, self._every, self._sent = key, int(initial), every, time.monotonic()
+        try:
+            self._queue: Queue | None = Queue(name)
+        except _SEND_ERRORS:
+            self._queue = None
         self._post(("start", key, self.n, int(total), None))
 
     def _post(self, event: tuple) -> None:
+        if self._queue is None:
+            return
         try:
             self._queue.put(event)
         except _SEND_ERRORS:
-            pass
+            self._queue = None  # the client has gone: train on without a bar
 
     def update(self, n: int = 1) -> None:
         self.n += n
@@ -45,6 +54,17 @@ class RemoteBar:
 
     def close(self) -> None:
         self._post(("close", self.key, self.n, None, None))
+        _release(self._queue)
+        self._queue = None
+
+
+def _release(queue) -> None:
+    """Drop this process's reference to ``queue``; the scheduler forgets it with the last one."""
+    if queue is not None:
+        try:
+            queue.close()
+        except _SEND_ERRORS:
+            pass
 
 
 class Board:
@@ -63,9 +83,14 @@ class Board:
         self._first = first_position
 
     def drain(self) -> None:
+        """Draw what the workers have sent; nothing, if the queue cannot be read."""
         from tqdm import tqdm
 
-        for kind, key, n, total, postfix in self._queue.get(batch=True):
+        try:
+            events = self._queue.get(batch=True)
+        except _SEND_ERRORS:
+            return
+        for kind, key, n, total, postfix in events:
             bar = self._bars.get(key)
             if kind == "start":  # a task run again (its worker died) starts its bar again
                 if bar is not None:
@@ -86,11 +111,9 @@ class Board:
                 del self._bars[key], self._positions[key]
 
     def close(self) -> None:
-        try:
-            self.drain()
-        except _SEND_ERRORS:  # the cluster is gone: nothing more to draw
-            pass
+        self.drain()
         for bar in self._bars.values():
             bar.close()
         self._bars.clear()
         self._positions.clear()
+        _release(self._queue)

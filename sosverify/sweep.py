@@ -57,8 +57,8 @@ def run_task(task: dict, reports: str | None = None) -> dict:
             if reports is not None:
                 from sosverify.progress import RemoteBar
 
-                def bar(total, initial, desc):
-                    return RemoteBar(reports, f"{desc} seed {task['seed']}", total, initial)
+                def bar(total, initial, desc):  # keyed by the task: tasks may differ in more than rate and seed
+                    return RemoteBar(reports, task_key(task), total, initial)
             result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})),
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
                            seed=task["seed"], hyper=task.get("hyper") or None, bar=bar).summary()
@@ -177,14 +177,19 @@ def _close(client) -> None:
         cluster.close()
 
 
-def _finished(futures, board) -> set:
-    """The futures among ``futures`` that have finished, after at most half a second; meanwhile the
-    tasks' own progress bars (``board``, if any) are drawn."""
+def _finished(client, futures, board) -> set:
+    """The futures among ``futures`` that have finished, after at most :data:`~sosverify.progress.INTERVAL`
+    seconds; meanwhile the tasks' own progress bars (``board``, if any) are drawn."""
+    import asyncio
+
     from dask.distributed import wait
 
+    from sosverify.progress import INTERVAL
+
     try:
-        done, _ = wait(list(futures), timeout=0.5, return_when="FIRST_COMPLETED")
-    except TimeoutError:
+        with client.as_current():  # the futures' client, whether or not it is the default one
+            done, _ = wait(list(futures), timeout=INTERVAL, return_when="FIRST_COMPLETED")
+    except (TimeoutError, asyncio.TimeoutError):  # two classes before Python 3.11
         done = set()
     if board is not None:
         board.drain()
@@ -218,7 +223,7 @@ def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | N
         pending = list(futures)
         with tqdm(total=len(items), desc=desc, disable=not progress, leave=False) as bar:
             while pending:
-                done = _finished(pending, board)
+                done = _finished(client, pending, board)
                 for future in done:
                     if future.status == "error":  # stop the others now, not hours later
                         error = future.exception()
@@ -282,7 +287,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
         for _ in range(sum(client.nthreads().values()) + 1):
             submit_next()
         while futures:
-            for future in _finished(futures, board):
+            for future in _finished(client, futures, board):
                 key, task = futures.pop(future)
                 submit_next()
                 try:

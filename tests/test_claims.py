@@ -181,3 +181,30 @@ def test_co_replaced_by_nl_fails_the_gan_mode_coverage_claim(monkeypatch):
     assert not ev.passed
     assert [i["what"] for i in ev.items if i["ok"] is False] == ["CO covers on average at least 3 more of the 16 "
                                                                  "modes than NL"]
+
+
+def test_verify_long_checks_the_long_claims_too(monkeypatch, tmp_path, capsys):
+    """The plumbing of --long, with the long claim's check swapped for a quick one (it is run for real
+    under -m slow above)."""
+    from sosverify.claims import registry
+    from sosverify.claims.base import Evidence
+
+    get_claims()
+    claim = registry.CLAIMS["exp-gmm-modes"]
+
+    def quick():
+        ev = Evidence()
+        ev.expect("quick stand-in", True)
+        return ev
+
+    monkeypatch.setitem(registry.CLAIMS, claim.id, registry.Claim(claim.id, claim.statement, claim.section,
+                                                                  claim.method, quick, long=True))
+    assert main(["verify", "--long", "--only", "ex1-nl-diverges", "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    assert "not checked" not in capsys.readouterr().out  # --only names what is checked
+    ids = [c.id for c in get_claims(long=True)]
+    monkeypatch.setattr("sosverify.verify.get_claims", lambda ids=None, long=False: [
+        c for c in get_claims(ids, long=long) if c.id in ("ex1-nl-diverges", "exp-gmm-modes")])
+    assert main(["verify", "--long", "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert [c["id"] for c in report["claims"]] == ["ex1-nl-diverges", "exp-gmm-modes"] and ids[-1] == "exp-gmm-modes"
+    assert report["not_checked"] == [] and "not checked" not in capsys.readouterr().out

@@ -320,7 +320,7 @@ def test_figure_7_algorithms_train_on_past_the_last_evaluation_logging_xi(monkey
         t = rep.histories[name]
         assert len(t.xi_norm) == length and t.config["iterations"] == length - 1, name
         assert [e["iteration"] for e in t.evaluations] == [2, 4], name  # Figures 4/6 stop at 4
-        assert rep.summary["algorithms"][name]["final_kl"] == t.evaluations[-1]["kl"]
+        assert rep.summary["algorithms"][name]["final_kl_iteration"] == 4, name
     assert len(rep.histories["sos"].p) == 6
     assert rep.config["figure7_iterations"] == 6 and rep.config["figure7_algorithms"] == ["sos", "nl"]
     # the extension is the preset's schedule: not for a grid, nor for --iterations of one's own
@@ -351,3 +351,27 @@ def test_trainings_in_dask_workers_draw_their_own_bars_in_the_client(monkeypatch
         assert any(line.startswith(f"{name} lr=0.003") and "4/4" in line and ("it/s" in line or "s/it" in line)
                    and f"KL={kl:.3g}" in line for line in err.splitlines()), err
     assert "trainings:" in err  # and the bar that counts them
+
+
+def test_a_resume_keeps_only_the_evaluations_of_the_training_it_continues(tmp_path):
+    """A checkpoint of a training evaluated further (there: every iteration to 6) resumed by one
+    evaluated to 3 (Figure 7's longer trainings) gives that training's evaluations, no more."""
+    path = tmp_path / "c.npz"
+    train("nl", 1e-3, spec=SMALL, iterations=6, eval_every=1, seed=0, checkpoint=path, checkpoint_every=5)
+    straight = train("nl", 1e-3, spec=SMALL, iterations=6, eval_every=1, eval_until=3, seed=0)
+    assert load_checkpoint(path)["t"] == 6
+    resumed = train("nl", 1e-3, spec=SMALL, iterations=6, eval_every=1, eval_until=3, seed=0, checkpoint=path,
+                    resume=True)
+    assert [e["iteration"] for e in resumed.evaluations] == [1, 2, 3] and sorted(resumed.samples) == [1, 2, 3]
+    assert [e["kl"] for e in resumed.evaluations] == [e["kl"] for e in straight.evaluations]
+
+
+def test_reproduce_gmm_checks_a_damaged_checkpoint_before_any_training(monkeypatch, tmp_path):
+    G = _tiny_preset(monkeypatch)
+    path = tmp_path / "nl-lr0.003-seed0.npz"
+    train("nl", 3e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=path)
+    _rewrite_checkpoint(path, lambda arrays, meta: arrays.update(theta=arrays["theta"][:, :-1]))
+    monkeypatch.setattr(G, "_run_jobs", lambda *a, **k: pytest.fail("a training started"))
+    with pytest.raises(SosverifyError, match="parameters of shape"):
+        G.run_gmm(preset_name="tiny-test", algos=("nl",), iterations=4, eval_every=2, jobs=1, checkpoint_dir=tmp_path,
+                  resume=True)

@@ -373,5 +373,5 @@ def test_a_gan_sweep_draws_each_training_s_bar_in_the_client(client, tmp_path, c
     assert sweep(tasks, tmp_path, client=client, progress=True)["done"] == 2
     err = capsys.readouterr().err.replace("\r", "\n")
     for rate in ("0.001", "0.002"):  # iterations, it/s and the latest KL of each training
-        assert any(line.startswith(f"nl lr={rate} seed 0") and "4/4" in line and "KL=" in line
+        assert any(line.startswith(f"nl-a{rate}-s0-") and "4/4" in line and "KL=" in line
                    for line in err.splitlines()), err

@@ -58,7 +58,8 @@ class Training:
                 "kl": {str(e["iteration"]): e["kl"] for e in ev},
                 "modes_covered": {str(e["iteration"]): e["modes_covered"] for e in ev},
                 "high_quality": {str(e["iteration"]): e["high_quality"] for e in ev},
-                "final_kl": ev[-1]["kl"] if ev else None, "iterations": self.config["iterations"],
+                "final_kl": ev[-1]["kl"] if ev else None, "final_kl_iteration": ev[-1]["iteration"] if ev else None,
+                "iterations": self.config["iterations"],
                 # SOS's p: its smallest value and how many iterations had p < 1 (p = 1 at every
                 # iteration means SOS took LOLA's step throughout); None for other rules
                 "p_min": None if self.p is None or not len(self.p) else float(self.p.min()),
@@ -131,17 +132,12 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     if resume and checkpoint is not None and Path(checkpoint).exists():
         ck = load_checkpoint(checkpoint, config)
         theta0, opt_state, start = ck["theta"], ck["opt_state"], ck["t"]
-        try:
-            if theta0.shape != (1, game.dim) or theta0.dtype != numpy.dtype(spec.dtype):
-                raise ValueError(f"parameters of shape {theta0.shape} and {theta0.dtype}, "
-                                 f"not (1, {game.dim}) and {spec.dtype}")
-            rng.bit_generator.state = ck["rng_state"]
-        except (TypeError, ValueError, KeyError) as exc:
-            raise SosverifyError(f"checkpoint {str(checkpoint)!r} is corrupt ({exc}); "
-                                 "delete it or train without --resume") from None
+        rng.bit_generator.state = ck["rng_state"]
         logs_losses, logs_xi, logs_p = list(ck["losses"]), list(ck["xi_norm"]), list(ck["p"])
-        evaluations, samples, elapsed = ck["evaluations"], ck["samples"], ck["seconds"]
-        resumed_from = start
+        # a checkpoint of a training evaluated further (e.g. to 10k) keeps only this one's evaluations
+        evaluations = [e for e in ck["evaluations"] if e["iteration"] <= eval_until]
+        samples = {k: v for k, v in ck["samples"].items() if k <= eval_until}
+        elapsed, resumed_from = ck["seconds"], start
     else:
         theta0 = initial_parameters(game, 1, rng)
     d_g = game.dims[0]
@@ -150,28 +146,30 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     began = time.perf_counter()
     diverged_at = None
     hyper_full = config["hyperparameters"]
-    for s in trajectory(game, algo, theta0, alpha=lr, steps=iterations, hyper=hyper_full, optimiser=optimiser,
-                        rng=rng, start=start, opt_state=opt_state):
-        if checkpoint is not None and checkpoint_every and s.t > start and (s.t % checkpoint_every == 0):
-            _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, evaluations, samples,
-                  elapsed + time.perf_counter() - began)
-        if not s.active[0]:
-            diverged_at = s.t
-            break
-        logs_losses.append(s.losses[:, 0].astype(float))
-        logs_xi.append(float(s.xi_norm[0]))
-        if s.t < iterations and "p" in s.diagnostics:
-            logs_p.append(float(s.diagnostics["p"][0]))
-        if 0 < s.t <= eval_until and (s.t % eval_every == 0 or s.t == eval_until):
-            result = evaluate_generator(spec, s.theta[0, :d_g], z_eval)
-            evaluations.append({"iteration": s.t, "kl": result["kl"], "modes_covered": result["modes_covered"],
-                                "high_quality": result["high_quality"], "mode_counts": result["mode_counts"]})
-            samples[s.t] = result["samples"][:FIGURE_SAMPLES].astype(float)
-            bar.set_postfix(KL=f"{result['kl']:.3g}", modes=result["modes_covered"])
-        if s.t < iterations:
-            bar.update(1)
-        theta_last = s.theta
-    bar.close()
+    try:
+        for s in trajectory(game, algo, theta0, alpha=lr, steps=iterations, hyper=hyper_full, optimiser=optimiser,
+                            rng=rng, start=start, opt_state=opt_state):
+            if checkpoint is not None and checkpoint_every and s.t > start and (s.t % checkpoint_every == 0):
+                _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, evaluations, samples,
+                      elapsed + time.perf_counter() - began)
+            if not s.active[0]:
+                diverged_at = s.t
+                break
+            logs_losses.append(s.losses[:, 0].astype(float))
+            logs_xi.append(float(s.xi_norm[0]))
+            if s.t < iterations and "p" in s.diagnostics:
+                logs_p.append(float(s.diagnostics["p"][0]))
+            if 0 < s.t <= eval_until and (s.t % eval_every == 0 or s.t == eval_until):
+                result = evaluate_generator(spec, s.theta[0, :d_g], z_eval)
+                evaluations.append({"iteration": s.t, "kl": result["kl"], "modes_covered": result["modes_covered"],
+                                    "high_quality": result["high_quality"], "mode_counts": result["mode_counts"]})
+                samples[s.t] = result["samples"][:FIGURE_SAMPLES].astype(float)
+                bar.set_postfix(KL=f"{result['kl']:.3g}", modes=result["modes_covered"])
+            if s.t < iterations:
+                bar.update(1)
+            theta_last = s.theta
+    finally:  # also when a training fails: its bar (perhaps drawn by a client elsewhere) ends
+        bar.close()
     seconds = elapsed + time.perf_counter() - began
     config["iterations"] = iterations
     out = Training(config, numpy.array(logs_losses).reshape(-1, 2), numpy.array(logs_xi),
@@ -214,8 +212,20 @@ CHECKPOINT_ARRAYS = ("theta", "losses", "xi_norm", "p")
 CHECKPOINT_META = ("config", "t", "rng_state", "evaluations", "seconds")
 
 
+def _check_state(path, theta, rng_state, spec: GanSpec) -> None:
+    """The parameters have the game's shape and dtype, and the data generator's state is one."""
+    dim = gmm_gan(**asdict(spec)).dim
+    try:
+        if theta.shape != (1, dim) or theta.dtype != numpy.dtype(spec.dtype):
+            raise ValueError(f"parameters of shape {theta.shape} and {theta.dtype}, not (1, {dim}) and {spec.dtype}")
+        numpy.random.default_rng().bit_generator.state = rng_state
+    except (TypeError, ValueError, KeyError) as exc:
+        raise SosverifyError(f"checkpoint {str(path)!r} is corrupt ({exc}); delete it or train without --resume") from None
+
+
 def load_checkpoint(path, config: dict | None = None) -> dict:
-    """Read a checkpoint; a one-line error if it is truncated, corrupt or of another configuration."""
+    """Read a checkpoint; a one-line error if it is truncated, corrupt or (given the ``config`` of the
+    training that resumes from it) of another configuration or not a state of it."""
     try:
         with open(path, "rb") as fh, numpy.load(fh, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
@@ -244,8 +254,9 @@ def load_checkpoint(path, config: dict | None = None) -> dict:
             raise SosverifyError(f"checkpoint {str(path)!r} belongs to another configuration ({detail}); "
                                  "use another --out or drop --resume")
         if meta["t"] > config["iterations"]:
-            raise SosverifyError(f"checkpoint {str(path)!r} is at iteration {meta['t']}, beyond --iterations "
-                                 f"{config['iterations']}")
+            raise SosverifyError(f"checkpoint {str(path)!r} is at iteration {meta['t']}, beyond the "
+                                 f"{config['iterations']} iterations of this training (--iterations)")
+        _check_state(path, arrays["theta"], meta["rng_state"], GanSpec(**config["spec"]))
     return {"theta": arrays["theta"], "t": int(meta["t"]), "rng_state": meta["rng_state"],
             "opt_state": {k[4:]: v for k, v in arrays.items() if k.startswith("opt_")},
             "losses": arrays["losses"], "xi_norm": arrays["xi_norm"], "p": arrays["p"],
