@@ -287,7 +287,8 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
         for _ in range(sum(client.nthreads().values()) + 1):
             submit_next()
         while futures:
-            for future in _finished(client, futures, board):
+            done = _finished(client, futures, board)
+            for future in [f for f in futures if f in done]:  # in the order given, as written files show
                 key, task = futures.pop(future)
                 submit_next()
                 try:
