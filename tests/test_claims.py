@@ -106,20 +106,24 @@ def test_verify_only_and_list(tmp_path, capsys):
     assert [c["id"] for c in report["claims"]] == ["ex1-nl-diverges", "ex2-tandem"]
 
 
-def test_verify_exit_code_is_nonzero_when_a_claim_fails(monkeypatch, tmp_path):
-    from sosverify.claims import registry
+def _stand_in(monkeypatch, claim_id, ok: bool):
+    """Replace a claim's check with one that at once passes (``ok``) or fails; all else kept."""
+    from dataclasses import replace
 
-    get_claims()
-    claim = registry.CLAIMS["ex2-tandem"]
+    from sosverify.claims import registry
     from sosverify.claims.base import Evidence
 
-    def failing():
+    def check():
         ev = Evidence()
-        ev.expect("always false", False)
+        ev.expect("stand-in", ok)
         return ev
 
-    monkeypatch.setitem(registry.CLAIMS, "ex2-tandem",
-                        registry.Claim(claim.id, claim.statement, claim.section, claim.method, failing))
+    get_claims()
+    monkeypatch.setitem(registry.CLAIMS, claim_id, replace(registry.CLAIMS[claim_id], check=check))
+
+
+def test_verify_exit_code_is_nonzero_when_a_claim_fails(monkeypatch, tmp_path):
+    _stand_in(monkeypatch, "ex2-tandem", ok=False)
     assert main(["verify", "--only", "ex2-tandem", "--out", str(tmp_path), "--quiet"]) == 1
 
 
@@ -186,19 +190,7 @@ def test_co_replaced_by_nl_fails_the_gan_mode_coverage_claim(monkeypatch):
 def test_verify_long_checks_the_long_claims_too(monkeypatch, tmp_path, capsys):
     """The plumbing of --long, with the long claim's check swapped for a quick one (it is run for real
     under -m slow above)."""
-    from sosverify.claims import registry
-    from sosverify.claims.base import Evidence
-
-    get_claims()
-    claim = registry.CLAIMS["exp-gmm-modes"]
-
-    def quick():
-        ev = Evidence()
-        ev.expect("quick stand-in", True)
-        return ev
-
-    monkeypatch.setitem(registry.CLAIMS, claim.id, registry.Claim(claim.id, claim.statement, claim.section,
-                                                                  claim.method, quick, long=True))
+    _stand_in(monkeypatch, "exp-gmm-modes", ok=True)
     assert main(["verify", "--long", "--only", "ex1-nl-diverges", "--out", str(tmp_path / "a"), "--quiet"]) == 0
     assert "not checked" not in capsys.readouterr().out  # --only names what is checked
     ids = [c.id for c in get_claims(long=True)]
