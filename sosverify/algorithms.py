@@ -106,11 +106,13 @@ def lola(game: Game, theta, *, alpha: float) -> Direction:
     return p_lola(game, theta, alpha=alpha, p=1.0)
 
 
-def sos_p(xi_, xi_0, chi_, *, alpha: float, a: float, b: float) -> numpy.ndarray:
-    """SOS's per-run ``p`` (Algorithm 1, with ``≥`` in the first test).
+def sos_p_parts(xi_, xi_0, chi_, *, alpha: float, a: float, b: float):
+    """SOS's two criteria per run, ``(p1, p2)`` (Algorithm 1, with ``≥`` in the first test).
 
-    ``p1 = 1`` if ``⟨−αχ, ξ_0⟩ ≥ 0`` else ``min(1, −a‖ξ_0‖² / ⟨−αχ, ξ_0⟩)``;
-    ``p2 = ‖ξ‖²`` if ``‖ξ‖ < b`` else 1; ``p = min(p1, p2)``.
+    ``p1 = 1`` if ``⟨−αχ, ξ_0⟩ ≥ 0`` else ``min(1, −a‖ξ_0‖² / ⟨−αχ, ξ_0⟩)`` (the alignment
+    criterion: ``⟨ξ_p, ξ_0⟩ ≥ (1 − a)‖ξ_0‖²``); ``p2 = ‖ξ‖²`` if ``‖ξ‖ < b`` else 1 (the
+    convergence criterion).  The paper's Algorithm 1 writes ``> 0`` in the first test, which
+    divides by zero when ``⟨−αχ, ξ_0⟩ = 0``; its text (§3.2) has ``≥``.
     """
     dot = _rowdot(-alpha * chi_, xi_0)
     negative = dot < 0
@@ -118,6 +120,12 @@ def sos_p(xi_, xi_0, chi_, *, alpha: float, a: float, b: float) -> numpy.ndarray
     p1 = np.where(negative, np.minimum(1.0, -a * _rowdot(xi_0, xi_0) / safe), 1.0)
     sq = _rowdot(xi_, xi_)
     p2 = np.where(np.sqrt(sq) < b, sq, 1.0)
+    return p1, p2
+
+
+def sos_p(xi_, xi_0, chi_, *, alpha: float, a: float, b: float) -> numpy.ndarray:
+    """SOS's per-run ``p = min(p1, p2)`` from :func:`sos_p_parts` (Algorithm 1)."""
+    p1, p2 = sos_p_parts(xi_, xi_0, chi_, alpha=alpha, a=a, b=b)
     return np.minimum(p1, p2)
 
 

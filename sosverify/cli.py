@@ -159,26 +159,34 @@ def _table(game, entries) -> str:
 
 
 def cmd_verify(args) -> int:
-    from sosverify.claims import get_claims
-    from sosverify.verify import run_claims, table, write_report
+    from sosverify.claims import CLAIMS, get_claims
+    from sosverify.claims.inventory import inventory
+    from sosverify.claims.inventory import render as render_inventory
+    from sosverify.verify import ok, run_claims, table, write_report
 
     if args.list:
         for c in get_claims(long=True):
-            print(f"{c.id:<24} {c.method:<17} {c.section:<14} {c.statement}" + (" [long: --long]" if c.long else ""))
+            kind = " [erratum]" if c.kind == "erratum" else ""
+            print(f"{c.id:<27} {c.method:<17} {c.section:<14} {c.statement}{kind}" + (" [long: --long]" if c.long else ""))
+        return 0
+    if args.inventory:
+        get_claims()
+        print(render_inventory(inventory(CLAIMS)))
         return 0
     if args.only:
         args.only = list(dict.fromkeys(args.only))  # each claim is checked once
     get_claims(args.only)  # unknown ids fail before any work
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["report.md", "report.json"])
-    results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty(), long=args.long)
+    results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty(), long=args.long,
+                         twins=not args.no_twins)
     skipped = [c.id for c in get_claims(long=True) if c.long] if not (args.only or args.long) else []
-    write_report(results, out, skipped)
+    write_report(results, out, skipped, inventory(CLAIMS) if not args.only else ())
     print(table(results))
     if skipped:
         print(f"not checked (minutes each; sosverify verify --long): {', '.join(skipped)}")
     print(f"wrote {out / 'report.md'} and {out / 'report.json'}")
-    return 0 if all(r["status"] == "pass" for r in results) else 1
+    return 0 if ok(results) else 1
 
 
 def cmd_audit(args) -> int:
@@ -599,6 +607,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="ID", help="check only these claims")
     p.add_argument("--list", action="store_true", help="list the claims and exit")
     p.add_argument("--long", action="store_true", help="also check the long claims (minutes each; see --list)")
+    p.add_argument("--inventory", action="store_true",
+                   help="print the inventory of the paper's checkable statements (claims, strength or why not checked) and exit")
+    p.add_argument("--no-twins", action="store_true",
+                   help="skip re-checking each claim with its planted twins (wrong rules it must fail on)")
     p.add_argument("--out", default="sosverify-report", help="report directory (default: ./sosverify-report)")
     _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -20,3 +20,13 @@ def test_ci_runs_exactly_the_readme_test_command():
     test_command = _bash_blocks()[1].strip()
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_command in [line.strip() for line in ci]
+
+
+def test_readme_claims_table_is_generated_from_the_registry():
+    """The claims table, strength totals and errata in the README are exactly what the registry prints
+    (`python -m sosverify.claims.summary`): edit the registry, then paste the block."""
+    from sosverify.claims.summary import BEGIN, END, readme_block
+
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index(BEGIN):text.index(END) + len(END)]
+    assert block == readme_block()

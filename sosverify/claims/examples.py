@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy
 import sympy
 
 from sosverify.claims.base import Evidence
 from sosverify.runner import run
-from sosverify.symbolic import SymGame, classify, fixed_points, is_zero, lola_fixed_points
+from sosverify.symbolic import SymGame, is_zero
 from sosverify.symbolic.game import ALPHA
+
+# through the module, so that a planted twin of classify or strict_saddle is the one the checks run
+F = importlib.import_module("sosverify.symbolic.fixed_points")
 
 x, y = sympy.symbols("x y", real=True)
 
@@ -23,7 +28,12 @@ def check_ex1_nl_diverges() -> Evidence:
     new = sympy.Matrix([x, y]) - ALPHA * g.naive()
     ratio_identity = sympy.expand(new.dot(new) - (1 + ALPHA ** 2) * (x ** 2 + y ** 2))
     ev.note("NL step", sympy.Eq(sympy.Matrix([sympy.Symbol("x'"), sympy.Symbol("y'")]), new))
-    ev.expect("x'² + y'² − (1 + α²)(x² + y²) expands to 0 (symbolic)", ratio_identity == 0, ratio_identity)
+    ev.expect("x'² + y'² − (1 + α²)(x² + y²) expands to 0 (symbolic): for every α > 0 and (x, y) ≠ 0 the step "
+              "moves away from the origin", ratio_identity == 0, ratio_identity)
+    fps = F.fixed_points(g)
+    ev.expect("the origin is the only fixed point (ξ = (y, −x) = 0), and a Nash equilibrium: L1(x, 0) = 0 = L2(0, y)",
+              [fp["solution"] for fp in fps] == [{x: 0, y: 0}] and g.losses[0].subs(y, 0) == 0
+              and g.losses[1].subs(x, 0) == 0)
     rng = numpy.random.default_rng(1)
     init = rng.normal(size=(50, 2))
     alphas = [0.01, 0.1, 1.0]
@@ -40,7 +50,7 @@ def check_ex1_nl_diverges() -> Evidence:
 def check_sec22_nash_saddle() -> Evidence:
     ev = Evidence()
     g = SymGame([x * y, x * y], [[x], [y]], name="common-saddle")
-    fps = fixed_points(g)
+    fps = F.fixed_points(g)
     ev.expect("ξ = 0 only at the origin", [fp["solution"] for fp in fps] == [{x: 0, y: 0}],
               [fp["solution"] for fp in fps])
     # Nash: with the other player at 0, each player's loss is constant (0) in its own parameter
@@ -48,14 +58,14 @@ def check_sec22_nash_saddle() -> Evidence:
               is_zero(g.losses[0].subs(y, 0)) and is_zero(g.losses[1].subs(x, 0)))
     H = g.H.subs({x: 0, y: 0})
     ev.expect("H(0) eigenvalues are ±1", sorted(H.eigenvals()) == [-1, 1], H)
-    ev.expect("classified as a strict saddle", classify(H) == "strict-saddle", classify(H))
+    ev.expect("classified as a strict saddle (an eigenvalue with Re < 0)", F.classify(H) == "strict-saddle", F.classify(H))
     return ev
 
 
 def check_ex2_tandem() -> Evidence:
     ev = Evidence()
     g = tandem()
-    fps = fixed_points(g)
+    fps = F.fixed_points(g)
     ev.expect("ξ = 0 ⇔ x = 1 − y (a line)", [fp["solution"] for fp in fps] == [{x: 1 - y}],
               [fp["solution"] for fp in fps])
     ev.expect("H = 2[[1,1],[1,1]] everywhere", g.H == 2 * sympy.ones(2, 2), g.H)
@@ -68,7 +78,7 @@ def check_ex2_tandem() -> Evidence:
 def check_appc_lola_fixed_points() -> Evidence:
     ev = Evidence()
     g = tandem()
-    sols = lola_fixed_points(g)
+    sols = F.lola_fixed_points(g)
     target = (1 - 2 * ALPHA) / (1 - 4 * ALPHA)
     ok = len(sols) == 1 and is_zero(sols[0]["solution"][x] + y - target)
     ev.expect("LOLA direction = 0 ⇔ x + y = (1 − 2α)/(1 − 4α)", ok, sols[0]["solution"] if sols else "none")
@@ -102,4 +112,48 @@ def check_appa_gd_singular() -> Evidence:
     ev.expect("numeric, 20 runs, α = 0.1, 200 steps: x unchanged, |y| < 1e-15", x_moved == 0.0 and y_final < 1e-15,
               f"max |Δx| = {x_moved:.1e}, max |y| = {y_final:.1e}")
     ev.expect("the limits are not the minimum (0, 0): min |x0| > 0", float(numpy.min(numpy.abs(h.params[-1][:, 0]))) > 0)
+    return ev
+
+
+def check_appa_unstable_strict_saddle() -> Evidence:
+    """App. A, Rem. A.1 and §2.2: H ⪰ 0 iff sym(H) ⪰ 0; unstable fixed points (H ≺ 0) are strict saddles;
+    strict positivity would exclude the cyclic game's origin."""
+    from sosverify.claims import derivations as D
+    from sosverify.symbolic.proof import Proof, ProofFailed
+
+    ev = Evidence()
+    pr = Proof("Rem. A.1 and unstable ⊂ strict saddles", out=lambda line: None)
+    u, ut = sympy.symbols("u ut", commutative=False)  # ut = uᵀ
+    try:
+        # for a real vector u, uᵀAu is a real scalar equal to its own transpose −uᵀAu
+        pr.zero("uᵀAu + (uᵀAu)ᵀ = 0 for antisymmetric A (A = (H − Hᵀ)/2): uᵀHu = uᵀSu, so H ⪰ 0 ⇔ sym(H) ⪰ 0",
+                ut * D._A * u + ut * (-D._A) * u)
+        pr.zero("for an eigenpair Hv = λv: v*Hv + (v*Hv)* = 2 v*Sv (the A part cancels), so 2 Re λ·v*v = 2 v*Sv",
+                (D._VS * (D._S + D._A) * D._V + D.adjoint(D._VS * (D._S + D._A) * D._V)) - 2 * D._VS * D._S * D._V)
+        ev.expect("general proof (any dimension): uᵀHu = uᵀSu, and Re λ = v*Sv/v*v: if H ≺ 0 (S negative definite) "
+                  "every eigenvalue has Re λ < 0, so an unstable fixed point is a strict saddle", True,
+                  f"{pr.steps} steps")
+    except ProofFailed as exc:
+        ev.expect("general proof: uᵀHu = uᵀSu and Re λ = v*Sv/v*v", False, str(exc))
+    rng = numpy.random.default_rng(23)
+    count, agree, complex_seen = 0, 0, 0
+    for _ in range(30):
+        n = int(rng.integers(2, 4))
+        B = sympy.Matrix(n, n, lambda i, j: int(rng.integers(-3, 4)))
+        U = sympy.Matrix(n, n, lambda i, j: int(rng.integers(-4, 5)) if i < j else 0)
+        H = -(B.T * B + sympy.eye(n)) + (U - U.T)  # sym(H) = −(BᵀB + I) ≺ 0
+        count += 1
+        agree += F.classify(H) == "unstable" and F.strict_saddle(H)
+        complex_seen += any(not e.is_real for e in H.eigenvals())
+    ev.expect(f"the project's classification of {count} drawn H ≺ 0 (2 or 3 players): 'unstable', and its strict-saddle "
+              f"test holds for each ({complex_seen} with complex eigenvalues)", agree == count and complex_seen > 0,
+              f"{agree}/{count}")
+    cyclic = SymGame([x * y, -x * y], [[x], [y]])
+    single = SymGame([x ** 2 * y + y ** 3], [[x, y]])
+    ev.expect("H = ∇ξ is not symmetric in general (cyclic game: H = [[0, 1], [−1, 0]]); for one player it is the "
+              "symmetric Hessian ∇²L (here of x²y + y³)", cyclic.H != cyclic.H.T and single.H == single.H.T,
+              cyclic.H)
+    H = sympy.Matrix([[0, 1], [-1, 0]])  # the cyclic game L1 = xy = −L2 at the origin
+    ev.expect("cyclic game's origin: H = [[0, 1], [−1, 0]] has sym(H) = 0, PSD but not PD: stable, and strict "
+              "positivity would exclude it (App. A)", F.classify(H) == "stable" and ((H + H.T) / 2).is_zero_matrix)
     return ev

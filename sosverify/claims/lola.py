@@ -7,12 +7,14 @@ import sympy
 
 from sosverify import algorithms as A
 from sosverify._autodiff import gradient, np, value_and_pullback
+from sosverify.claims import derivations as D
 from sosverify.claims.base import Evidence
 from sosverify.claims.examples import tandem, x, y
-from sosverify.claims.generic import generic_polynomial_game, random_polynomial_game
+from sosverify.claims.generic import random_polynomial_game
 from sosverify.games import get_game, linear
 from sosverify.symbolic import is_zero
-from sosverify.symbolic.game import ALPHA, P
+from sosverify.symbolic.game import ALPHA, P, SymGame
+from sosverify.symbolic.proof import Proof, ProofFailed
 
 
 def taylor_lola_gradient(game, theta, alpha: float) -> numpy.ndarray:
@@ -29,15 +31,21 @@ def taylor_lola_gradient(game, theta, alpha: float) -> numpy.ndarray:
     return out
 
 
+def _rules_from_objectives(ev: Evidence, what: str) -> None:
+    """The general derivation (derivations.prove_rules_from_objectives) as one item of evidence."""
+    pr = Proof("rules from their objectives", out=lambda line: None)
+    try:
+        D.prove_rules_from_objectives(pr)
+        ev.expect(what, True, f"{pr.steps} steps, dimensions {D.DIMS_TEXT}")
+    except ProofFailed as exc:
+        ev.expect(what, False, str(exc))
+
+
 def check_prop1_lola_vectorial() -> Evidence:
     ev = Evidence()
-    for dims, degree in (((1, 1), 3), ((2, 2), 2), ((1, 1, 1), 3)):
-        g = generic_polynomial_game(dims, degree)
-        coeffs = len(g.constants)
-        diff = g.taylor_gradient() - g.lola()
-        ev.expect(f"symbolic, generic {len(dims)}-player game, dims {dims}, degree-{degree} losses with "
-                  f"{coeffs} symbolic coefficients: ∇(Taylor objective) − [(I − αH_o)ξ − αχ] expands to 0",
-                  is_zero(diff))
+    _rules_from_objectives(ev, f"symbolic, general smooth losses L^i(θ), players of dimensions {D.DIMS_TEXT}: "
+                               "∇_i of LOLA's Taylor objective L^i − α Σ_{j≠i} ⟨∇_j L^i, ∇_j L^j⟩ (the p = 1 "
+                               "objective, nothing stopped) − the project's LOLA (I − αH_o)ξ − αχ expands to 0")
     ev.note("LOLA of the tandem game", tandem().lola())
     rng = numpy.random.default_rng(11)
     worst = 0.0
@@ -57,9 +65,12 @@ def check_prop1_lola_vectorial() -> Evidence:
 
 def check_sec31_la_preserves_fp() -> Evidence:
     ev = Evidence()
-    g = generic_polynomial_game((1, 1), 3)
-    ev.expect("symbolic, generic cubic 2-player game: LA direction − (I − αH_o)ξ expands to 0, so ξ = 0 ⇒ LA = 0",
-              is_zero(g.lookahead() - (sympy.eye(2) - ALPHA * g.H_o) * g.xi))
+    _rules_from_objectives(ev, f"symbolic, general smooth losses, dimensions {D.DIMS_TEXT}: ∇_i of L^i(θ_i, θ_{{-i}} + "
+                               "⊥Δθ_{-i}) (the others' step stopped, §3.1) − the project's LA (I − αH_o)ξ expands to 0")
+    g = SymGame.general((2, 1))
+    at = {e: 0 for e in g.xi}
+    ev.expect("general losses: where ξ = 0, the project's LA direction (I − αH_o)ξ is 0 (it is linear in ξ)",
+              is_zero(g.lookahead().xreplace(at)))
     t = tandem()
     on_line = {x: 1 - y}
     la, lola = t.lookahead().subs(on_line), t.lola().subs(on_line)
@@ -67,24 +78,37 @@ def check_sec31_la_preserves_fp() -> Evidence:
     ev.expect("tandem, on the fixed line: LOLA direction = −αχ = −4α(1, 1) ≠ 0",
               is_zero(lola + 4 * ALPHA * sympy.ones(2, 1)), lola)
     rng = numpy.random.default_rng(5)
-    moved_la, moved_lola = 0.0, 0.0
+    moved_la = 0.0
     for _ in range(20):
         n = int(rng.integers(2, 5))
         game = linear(rng.integers(-4, 5, size=(n, n)).astype(float))
         zero = numpy.zeros((1, n))
         moved_la = max(moved_la, float(numpy.abs(A.lookahead(game, zero, alpha=0.3).direction).max()))
-        moved_lola = max(moved_lola, float(numpy.abs(A.lola(game, zero, alpha=0.3).direction).max()))
-    ev.expect("numeric: 20 random linear games at their fixed point θ = 0: LA direction exactly 0", moved_la == 0.0)
-    ev.note("(LOLA's direction there is −αχ(0), which is 0 for linear games because ∇L^i vanishes too; "
-            "the tandem above is the counterexample)", f"max |LOLA| = {moved_lola:.1e}")
+    tandem_fp = numpy.array([[0.3, 0.7], [-1.0, 2.0]])
+    moved_tandem = float(numpy.abs(A.lookahead(get_game("tandem"), tandem_fp, alpha=0.3).direction).max())
+    lola_tandem = float(numpy.abs(A.lola(get_game("tandem"), tandem_fp, alpha=0.3).direction).min())
+    ev.expect("numeric: 20 random linear games at their fixed point θ = 0, and the tandem on its line: LA's direction "
+              "exactly 0, LOLA's not (tandem: |LOLA| = 4α = 1.2)", moved_la == 0.0 and moved_tandem < 1e-15
+              and abs(lola_tandem - 1.2) < 1e-12, f"max |LA| = {max(moved_la, moved_tandem):.1e}, min |LOLA| = {lola_tandem:.3g}")
     return ev
 
 
 def check_sec32_plola() -> Evidence:
     ev = Evidence()
-    g = generic_polynomial_game((1, 1), 3)
-    ev.expect("symbolic: ξ_p at p = 0 is LA", is_zero(g.p_lola(ALPHA, P).subs(P, 0) - g.lookahead()))
-    ev.expect("symbolic: ξ_p at p = 1 is LOLA", is_zero(g.p_lola(ALPHA, P).subs(P, 1) - g.lola()))
+    _rules_from_objectives(ev, f"symbolic, general smooth losses, dimensions {D.DIMS_TEXT}: ∇_i of L^i(θ_i, θ_{{-i}} + "
+                               "⊥^{1−p}Δθ_{-i}), ⊥^q = q⊥ + (1 − q)I, − the project's p-LOLA ξ_0 − pαχ expands to 0 "
+                               "for symbolic p; at p = 0 it is LA, at p = 1 LOLA")
+    t = tandem()
+    on_line = t.p_lola(ALPHA, P).subs(x, 1 - y)
+    ev.expect("fixed points are preserved only for p → 0: on the tandem's line ξ_p = −4pα(1, 1) (project's p-LOLA)",
+              is_zero(on_line + 4 * P * ALPHA * sympy.ones(2, 1)), on_line)
+    theta = numpy.array([[0.2, -0.7], [1.1, 0.4]])
+    tg = get_game("tandem")
+    la, lola = A.lookahead(tg, theta, alpha=0.3).direction, A.lola(tg, theta, alpha=0.3).direction
+    worst = max(float(numpy.abs(A.p_lola(tg, theta, alpha=0.3, p=p).direction - ((1 - p) * la + p * lola)).max())
+                for p in (0.0, 0.25, 0.5, 1.0))
+    ev.expect("numeric: the project's p-LOLA is (1 − p)·LA + p·LOLA at p = 0, ¼, ½, 1 (tandem, error < 1e-12)",
+              worst < 1e-12, f"{worst:.1e}")
     rng = numpy.random.default_rng(7)
     worst_gap, p_min, p_max, count = numpy.inf, 1.0, 0.0, 0
     games = [get_game("ipd"), get_game("tandem"), get_game("matching-pennies"),

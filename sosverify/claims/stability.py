@@ -5,17 +5,14 @@ from __future__ import annotations
 import numpy
 import sympy
 
+from sosverify.claims import derivations as DV
 from sosverify.claims.base import Evidence
 from sosverify.games import REMARK_D5_H, get_game
 from sosverify.runner import run
-from sosverify.symbolic import (
-    contraction_bound,
-    is_zero,
-    leading_min_eigenvalue_of_symmetric_part,
-    lookahead_matrix,
-    positive_stability_bound,
-)
+from sosverify.symbolic import is_zero
+from sosverify.symbolic import stability as ST  # through the module: a planted twin is the one checked
 from sosverify.symbolic.game import ALPHA
+from sosverify.symbolic.proof import Proof, ProofFailed
 
 
 def block_mask(dims) -> sympy.Matrix:
@@ -46,11 +43,39 @@ def _eig_min_real(M: numpy.ndarray) -> float:
     return float(numpy.linalg.eigvals(M).real.min())
 
 
+def _proof_item(ev: Evidence, what: str, prove) -> None:
+    pr = Proof(what, out=lambda line: None)
+    try:
+        prove(pr)
+        ev.expect(what, True, f"{pr.steps} steps")
+    except ProofFailed as exc:
+        ev.expect(what, False, str(exc))
+
+
+def imaginary_axis_matrix(rng: numpy.random.Generator, n: int, omega: int) -> sympy.Matrix:
+    """H = Q·diag(ω[[0, 1], [−1, 0]], M)·Qᵀ, one parameter per player: Q a rational orthogonal matrix (Cayley
+    transform of a drawn integer antisymmetric K), M with sym(M) ≻ 0.  So H ⪰ 0, invertible, with the eigenvalues
+    ±iω on the imaginary axis (the case Theorem 2 is about), and its 1 × 1 diagonal blocks are symmetric."""
+    K = sympy.Matrix(n, n, lambda i, j: int(rng.integers(-2, 3)) if i < j else 0)
+    K = K - K.T
+    Q = (sympy.eye(n) - K) * (sympy.eye(n) + K).inv()
+    m = n - 2
+    B = sympy.Matrix(m, m, lambda i, j: int(rng.integers(-2, 3)))
+    U = sympy.Matrix(m, m, lambda i, j: int(rng.integers(-3, 4)) if i < j else 0)
+    M = B.T * B + sympy.eye(m) + U - U.T
+    core = sympy.diag(sympy.Matrix([[0, omega], [-omega, 0]]), M)
+    return sympy.simplify(Q * core * Q.T)
+
+
 def check_thm2_la_positive_stable() -> Evidence:
     ev = Evidence()
+    _proof_item(ev, "general proof, every dimension (block / noncommutative algebra): the project's G(α) is "
+                    "H − αH_oH; H ⪰ 0 puts every eigenvalue in Re ≥ 0, invertibility off 0; an eigenvalue iω on the "
+                    "axis is semisimple with left eigenvector v*, and moves by α(ω² + iω·v*H_dv), v*H_dv real: "
+                    "right at rate ω² > 0", DV.prove_theorem_2)
     a, b, c, d = sympy.symbols("a b c d", real=True)
     H = sympy.Matrix([[a, b], [c, d]])
-    G = lookahead_matrix(H, off_diagonal_part(H, (1, 1)))
+    G = ST.lookahead_matrix(H, off_diagonal_part(H, (1, 1)))
     ev.expect("symbolic, generic 2×2 (one parameter each): tr G = a + d − 2αbc", is_zero(G.trace() - (a + d - 2 * ALPHA * b * c)),
               G.trace())
     ev.expect("det G = (1 − α²bc)(ad − bc)", is_zero(G.det() - (1 - ALPHA ** 2 * b * c) * (a * d - b * c)), sympy.factor(G.det()))
@@ -62,8 +87,8 @@ def check_thm2_la_positive_stable() -> Evidence:
     results = []
     for dims, rank in (((1, 1, 1), 1), ((1, 2), 2), ((2, 1, 1), 2), ((1, 1, 1, 1), 1), ((2, 2), 3), ((1, 1, 2), 3)):
         H = random_theorem2_matrix(rng, dims, rank)
-        G = lookahead_matrix(H, off_diagonal_part(H, dims))
-        bound = positive_stability_bound(G)
+        G = ST.lookahead_matrix(H, off_diagonal_part(H, dims))
+        bound = ST.positive_stability_bound(G)
         eps = bound["epsilon"]
         ok = bound["stable_for_small_alpha"] and (eps == sympy.oo or eps > 0)
         probe = float(bound["epsilon_lower"]) / 2 if eps != sympy.oo else 0.5
@@ -73,14 +98,32 @@ def check_thm2_la_positive_stable() -> Evidence:
         ev.expect(f"random H ⪰ 0, blocks {dims}, rank(sym H) = {rank}: Routh–Hurwitz conditions positive for "
                   f"small α, ε = {sympy.N(eps, 6)}; eigenvalues of G(α) at α = {probe:.4g} (ε/2, or ½ if ε = ∞) "
                   "have Re > 0", ok, f"min Re λ = {_eig_min_real(Gn):.3g}")
+    rates = []
+    for n, omega in ((3, 1), (3, 2), (4, 1), (4, 3)):
+        H = imaginary_axis_matrix(rng, n, omega)
+        ones: tuple = (1,) * n
+        G = ST.lookahead_matrix(H, off_diagonal_part(H, ones))
+        bound = ST.positive_stability_bound(G)
+        Hn = numpy.array(H.evalf(), dtype=float)
+        on_axis = numpy.abs(numpy.linalg.eigvals(Hn).real).min() < 1e-12
+        # the critical pair moves right at rate ω²: Re λ(G(h))/h → ω² (h = 1e-6: O(h) error)
+        h = 1e-6
+        Gh = numpy.array(G.subs(ALPHA, sympy.Rational(1, 10 ** 6)).evalf(), dtype=float)
+        critical = sorted(numpy.linalg.eigvals(Gh), key=lambda z: abs(abs(z.imag) - omega))[:2]
+        rate = float(numpy.mean([z.real for z in critical])) / h
+        rates.append(rate)
+        ok = bound["stable_for_small_alpha"] and on_axis and abs(rate - omega ** 2) < 1e-3 * omega ** 2
+        ev.expect(f"H ⪰ 0 with eigenvalues ±{omega}i on the imaginary axis ({n} players, drawn by rotation): "
+                  f"Routh–Hurwitz positive for small α (ε = {sympy.N(bound['epsilon'], 6)}), and Re λ(G(α))/α → "
+                  f"ω² = {omega ** 2} for the critical pair", ok, f"rate {rate:.6g}")
     return ev
 
 
 def remark_d5_analysis():
     H = sympy.Matrix(REMARK_D5_H)
     H_o = off_diagonal_part(H, (1, 1, 1, 1))
-    G = lookahead_matrix(H, H_o)
-    return H, H_o, G, positive_stability_bound(G), leading_min_eigenvalue_of_symmetric_part(H, H_o)
+    G = ST.lookahead_matrix(H, H_o)
+    return H, H_o, G, ST.positive_stability_bound(G), ST.leading_min_eigenvalue_of_symmetric_part(H, H_o)
 
 
 def check_remd5_not_pd() -> Evidence:
@@ -133,11 +176,24 @@ def check_cord3_alpha_bound() -> Evidence:
     total = len(lams) * 60
     ev.expect(f"numeric: {total} (λ, α) pairs: |1 − αλ| < 1 exactly when the bound says so", agree == total,
               f"{agree}/{total}")
+    exact, cases = 0, 0
+    for re_, im_ in ((1, 0), (1, 2), (3, 4), (2, 5)):
+        for re2, im2 in ((2, 1), (5, 0)):
+            G = sympy.diag(sympy.Matrix([[re_, -im_], [im_, re_]]), sympy.Matrix([[re2, -im2], [im2, re2]]))
+            expected = min(sympy.Rational(2 * re_, re_ ** 2 + im_ ** 2), sympy.Rational(2 * re2, re2 ** 2 + im2 ** 2))
+            got = ST.contraction_bound(G)
+            cases += 1
+            exact += got["stable_for_small_alpha"] and got["epsilon"] == expected
+    ev.expect(f"the project's exact contraction interval (contraction_bound) on {cases} constant matrices with "
+              "eigenvalues a_k ± ib_k is 0 < α < min_k 2a_k/(a_k² + b_k²)", exact == cases, f"{exact}/{cases}")
     return ev
 
 
 def check_cor3_la_converges() -> Evidence:
     ev = Evidence()
+    _proof_item(ev, "general proof: with X = I − αH_o depending on α, each eigenvalue of G(α) gives "
+                    "|1 − αλ(α)|² = 1 − α²ω² + O(α³) (λ(0) = iω, Theorem 2's rate) or 1 − 2aα + O(α²) (Re λ(0) = a > 0)",
+                DV.prove_corollary_3)
     H, H_o, G, bound, _ = remark_d5_analysis()
     eps = float(sympy.N(bound["epsilon"]))
     rhos = {}
@@ -147,7 +203,7 @@ def check_cor3_la_converges() -> Evidence:
     ev.expect(f"Remark D.5 game, fixed point 0 (sym H ⪰ 0, det H = 1): LA's map θ ↦ (I − αG(α))θ has spectral radius "
               f"< 1 for α = 0.01 … 0.15 < ε = {eps:.4f}", all(r < 1 for r in rhos.values()),
               ", ".join(f"ρ({a}) = {r:.5f}" for a, r in rhos.items()))
-    exact = contraction_bound(G)
+    exact = ST.contraction_bound(G)
     ev.expect("exactly (Routh–Hurwitz on the Möbius-transformed characteristic polynomial of I − αG): LA's map "
               "contracts for all 0 < α < ε_c", exact["stable_for_small_alpha"] and exact["epsilon"] > sympy.Rational(3, 20),
               f"ε_c = {sympy.N(exact['epsilon'], 10)}; certified for α < {exact['epsilon_lower']}")

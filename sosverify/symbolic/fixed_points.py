@@ -39,8 +39,15 @@ def _re_sign(value) -> int:
         return 1
     if re.is_negative:
         return -1
-    num = sympy.N(re, 50)
+    # radicals of casus irreducibilis keep a rounding-size imaginary part when evaluated: take the real part after
+    num = sympy.re(sympy.N(value, 50))
     return 0 if abs(num) < sympy.Float("1e-40") else (1 if num > 0 else -1)
+
+
+def strict_saddle(H: sympy.Matrix) -> bool:
+    """Definition 3: H has an eigenvalue with negative real part (exact; False if H has free symbols)."""
+    ev = _sign_of_eigenvalues(H)
+    return ev is not None and any(_re_sign(v) < 0 for v in ev)
 
 
 def classify(H: sympy.Matrix) -> str:
@@ -60,8 +67,7 @@ def classify(H: sympy.Matrix) -> str:
         return "stable"
     if all(s < 0 for s in signs):
         return "unstable"
-    ev = _sign_of_eigenvalues(H)
-    if ev is not None and any(_re_sign(v) < 0 for v in ev):
+    if strict_saddle(H):
         return "strict-saddle"
     return "other"
 

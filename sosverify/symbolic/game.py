@@ -15,6 +15,7 @@ from functools import cached_property
 
 import sympy
 
+from sosverify.errors import SosverifyError
 from sosverify.expressions import check_expressions, from_expressions, to_expression, to_symbols
 
 ALPHA = sympy.Symbol("alpha", positive=True)
@@ -36,19 +37,42 @@ class SymGame:
     """Losses ``L^i`` (SymPy expressions) and the symbols each player controls.
 
     ``constants`` are further symbols the losses may use (coefficients of a generic
-    game); they are not parameters of any player.
+    game); they are not parameters of any player.  ``functions`` are undefined SymPy
+    function heads (``sympy.Function("L1")``) the losses may apply: a game whose losses are
+    arbitrary smooth functions (:meth:`general`), for proofs; such a game has no numeric form.
     """
 
-    def __init__(self, losses, players, name: str = "symbolic", constants=()):
+    def __init__(self, losses, players, name: str = "symbolic", constants=(), functions=()):
         self.players = to_symbols(players)
         table = {str(s): s for group in self.players for s in group}
         table.update({str(c): c for c in constants})
         self.losses = [to_expression(loss, dict(table), k) for k, loss in enumerate(losses)]
         self.constants = tuple(constants)
-        check_expressions(self.losses, self.players, self.constants)
+        self.functions = tuple(functions)
+        heads = set(self.functions)
+        # an applied declared function stands for an arbitrary smooth loss: checked as a constant
+        stand_in = [loss.replace(lambda e: getattr(e, "func", None) in heads, lambda *args: sympy.Integer(0))
+                    for loss in self.losses]
+        check_expressions(stand_in, self.players, self.constants)
         self.name = name
         self.symbols = [s for group in self.players for s in group]
         self.owner = [i for i, group in enumerate(self.players) for _ in group]
+
+    @classmethod
+    def general(cls, dims, name: str = "general") -> SymGame:
+        """A game whose losses are arbitrary smooth functions ``L^i(θ)`` of all parameters.
+
+        Player ``i`` owns ``t{i}_1 … t{i}_{d_i}``; identities proved on it hold for every
+        differentiable game with these dimensions (SymPy keeps each derivative of ``L^i``
+        as an unknown).
+
+        >>> SymGame.general((1, 1)).xi.T
+        Matrix([[Derivative(L1(t1_1, t2_1), t1_1), Derivative(L2(t1_1, t2_1), t2_1)]])
+        """
+        players = [list(sympy.symbols(f"t{i + 1}_1:{d + 1}", real=True)) for i, d in enumerate(dims)]
+        flat = [s for group in players for s in group]
+        heads = [sympy.Function(f"L{i + 1}") for i in range(len(dims))]
+        return cls([f(*flat) for f in heads], players, name=name, functions=heads)
 
     @classmethod
     def from_specs(cls, specs, name: str = "custom") -> SymGame:
@@ -74,6 +98,8 @@ class SymGame:
 
     def numeric(self):
         """The same game for the numeric layer (lambdified to autograd-NumPy)."""
+        if self.functions:
+            raise SosverifyError("a game of undefined functions (SymGame.general) has no numeric form")
         return from_expressions(self.losses, self.players, name=self.name)
 
     # -- first and second derivatives -------------------------------------------------
@@ -132,6 +158,11 @@ class SymGame:
     def p_lola(self, alpha=ALPHA, p=P) -> sympy.Matrix:
         """p-LOLA: ξ_p = ξ_0 − pαχ; SOS is this with p chosen per step."""
         return self.lookahead(alpha) - p * alpha * self.chi
+
+    def sos_p_near_fixed_point(self):
+        """SOS's p where ‖ξ‖ < b and the first criterion does not bind: p2 = ‖ξ‖² (Alg. 1;
+        Lemma D.7: this is SOS's p in a neighbourhood of every fixed point)."""
+        return self.xi.dot(self.xi)
 
     def consensus(self, gamma=GAMMA) -> sympy.Matrix:
         """CO: ξ + γHᵀξ."""
