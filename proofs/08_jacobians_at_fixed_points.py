@@ -8,13 +8,13 @@ not.  The claims thm4-sos-converges and thm6-saddles run this same derivation.
 Run: python proofs/08_jacobians_at_fixed_points.py
 """
 
-from sosverify.claims.derivations import prove_jacobians_at_fixed_points
+from sosverify.claims.derivations import DIMS_MORE, prove_jacobians_at_fixed_points
 from sosverify.symbolic.proof import Proof
 
 
 def main(out=print):
     pr = Proof("∇ξ_p(θ̄) = (I − αH_o)H(θ̄) at every fixed point (Cor. D.3, Thm. 4, Thm. 6)", out)
-    prove_jacobians_at_fixed_points(pr)
+    prove_jacobians_at_fixed_points(pr, DIMS_MORE)
     pr.qed()
 
 

@@ -30,9 +30,9 @@ def _run_check(claim):
     except Exception as exc:  # a broken check is a failed claim, reported with its error
         from sosverify.claims.base import Evidence
 
-        ev = Evidence()
-        ev.expect("the check raised an error", False,
-                  "".join(traceback.format_exception_only(type(exc), exc)).strip())
+        ev = Evidence()  # the item is added as is: expect() would stop again inside fail_fast
+        ev.items.append({"what": "the check raised an error", "ok": False,
+                         "value": "".join(traceback.format_exception_only(type(exc), exc)).strip()})
         return False, ev
 
 

@@ -10,11 +10,11 @@ import sympy
 from sosverify import algorithms as A
 from sosverify.claims import CLAIMS, get_claims
 from sosverify.claims.base import Claim, Evidence
-from sosverify.claims.experiments import tit_for_tat_fractions
 from sosverify.claims.inventory import ROWS, inventory
 from sosverify.claims.twins import TWINS
 from sosverify.cli import main
 from sosverify.games import get_game
+from sosverify.reproduce.ipd import tit_for_tat_by_state
 from sosverify.symbolic.game import SymGame
 
 
@@ -141,10 +141,10 @@ def test_verify_inventory_prints_the_rows_and_totals(capsys):
 def test_always_cooperate_is_not_tit_for_tat_state_by_state():
     """exp-ipd asserts tit-for-tat per state: always-cooperate cooperates after a defection, so it fails CD/DC/DD."""
     cooperate = numpy.full((10, 10), 5.0)  # logits: P(cooperate) ≈ 0.993 in every state
-    frac = tit_for_tat_fractions(cooperate)
+    frac = tit_for_tat_by_state(cooperate)
     assert numpy.all(frac[:, :2] == 1) and frac[0, 2] == 0 and frac[0, 4] == 0 and frac[1, 3] == 0
     tft = numpy.tile(numpy.array([5, 5, -5, 5, -5, 5, 5, 5, -5, -5.0]), (10, 1))
-    assert numpy.all(tit_for_tat_fractions(tft) == 1)
+    assert numpy.all(tit_for_tat_by_state(tft) == 1)
 
 
 def test_report_json_lists_errata_with_location_and_counterexample(tmp_path):

@@ -20,8 +20,9 @@ import sympy
 from sosverify.symbolic import stability as ST
 from sosverify.symbolic.game import ALPHA, P, SymGame, is_zero
 
-DIMS = ((1, 1), (2, 1), (1, 1, 1))
+DIMS = ((1, 1), (2, 1), (1, 1, 1))  # what the claims check on every verify (about a second each)
 DIMS_TEXT = "(1, 1), (2, 1), (1, 1, 1)"
+DIMS_MORE = DIMS + ((2, 2), (1, 1, 1, 1))  # proofs/ prints these too (seconds more)
 
 
 def _dims(dims) -> str:

@@ -5,21 +5,8 @@ from __future__ import annotations
 import numpy
 
 from sosverify.claims.base import Evidence
-from sosverify.reproduce.ipd import run_ipd
+from sosverify.reproduce.ipd import STATES, run_ipd, tit_for_tat_by_state
 from sosverify.reproduce.tandem import run_tandem
-
-STATES = ("start", "CC", "CD", "DC", "DD")
-
-
-def tit_for_tat_fractions(theta: numpy.ndarray) -> numpy.ndarray:
-    """``(2, 5)``: per player and state (start, CC, CD, DC, DD), the fraction of runs whose final policy puts
-    probability > ½ on the action tit-for-tat prescribes there (cooperate at the start, then copy the
-    opponent's last action)."""
-    from sosverify.reproduce.ipd import TFT, cooperation_probabilities
-
-    P = cooperation_probabilities(theta)
-    prescribed = numpy.stack([numpy.where(TFT[i] == 1, P[:, i], 1 - P[:, i]) for i in range(2)], axis=1)
-    return (prescribed > 0.5).mean(axis=0)
 
 
 def check_exp_ipd(runs: int = 60, steps: int = 100, seed: int = 0, tft_floor: float = 0.7) -> Evidence:
@@ -35,7 +22,7 @@ def check_exp_ipd(runs: int = 60, steps: int = 100, seed: int = 0, tft_floor: fl
     ev.note(f"reduced scale: {runs} runs × {steps} steps, seed {seed} (paper: 300 × 200)")
     for name in ("sos", "lola"):
         loss = s[name]["final_loss_mean"][0]
-        fractions = tit_for_tat_fractions(rep.histories[name].params[-1])
+        fractions = tit_for_tat_by_state(rep.histories[name].params[-1])
         shown = "; ".join(f"player {i + 1}: " + ", ".join(f"{st} {f:.2f}" for st, f in zip(STATES, fractions[i]))
                           for i in range(2))
         ev.expect(f"{name.upper()} plays tit-for-tat: in every state, for both players, ≥ {tft_floor:.0%} of runs put "

@@ -103,6 +103,16 @@ def check_thm4_sos_converges() -> Evidence:
 
 def check_prop5_sos_only_fp() -> Evidence:
     ev = Evidence()
+    rng = numpy.random.default_rng(3)
+    target = (1 - 2 * 0.1) / (1 - 4 * 0.1)  # LOLA's fixed line on the tandem at α = 0.1
+    u = rng.uniform(-1, 1, size=20)
+    near_lola = numpy.stack([u, target - u], axis=1) + 1e-3 * rng.normal(size=(20, 2))
+    h = run("tandem", "sos", alpha=0.1, steps=400, init=near_lola, a=0.5, b=0.5)
+    moved = numpy.linalg.norm(h.params[-1] - h.params[-2], axis=1)
+    xi_max = float(h.xi_norm[-1].max())
+    ev.expect("tandem from 20 starts next to LOLA's fixed line x + y = 4/3 (where ‖ξ‖ ≈ 0.94 > b, so only the first "
+              "criterion can stop SOS from acting as LOLA): every run converges to a fixed point (‖ξ‖ < 1e-6)",
+              bool(numpy.all(moved < 1e-10)) and xi_max < 1e-6, f"max ‖ξ‖ = {xi_max:.2e}")
     damped = SymGame([x * y + x ** 2 / 10, -x * y + y ** 2 / 10], [[x], [y]], name="damped-cyclic").numeric()
     settings: list[tuple] = [("tandem", 0.1, dict(a=0.5, b=0.5), 400), ("matching-pennies", 1.0, {}, 1500), (damped, 0.3, {}, 600)]
     for game, alpha, hyper, steps in settings:
@@ -118,16 +128,6 @@ def check_prop5_sos_only_fp() -> Evidence:
     ev.expect("symbolic (generic 3 × 3 H_o): det(I − αH_o) = α³·charpoly_{H_o}(1/α), so I − αH_o is singular iff "
               "H_o has the eigenvalue 1/α, impossible for α < 1/ρ(H_o): ξ_0 = 0 ⇒ ξ = 0 (Prop. E.2's last step)",
               is_zero((sympy.eye(3) - ALPHA * h_o).det() - ALPHA ** 3 * (mu * sympy.eye(3) - h_o).det().subs(mu, 1 / ALPHA)))
-    rng = numpy.random.default_rng(3)
-    target = (1 - 2 * 0.1) / (1 - 4 * 0.1)  # LOLA's fixed line on the tandem at α = 0.1
-    u = rng.uniform(-1, 1, size=20)
-    near_lola = numpy.stack([u, target - u], axis=1) + 1e-3 * rng.normal(size=(20, 2))
-    h = run("tandem", "sos", alpha=0.1, steps=400, init=near_lola, a=0.5, b=0.5)
-    moved = numpy.linalg.norm(h.params[-1] - h.params[-2], axis=1)
-    xi_max = float(h.xi_norm[-1].max())
-    ev.expect("tandem from 20 starts next to LOLA's fixed line x + y = 4/3 (where ‖ξ‖ ≈ 0.94 > b, so only the first "
-              "criterion can stop SOS from acting as LOLA): every run converges to a fixed point (‖ξ‖ < 1e-6)",
-              bool(numpy.all(moved < 1e-10)) and xi_max < 1e-6, f"max ‖ξ‖ = {xi_max:.2e}")
     lola = run("tandem", "lola", alpha=0.1, steps=400, runs=50, seed=1)
     moved = float(numpy.linalg.norm(lola.params[-1] - lola.params[-2], axis=1).max())
     xi_min = float(lola.xi_norm[-1].min())

@@ -44,6 +44,18 @@ def cooperation_probabilities(theta: numpy.ndarray) -> numpy.ndarray:
     return 1.0 / (1.0 + numpy.exp(-theta.reshape(-1, 2, 5)))
 
 
+STATES = ("start", "CC", "CD", "DC", "DD")
+
+
+def tit_for_tat_by_state(theta: numpy.ndarray) -> numpy.ndarray:
+    """``(2, 5)``: per player and state (start, CC, CD, DC, DD), the fraction of runs whose policy puts
+    probability > ½ on the action tit-for-tat prescribes there (cooperate at the start, then copy the
+    opponent's last action): Figure 2A's reading, state by state."""
+    probs = cooperation_probabilities(theta)
+    prescribed = numpy.stack([numpy.where(TFT[i] == 1, probs[:, i], 1 - probs[:, i]) for i in range(2)], axis=1)
+    return (prescribed > 0.5).mean(axis=0)
+
+
 def outcomes(theta: numpy.ndarray, reported: numpy.ndarray) -> numpy.ndarray:
     """Outcome label per run from final logits ``(R, 10)`` and reported losses ``(2, R)``."""
     probs = cooperation_probabilities(theta)
@@ -78,6 +90,9 @@ def run_ipd(*, runs=300, steps=200, alpha=1.0, gamma=IPD_DISCOUNT.default, seed=
             "final_learning_loss_mean": mean_std(h.losses[-1], ok)[0],
             "outcomes": {k: float(numpy.sum(labels == k)) / n_ok for k in ("tft", "cooperate", "defect", "other")},
             "mutual_cooperation": float(numpy.all(reported[:, ok] <= 1.1, axis=0).sum()) / n_ok,
+            "tit_for_tat_by_state": ({f"player{i + 1}": dict(zip(STATES, map(float, row)))
+                                      for i, row in enumerate(tit_for_tat_by_state(h.params[-1][ok]))}
+                                     if ok.any() else None),
             "diverged": int(h.diverged.sum()),
         }
     config = {"experiment": "ipd", "game": "ipd", "gamma": gamma, "alpha": alpha, "steps": steps, "runs": runs,
