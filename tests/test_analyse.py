@@ -236,3 +236,65 @@ def test_analyse_settings_are_checked(kwargs, message):
     from sosverify.errors import SosverifyError
     with pytest.raises(SosverifyError, match=message):
         analyse(SymGame.from_specs(["x=x*y", "y=-x*y"]), **kwargs)
+
+
+# -- exact answers only from decided facts (issue: a "none (proved)" resting on an undecided zero test) --
+
+_S = sympy
+ZERO_BY_IDENTITY = [
+    _S.sin(1) ** 2 + _S.cos(1) ** 2 - 1, _S.cosh(2) ** 2 - _S.sinh(2) ** 2 - 1, _S.tan(3) - _S.sin(3) / _S.cos(3),
+    _S.log(6) - _S.log(2) - _S.log(3), _S.log(8) - 3 * _S.log(2), _S.exp(_S.log(5)) - 5, _S.log(_S.exp(2)) - 2,
+    4 * _S.atan(1) - _S.pi, _S.asin(1) - _S.pi / 2, _S.acos(0) - _S.pi / 2, _S.atan(_S.sqrt(3)) - _S.pi / 3,
+    _S.sqrt(5 + 2 * _S.sqrt(6)) - _S.sqrt(2) - _S.sqrt(3), _S.sqrt(3 + 2 * _S.sqrt(2)) - 1 - _S.sqrt(2),
+    _S.sqrt(8) - 2 * _S.sqrt(2), (_S.sqrt(2) + 1) * (_S.sqrt(2) - 1) - 1, _S.cos(_S.pi / 5) - (1 + _S.sqrt(5)) / 4,
+    _S.sin(_S.pi / 6) - _S.Rational(1, 2), _S.cos(_S.pi / 3) - _S.Rational(1, 2), _S.sin(2) - 2 * _S.sin(1) * _S.cos(1),
+    _S.cos(2) - 2 * _S.cos(1) ** 2 + 1, _S.exp(2) - _S.exp(1) ** 2, _S.sqrt(12) - 2 * _S.sqrt(3),
+    _S.cbrt(27) - 3, _S.sqrt(_S.Rational(1, 2)) - _S.sqrt(2) / 2, _S.tanh(1) - _S.sinh(1) / _S.cosh(1),
+]
+TINY_NOT_ZERO = [
+    _S.Rational(1, 10 ** 40), _S.exp(-100), _S.sqrt(2) - _S.Rational(14142135623730950488, 10 ** 19),
+    _S.pi - _S.Rational(314159265358979323846, 10 ** 20), _S.sin(_S.Rational(1, 10 ** 12)),
+    _S.log(1 + _S.Rational(1, 10 ** 15)), _S.exp(_S.Rational(1, 10 ** 20)) - 1, _S.E - _S.Rational(27182818284590452354, 10 ** 19),
+    _S.sqrt(10 ** 20 + 1) - 10 ** 10, _S.cos(_S.Rational(1, 10 ** 8)) - 1, _S.atan(_S.Rational(1, 10 ** 30)),
+    _S.sqrt(5 + 2 * _S.sqrt(6)) - _S.sqrt(2) - _S.sqrt(3) + _S.Rational(1, 10 ** 25),
+]
+
+
+def test_zero_tests_are_never_wrong_on_identities_and_tiny_constants():
+    from sosverify.symbolic.exact import constant_is_zero
+
+    assert all(constant_is_zero(c) is not False for c in ZERO_BY_IDENTITY)
+    assert all(constant_is_zero(c) is not True for c in TINY_NOT_ZERO)
+    assert sum(constant_is_zero(c) is True for c in ZERO_BY_IDENTITY) >= 20  # decided, not only "unknown"
+    assert sum(constant_is_zero(c) is False for c in TINY_NOT_ZERO) >= 10
+
+
+@pytest.mark.parametrize("c", ZERO_BY_IDENTITY[:8], ids=str)
+def test_a_coefficient_zero_by_identity_never_gives_none_proved(c):
+    """(c·x + 1, y): with c = 0 by identity there is no solution, proved only once c = 0 is decided;
+    (c·x, y): every point of the line y = 0 is fixed — never 'none'."""
+    from sosverify.symbolic.exact import solve_exactly
+
+    x, y = sympy.symbols("x y", real=True)
+    assert solve_exactly([c * x + 1, y], [x, y])["status"] in ("none", "unknown")
+    line = solve_exactly([c * x, y], [x, y])
+    assert line["status"] != "none" and (line["status"] != "exact" or line["solutions"] == [{y: 0}])
+
+
+@pytest.mark.parametrize("c", TINY_NOT_ZERO[:6], ids=str)
+def test_a_tiny_coefficient_is_never_taken_for_zero(c):
+    from sosverify.symbolic.exact import solve_exactly
+
+    x, y = sympy.symbols("x y", real=True)
+    out = solve_exactly([c * x + 1, y], [x, y])
+    assert out["status"] != "none"  # x = −1/c is a solution
+    if out["status"] == "exact":
+        assert sympy.simplify(out["solutions"][0][x] * c + 1) == 0
+
+
+def test_analyse_says_the_identity_game_has_a_line_of_fixed_points(capsys):
+    from sosverify.cli import main
+
+    assert main(["analyse", "--player", "x=(sin(1)**2 + cos(1)**2 - 1)*x", "--player", "y=y**2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["fixed_points"]["status"] != "none"

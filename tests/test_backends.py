@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 
-import jax
 import numpy
 import pytest
 from conftest import assert_close, examples
@@ -25,6 +24,8 @@ from sosverify.audit.strategies import polynomial_games
 from sosverify.backends import active_name, describe, use_backend
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
+
+jax = pytest.importorskip("jax")  # the [jax] extra; the test extra installs it
 
 PARITY = 1e-10
 FLOAT32_RTOL, FLOAT32_ATOL = 2e-4, 2e-5  # float32: ~1e-7 per operation, through a few hundred terms

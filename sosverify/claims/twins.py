@@ -40,8 +40,8 @@ def _second_order(transform) -> list:
 
     real = D.second_order
 
-    def wrong(game, theta, terms=("H_o_xi", "chi"), first=None, method=None):
-        out = real(game, theta, tuple(dict.fromkeys(tuple(terms) + ("H_o_xi", "H_xi"))), first, method)
+    def wrong(game, theta, terms=("H_o_xi", "chi"), first=None, method=None, **options):
+        out = real(game, theta, tuple(dict.fromkeys(tuple(terms) + ("H_o_xi", "H_xi"))), first, method, **options)
         return {k: v for k, v in transform(out).items() if k == "first" or k in terms}
 
     return [(D, "second_order", wrong)]

@@ -151,16 +151,79 @@ def _is_real(value) -> bool | None:
     return bool(abs(sympy.im(v)) < sympy.Float("1e-25"))
 
 
-def _groebner_facts(nums, plain, has_params: bool) -> dict:
+def constant_is_zero(c) -> bool | None:
+    """Decide whether a constant expression is zero: True or False only when proved, else None.
+
+    Proved zero: SymPy's assumptions say so, or a simplification (an equivalent expression) is 0.
+    Proved non-zero: SymPy's assumptions say so, or ``evalf(strict=True)`` returns a non-zero value
+    with 30 correct digits (strict evaluation raises rather than return digits it cannot certify).
+    """
+    if c.is_zero is not None:
+        return bool(c.is_zero)
+    for simplify in (sympy.radsimp, sympy.trigsimp, sympy.simplify):
+        try:
+            if simplify(c) == 0:
+                return True
+        except Exception:  # a simplifier that fails proves nothing
+            pass
+    try:
+        value = c.evalf(30, strict=True)
+    except Exception:  # PrecisionExhausted, or a value evalf cannot reach: not decided
+        return None
+    return False if value.is_number and value != 0 else None
+
+
+def decided_numerators(nums, plain, params=()):
+    """The numerators with every coefficient decided, or the first coefficient that is not.
+
+    Each coefficient (a constant, or a polynomial in ``params``) is rational or algebraic after
+    dropping the terms whose constant coefficient is proved zero: SymPy then computes over ℚ or an
+    algebraic extension of ℚ, where every zero test is exact.  A coefficient whose zero test cannot
+    be decided, or a transcendental one (π, sin 1: no exact domain holds it), is returned as the
+    reason.  Returns ``(nums, None)`` or ``(None, reason)``.
+    """
+    gens = list(plain) + list(params)
+    out = []
+    for n in nums:
+        poly = sympy.Poly(n, *gens)
+        kept = sympy.Integer(0)
+        for monom, c in poly.terms():
+            if not c.is_Rational:
+                zero = constant_is_zero(c)
+                if zero is None:
+                    return None, f"cannot decide whether the coefficient {c} is zero"
+                if zero:
+                    continue
+                if c.free_symbols or c.is_algebraic is not True:
+                    return None, (f"the coefficient {c} is not known to be algebraic: the exact stage decides "
+                                  "rational and algebraic coefficients only")
+            kept += c * sympy.Mul(*(g ** k for g, k in zip(gens, monom)))
+        if kept != 0:
+            out.append(sympy.expand(kept))
+    return out, None
+
+
+def _groebner_facts(nums, plain, has_params: bool, params=()) -> dict:
     """Gröbner-basis facts (lex order): inconsistency, and for a zero-dimensional system without
     parameters the number of real solutions.  The count uses a separating linear form
     u = Σ (i+1)·x_i: if the lex basis of the system plus u − Σ (i+1)·x_i is in shape position
-    (x_i − g_i(u), then p(u)), real solutions correspond one to one to real roots of p (Sturm)."""
-    basis = sympy.groebner(nums, *plain, order="lex")
+    (x_i − g_i(u), then p(u)), real solutions correspond one to one to real roots of p (Sturm).
+    Every coefficient is decided first (:func:`decided_numerators`); an undecided one is the answer."""
+    nums, undecided = decided_numerators(nums, plain, params)
+    if undecided:
+        return {"undecided": undecided}
+    if not nums:
+        return {"inconsistent": False, "zero_dimensional": False, "real_count": None, "nums": nums}
+    algebraic = any(not c.is_Rational for n in nums for c in sympy.Poly(n, *plain, *params).coeffs())
+    over = {"extension": True} if algebraic else {}  # ℚ(√2, …): exact arithmetic with algebraic numbers
+    basis = sympy.groebner(nums, *plain, order="lex", **over)
     if list(basis.exprs) == [1]:
         return {"inconsistent": True}
-    facts: dict = {"inconsistent": False, "zero_dimensional": bool(basis.is_zero_dimensional), "real_count": None}
+    facts: dict = {"inconsistent": False, "zero_dimensional": bool(basis.is_zero_dimensional), "real_count": None,
+                   "nums": nums}
     if has_params or not facts["zero_dimensional"]:
+        return facts
+    if algebraic:  # Sturm counting needs rational coefficients: the count stays unknown
         return facts
     u = sympy.Dummy("u")
     exprs = list(sympy.groebner(list(nums) + [u - sum((i + 1) * v for i, v in enumerate(plain))],
@@ -212,9 +275,15 @@ def solve_exactly(equations, symbols, params=(), *, timeout: float = 10.0) -> di
     plain = [sympy.Dummy(s.name) for s in symbols]  # no assumptions: SymPy must not drop roots it cannot place
     to_plain, to_real = dict(zip(symbols, plain)), dict(zip(plain, symbols))
     nums = [n.subs(to_plain) for n in nums if n != 0]
-    kind, facts = call_with_timeout(_groebner_facts, (nums, plain, bool(params)), timeout=timeout)
+    kind, facts = call_with_timeout(_groebner_facts, (nums, plain, bool(params), tuple(params)), timeout=timeout)
     if kind != "ok":
         return {"status": "unknown", "reason": "Gröbner basis: " + _why(kind, facts, timeout)}
+    if "undecided" in facts:
+        return {"status": "unknown", "reason": facts["undecided"]}
+    if not facts["inconsistent"]:
+        nums = facts["nums"]
+        if not nums:  # every equation is identically 0 once its coefficients are decided: every point
+            return {"status": "exact", "solutions": [{}]}
     if facts["inconsistent"]:
         if params:
             names = ", ".join(str(p) for p in params)
