@@ -298,3 +298,19 @@ def test_analyse_says_the_identity_game_has_a_line_of_fixed_points(capsys):
     assert main(["analyse", "--player", "x=(sin(1)**2 + cos(1)**2 - 1)*x", "--player", "y=y**2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["fixed_points"]["status"] != "none"
+
+
+@pytest.mark.parametrize("players", [
+    ["x=(2*sigmoid(x)-1)*(2*sigmoid(y)-1)", "y=-(2*sigmoid(x)-1)*(2*sigmoid(y)-1)"],        # matching pennies
+    ["x=sigmoid(x)*sigmoid(y)+3*(1-sigmoid(x))*sigmoid(y)+2*(1-sigmoid(x))*(1-sigmoid(y))",  # prisoner's dilemma
+     "y=sigmoid(x)*sigmoid(y)+3*(1-sigmoid(y))*sigmoid(x)+2*(1-sigmoid(x))*(1-sigmoid(y))"],
+], ids=["matching-pennies", "prisoners-dilemma"])
+def test_analyse_json_is_json_even_where_the_numeric_search_meets_nan(players, capfd):
+    """capfd sees what native libraries write to file descriptor 1 (LAPACK's DLASCL lines did)."""
+    argv = ["analyse", "--json", "--timeout", "2", "--starts", "40", "--box=-60,60"]
+    for p in players:
+        argv += ["--player", p]
+    assert main(argv) == 0
+    out = capfd.readouterr().out
+    json.loads(out)
+    assert "DLASCL" not in out

@@ -291,7 +291,10 @@ def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None
                 sol = root(fun, x0, jac=jac, method="hybr")
                 x = sol.x
                 for _ in range(3):  # a few Newton steps to polish
-                    step = numpy.linalg.lstsq(jac(x), fun(x), rcond=None)[0]
+                    jx, fx = jac(x), fun(x)
+                    if not (numpy.all(numpy.isfinite(jx)) and numpy.all(numpy.isfinite(fx))):
+                        break  # LAPACK would print "DLASCL parameter … had an illegal value" to stdout
+                    step = numpy.linalg.lstsq(jx, fx, rcond=None)[0]
                     if not numpy.all(numpy.isfinite(step)):
                         break
                     x = x - step
