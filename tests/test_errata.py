@@ -161,3 +161,17 @@ def test_general_game_keeps_every_derivative_unknown():
     assert all(isinstance(e, sympy.Derivative) for e in g.xi)
     with pytest.raises(Exception, match="no numeric form"):
         g.numeric()
+
+
+def test_the_registry_is_complete_when_imported_in_a_fresh_process():
+    """Filled at import (no getter has to run first), with every claim id of SPEC §4."""
+    import subprocess
+    import sys
+
+    code = "from sosverify.claims.registry import CLAIMS; print(' '.join(CLAIMS))"
+    ids = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    spec = ["ex1-nl-diverges", "sec22-nash-saddle", "prop1-lola-vectorial", "ex2-tandem", "appc-lola-fixed-points",
+            "sec31-la-preserves-fp", "sec32-plola", "thm2-la-positive-stable", "remd5-not-pd", "cord3-alpha-bound",
+            "cor3-la-converges", "lemd7-p-near-fp", "thm4-sos-converges", "prop5-sos-only-fp", "thm6-saddles",
+            "appa-gd-singular", "exp-ipd", "exp-tandem", "exp-gmm"]
+    assert set(spec) <= set(ids) and ids == [c.id for c in get_claims(long=True)]

@@ -1,21 +1,20 @@
-"""The registry of claims, in the order of the paper."""
+"""The registry of claims and errata, in the order of the paper, filled when this module is imported."""
 
 from __future__ import annotations
 
+from sosverify.claims import errata as R
+from sosverify.claims import examples as E
+from sosverify.claims import experiments as X
+from sosverify.claims import lola as L
+from sosverify.claims import sos as S
+from sosverify.claims import stability as T
 from sosverify.claims.base import Claim
+from sosverify.claims.derivations import DIMS_TEXT
+from sosverify.claims.twins import twins
 from sosverify.errors import unknown_name
 
 
 def _build() -> dict:
-    from sosverify.claims import errata as R
-    from sosverify.claims import examples as E
-    from sosverify.claims import experiments as X
-    from sosverify.claims import lola as L
-    from sosverify.claims import sos as S
-    from sosverify.claims import stability as T
-    from sosverify.claims.derivations import DIMS_TEXT
-    from sosverify.claims.twins import twins
-
     dims = f"proof (dimensions {DIMS_TEXT})"
     pure = "pure analysis: no rule, derivative or analysis of the project is involved"
     claims = [
@@ -122,14 +121,12 @@ def _build() -> dict:
     return {c.id: c for c in claims}
 
 
-CLAIMS: dict = {}
+CLAIMS: dict = _build()
 
 
 def get_claims(ids=None, long: bool = False) -> list[Claim]:
     """All claims and errata (the long ones too with ``long``), or those with the given ids (an unknown
     id is an error listing the valid ones)."""
-    if not CLAIMS:
-        CLAIMS.update(_build())
     if not ids:
         return [c for c in CLAIMS.values() if long or not c.long]
     for i in ids:
