@@ -118,9 +118,10 @@ def prove_jacobians_at_fixed_points(pr, dims=DIMS) -> None:
 
 _S, _A, _HD, _T, _TT = sympy.symbols("S A H_d T Tt", commutative=False)
 _V, _VS, _W = sympy.symbols("v vs w", commutative=False)
+_U, _UT = sympy.symbols("u ut", commutative=False)  # a real vector and its transpose
 OMEGA = sympy.Symbol("omega", real=True, nonzero=True)
 # conjugate transpose of each noncommutative symbol (S, H_d symmetric and A antisymmetric, all real)
-_ADJOINT = {_S: _S, _A: -_A, _HD: _HD, _T: _TT, _TT: _T, _V: _VS, _VS: _V, _W: None}
+_ADJOINT = {_S: _S, _A: -_A, _HD: _HD, _T: _TT, _TT: _T, _V: _VS, _VS: _V, _W: None, _U: _UT, _UT: _U}
 
 
 def adjoint(expr):
@@ -172,13 +173,16 @@ def prove_theorem_2(pr) -> None:
     """
     prove_lookahead_first_order(pr)
     H = _S + _A
-    pr.say("H = S + A (S = Tᵀ T ⪰ 0 symmetric, A antisymmetric); Hv = iωv, ω ≠ 0 real; v* its conjugate transpose.")
-    pr.zero("Re(v*Hv) = v*Sv: the antisymmetric part adds (v*Av − (v*Av)*)/2 = v*Av, purely imaginary",
-            (_VS * _A * _V + adjoint(_VS * _A * _V)))
-    pr.say("so Re λ·v*v = v*Sv = ‖Tv‖² ≥ 0; at λ = iω this is 0, so Tv = 0 and then:")
+    pr.say("H = S + A (S = Tᵀ T ⪰ 0 symmetric, A antisymmetric); hypothesis Hv = iωv, ω ≠ 0 real, v ≠ 0; v* its "
+           "conjugate transpose.")
+    pr.zero("v*Av is purely imaginary: v*Av + (v*Av)* = 0 (A antisymmetric and real)",
+            _VS * _A * _V + adjoint(_VS * _A * _V))
+    pr.say("so Re(v*Hv) = v*Sv; with Hv = iωv, Re(v*Hv) = Re(iω)·v*v = 0, so v*Sv = ‖Tv‖² = 0 and Tv = 0:")
     pr.zero("Sv = TᵀTv = 0", rewrite(_TT * _T * _V, {_T * _V: 0}))
+    hypothesis = H * _V - sympy.I * OMEGA * _V  # = 0
+    pr.zero("Av − iωv equals the hypothesis Hv − iωv once Sv = 0: so Av = iωv",
+            rewrite((_A * _V - sympy.I * OMEGA * _V) - hypothesis, {_S * _V: 0}))
     rules = {_S * _V: 0, _A * _V: sympy.I * OMEGA * _V}
-    pr.zero("Av = Hv − Sv = iωv", rewrite(H * _V - sympy.I * OMEGA * _V, rules))
     pr.zero("the conjugate transpose of Sv = 0 is v*S = 0 (S symmetric)", adjoint(_S * _V) - _VS * _S)
     pr.zero("the conjugate transpose of Av − iωv = 0 is −(v*A − iωv*) (Aᵀ = −A, ω real)",
             adjoint(_A * _V - sympy.I * OMEGA * _V) + (_VS * _A - sympy.I * OMEGA * _VS))
@@ -187,14 +191,20 @@ def prove_theorem_2(pr) -> None:
             rewrite(_VS * H - sympy.I * OMEGA * _VS, rules))
     pr.zero("semisimple: if (H − iω)w = v then v*v = v*(H − iω)w = 0, impossible for v ≠ 0",
             rewrite(_VS * (H * _W - sympy.I * OMEGA * _W), rules))
-    derivative = rewrite(-_VS * (H - _HD) * H * _V, rules)
-    pr.zero("first-order shift (Kato), v*v = 1: λ'(0) = v*G'(0)v = −v*H_oHv = ω² + iω·v*H_dv",
-            (derivative - (OMEGA ** 2 * _VS * _V + sympy.I * OMEGA * _VS * _HD * _V)))
-    pr.zero("v*H_dv is real: it equals its conjugate transpose (H_d symmetric: the diagonal blocks ∇_ii L^i)",
-            adjoint(_VS * _HD * _V) - _VS * _HD * _V)
-    pr.say("With an orthonormal basis V of the eigenspace (V*V = I) the same algebra gives the restricted "
-           "matrix ω²I + iω·V*H_dV, Hermitian part ω²I: every critical eigenvalue has Re λ(α) = αω² + O(α²) > 0.")
-    pr.holds("hence Re λ(G(α)) > 0 for every eigenvalue and all small α > 0, in every dimension", OMEGA ** 2 > 0)
+    pr.say("Block form: let the columns of V (n × k) be an orthonormal basis of the eigenspace of iω, V*V = I. Every "
+           "step above holds for V in place of v (the algebra never commutes v past a matrix), so SV = 0, AV = iωV, "
+           "V*H = iωV*, and by first-order perturbation of a semisimple eigenvalue (Kato) the k eigenvalues of G(α) "
+           "near iω are iω + α·μ + o(α), μ the eigenvalues of M = V*G'(0)V = −V*H_oHV:")
+    M = rewrite(-_VS * (H - _HD) * H * _V, rules)
+    pr.zero("M = −V*(H − H_d)HV = ω²·V*V + iω·V*H_dV (noncommutative expansion)",
+            M - (OMEGA ** 2 * _VS * _V + sympy.I * OMEGA * _VS * _HD * _V))
+    M = M.subs(_VS * _V, 1)  # V*V = I (the identity of size k)
+    pr.zero("the Hermitian part (M + M*)/2 of M = ω²I + iω·V*H_dV is ω²I: V*H_dV is Hermitian (H_d symmetric, the "
+            "diagonal blocks ∇_ii L^i), so iω·V*H_dV is anti-Hermitian",
+            (M + adjoint(M).subs(_VS * _V, 1)) / 2 - OMEGA ** 2)
+    pr.say("Every eigenvalue μ of M has Re μ between the extreme eigenvalues of its Hermitian part: Re μ = ω² > 0. "
+           "So each critical eigenvalue has Re λ(α) = αω² + o(α) > 0, and with the others (Re > 0 by continuity) "
+           "G(α) is positive stable for all small α > 0, in every dimension.")
 
 
 def prove_corollary_3(pr) -> None:

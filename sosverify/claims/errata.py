@@ -84,17 +84,50 @@ def check_appc_ratio() -> Evidence:
     ev.expect("LOLA's fixed line at α = 1/2 (project's lola_fixed_points): x + y = 0, not > 1", half == 0, ratio)
     ev.expect("at α = 1/4 the ratio (1 − 2α)/(1 − 4α) is undefined: LOLA has no fixed point",
               sympy.denom(sympy.together(ratio)).subs(ALPHA, sympy.Rational(1, 4)) == 0)
-    s = sympy.Symbol("s", real=True)
-    gap = sympy.factor((s ** 2 - 1).subs(s, ratio))  # L1 at (x, s − x) minus L1 at (x, 1 − x)
-    ev.expect("L1(x, s − x) − L1(x, 1 − x) = s² − 1 at s = 0 (α = 1/2) is −1: LOLA's points are *better* there",
-              gap.subs(ALPHA, sympy.Rational(1, 2)) == -1, gap)
+    s_, u = sympy.symbols("s u", real=True)
+    # agent 1 at the same x, agent 2 at the same y: L1(x, s − x) − L1(x, 1 − x) and the sum of the losses there
+    gap = sympy.factor((g.losses[0].subs(y, s_ - x) - g.losses[0].subs(y, 1 - x)).subs(s_, ratio))
+    total = sympy.factor((g.losses[0] + g.losses[1]).subs(y, s_ - x).subs(s_, ratio))
+    ev.expect("with the project's losses: L1(x, s − x) − L1(x, 1 − x) = s² − 1 is −1 at α = 1/2: LOLA's points are "
+              "better there", is_zero(gap.subs(ALPHA, sympy.Rational(1, 2)) + 1), gap)
     worse = sympy.reduce_inequalities([sympy.numer(sympy.together(gap)) * sympy.denom(sympy.together(gap)) > 0,
                                        ALPHA > 0], ALPHA)
     expected = sympy.Or(sympy.And(0 < ALPHA, ALPHA < sympy.Rational(1, 4)),
                         sympy.And(sympy.Rational(1, 4) < ALPHA, ALPHA < sympy.Rational(1, 3)))
-    ev.expect("exactly: worse for both players iff 0 < α < 1/3, α ≠ 1/4", sympy.simplify(worse) == expected
-              or worse.as_set() == expected.as_set(), worse)
-    ev.counterexample = "α = 1/2: (1 − 2α)/(1 − 4α) = 0, LOLA's fixed line x + y = 0 where L1 = −2x < 1 − 2x"
+    ev.expect("exactly: worse for both players iff 0 < α < 1/3, α ≠ 1/4", worse.as_set() == expected.as_set(), worse)
+    ev.expect("'losses always sum to something greater than 0' fails too: L1 + L2 = 4α(1 − 2α)/(1 − 4α)² is 0 at "
+              "α = 1/2 and −4/9 at α = 1", total.subs(ALPHA, sympy.Rational(1, 2)) == 0
+              and total.subs(ALPHA, 1) == sympy.Rational(-4, 9), total)
+    step = sympy.expand((x + y - ALPHA * sum(g.lola(), sympy.Integer(0))).subs(y, u - x))  # x + y after one LOLA step
+    multiplier = sympy.expand(sympy.diff(step, u))
+    ev.expect("but the conclusion survives for α > 1/4: one LOLA step multiplies the distance of x + y from LOLA's "
+              "line by 1 − 4α + 16α² > 1 (project's LOLA), so LOLA converges there only from points on the line",
+              is_zero(multiplier - (1 - 4 * ALPHA + 16 * ALPHA ** 2))
+              and sympy.solve_univariate_inequality(multiplier > 1, ALPHA, relational=False).contains(sympy.Rational(3, 10)),
+              multiplier)
+    ev.counterexample = ("α = 1/2: (1 − 2α)/(1 − 4α) = 0, LOLA's fixed line x + y = 0 where L1 = −2x < 1 − 2x and "
+                         "L1 + L2 = 0; α = 1: L1 + L2 = −4/9")
+    return ev
+
+
+def check_sec51_tandem_divergence() -> Evidence:
+    from sosverify.runner import run
+
+    ev = Evidence()
+    g = tandem()
+    ev.expect("the tandem's H = 2[[1, 1], [1, 1]] is PSD everywhere (project's H)",
+              g.H == 2 * sympy.ones(2, 2) and all(e >= 0 for e in g.H.eigenvals()))
+    u = sympy.Symbol("u", real=True)
+    step = sympy.expand((x + y - ALPHA * sum(g.lookahead(), sympy.Integer(0))).subs(y, u - x))
+    multiplier = sympy.expand(sympy.diff(step, u))
+    ev.expect("near the fixed line SOS's p = ‖ξ‖² → 0 and it steps as LA, which multiplies x + y − 1 by 1 − 4α + 8α² "
+              "(project's LA): more than 1 for every α > 1/2", is_zero(multiplier - (1 - 4 * ALPHA + 8 * ALPHA ** 2)),
+              multiplier)
+    h = run("tandem", "sos", alpha=0.6, steps=200, runs=20, seed=0, a=0.5, b=0.5)
+    smallest = float(numpy.min(h.xi_norm[-1]))
+    ev.expect("numeric: SOS at α = 0.6 (a = b = 0.5), 20 starts ~N(0, 1): every run ends with ‖ξ‖ > 1e100 after 200 "
+              "steps", smallest > 1e100, f"min ‖ξ‖ = {smallest:.2e}")
+    ev.counterexample = "tandem, α = 0.6: SOS diverges from every start (‖ξ‖ > 1e100 after 200 steps)"
     return ev
 
 
@@ -110,9 +143,9 @@ def check_alg1_strict_test() -> Evidence:
     dot = (-alpha * g.chi.subs(at)).dot(xi_0)
     ev.expect("tandem at (0, 0), α = 1/10: ⟨−αχ, ξ_0⟩ = 0 with ξ_0 = (−8/5, −8/5) ≠ 0", dot == 0 and xi_0 != sympy.zeros(2, 1),
               xi_0.T)
-    printed = -a * xi_0.dot(xi_0) / dot if dot != 0 else sympy.zoo
-    ev.expect("Algorithm 1 as printed ('if ⟨−αχ, ξ_0⟩ > 0 then p1 = 1 else …') divides by 0 here", printed is sympy.zoo,
-              printed)
+    printed = sympy.Mul(-a * xi_0.dot(xi_0), sympy.Pow(dot, -1))  # SymPy's exact division: x/0 is zoo
+    ev.expect("Algorithm 1 as printed ('if ⟨−αχ, ξ_0⟩ > 0 then p1 = 1 else …') divides by 0 here",
+              printed.has(sympy.zoo, sympy.nan), printed)
     out = A.sos(get_game("tandem"), numpy.zeros((1, 2)), alpha=0.1, a=0.5, b=0.1)
     p = float(out.diagnostics["p"][0])
     ev.expect("the text's '≥' (the project's rule) gives p1 = 1: p = min(1, p2) = 1 here (‖ξ‖ = 2√2 ≥ b)",

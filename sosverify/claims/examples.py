@@ -123,11 +123,11 @@ def check_appa_unstable_strict_saddle() -> Evidence:
 
     ev = Evidence()
     pr = Proof("Rem. A.1 and unstable ⊂ strict saddles", out=lambda line: None)
-    u, ut = sympy.symbols("u ut", commutative=False)  # ut = uᵀ
     try:
         # for a real vector u, uᵀAu is a real scalar equal to its own transpose −uᵀAu
-        pr.zero("uᵀAu + (uᵀAu)ᵀ = 0 for antisymmetric A (A = (H − Hᵀ)/2): uᵀHu = uᵀSu, so H ⪰ 0 ⇔ sym(H) ⪰ 0",
-                ut * D._A * u + ut * (-D._A) * u)
+        quadratic = D._UT * D._A * D._U  # a real 1 × 1 number, equal to its own transpose
+        pr.zero("uᵀAu + (uᵀAu)ᵀ = 0 for antisymmetric A (A = (H − Hᵀ)/2); a real number equal to minus itself is 0: "
+                "uᵀHu = uᵀSu, so H ⪰ 0 ⇔ sym(H) ⪰ 0", quadratic + D.adjoint(quadratic))
         pr.zero("for an eigenpair Hv = λv: v*Hv + (v*Hv)* = 2 v*Sv (the A part cancels), so 2 Re λ·v*v = 2 v*Sv",
                 (D._VS * (D._S + D._A) * D._V + D.adjoint(D._VS * (D._S + D._A) * D._V)) - 2 * D._VS * D._S * D._V)
         ev.expect("general proof (any dimension): uᵀHu = uᵀSu, and Re λ = v*Sv/v*v: if H ≺ 0 (S negative definite) "
@@ -153,6 +153,14 @@ def check_appa_unstable_strict_saddle() -> Evidence:
     ev.expect("H = ∇ξ is not symmetric in general (cyclic game: H = [[0, 1], [−1, 0]]); for one player it is the "
               "symmetric Hessian ∇²L (here of x²y + y³)", cyclic.H != cyclic.H.T and single.H == single.H.T,
               cyclic.H)
+    kinds = []
+    for loss, kind in ((x ** 4, "minimum"), (-(x ** 4), "maximum"), (x ** 3, "saddle")):
+        one = SymGame([loss], [[x]])
+        values = [loss.subs(x, v) for v in (-1, 1)]
+        seen = ("minimum" if min(values) > 0 else "maximum" if max(values) < 0 else "saddle")
+        kinds.append(one.H.subs(x, 0) == sympy.zeros(1, 1) and one.xi.subs(x, 0) == sympy.zeros(1, 1) and seen == kind)
+    ev.expect("§2.2: a fixed point with singular Hessian can be a minimum (x⁴), a maximum (−x⁴) or a saddle (x³): "
+              "H(0) = 0 in all three", all(kinds))
     H = sympy.Matrix([[0, 1], [-1, 0]])  # the cyclic game L1 = xy = −L2 at the origin
     ev.expect("cyclic game's origin: H = [[0, 1], [−1, 0]] has sym(H) = 0, PSD but not PD: stable, and strict "
               "positivity would exclude it (App. A)", F.classify(H) == "stable" and ((H + H.T) / 2).is_zero_matrix)

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 from sosverify.claims.base import STRENGTHS, strength_class
 
+ERRATUM = "erratum"  # a row whose statement, as printed, the toolkit refutes (its claims include an erratum)
+
 
 class Row(NamedTuple):
     location: str
@@ -63,7 +65,8 @@ ROWS = (
         "while its symmetric part has an eigenvalue ≈ −0.67α", ("remd5-not-pd",)),
     Row("Rem. D.5", "Positive definiteness can be shown for 2 × 2 matrices, perhaps 3 × 3", ("remd5-erratum-2x2",)),
     Row("Thm. D.1", "Ostrowski: eigenvalues of ∇F(x̄) inside the unit circle ⇒ local convergence, at least linear",
-        ("cor3-la-converges",)),
+        not_checked="a cited theorem (Ortega & Rheinboldt 10.1.3); its use is exercised by cor3-la-converges, whose "
+                    "runs follow the linear map I − αG exactly"),
     Row("Def. D.2", "Positive stable: every eigenvalue has positive real part", ("thm2-la-positive-stable", "remd5-not-pd")),
     Row("Cor. D.3", "XH(x̄) positive stable ⇒ x − αXξ converges locally; |1 − α(a + ib)| < 1 ⇔ 0 < α < 2a/(a² + b²)",
         ("cord3-alpha-bound", "thm4-sos-converges")),
@@ -91,12 +94,20 @@ ROWS = (
     Row("App. A (typo)", "H ≺ 0 ⇒ 'all eigenvalues are negative'", ("appa-typo-eigenvalues",)),
     Row("App. C", "Tandem: ξ = 2(x + y − 1)(1, 1), H = 2[[1, 1], [1, 1]], χ = 4(x + y)(1, 1); LOLA's fixed points "
         "x + y = (1 − 2α)/(1 − 4α)", ("ex2-tandem", "appc-lola-fixed-points")),
-    Row("App. C", "(1 − 2α)/(1 − 4α) > 1 for all α > 0", ("appc-erratum-ratio",)),
+    Row("App. C", "(1 − 2α)/(1 − 4α) > 1 for all α > 0; the losses at LOLA's fixed points always sum to more than 0",
+        ("appc-erratum-ratio",)),
+    Row("App. C", "All the tandem's fixed points are stable fixed points (H ⪰ 0; H is singular there, outside the "
+        "invertibility §2.2 assumes for its convergence results)", ("ex2-tandem",)),
     Row("§5.1", "IPD: always defect is a Nash equilibrium with normalised loss 2; tit-for-tat has loss 1",
         not_checked="the reproduction reports these losses (sosverify reproduce ipd: NL ≈ 2.00, SOS/LOLA ≈ 1.06); "
                     "the equilibria lie at infinite logits, so no claim asserts them exactly yet"),
     Row("§5.2, Fig. 2", "IPD: SOS and LOLA mostly play tit-for-tat; LA, CO, SGA, NL mostly defect", ("exp-ipd",)),
     Row("§5.1, Fig. 3", "Tandem: SOS's losses average 0, LOLA's 4/9 (α = 0.1); SOS decays p", ("exp-tandem",)),
+    Row("§5.1", "Tandem: results are robust to the hyperparameters a, b", ("exp-tandem",)),
+    Row("§5.1", "Tandem: SOS cannot diverge, since the Hessian is globally positive semi-definite",
+        ("sec51-erratum-tandem-divergence",)),
+    Row("§5.2", "IPD: SOS's trained parameters and losses are almost identical to LOLA's; both outperform all others",
+        ("exp-ipd",)),
     Row("§5.2", "SOS gets away from LOLA's fixed points if initialised there", ("exp-tandem",)),
     Row("§5.2, Fig. 4, 6", "GAN: SOS, CO, SGA, LOLA spread mass across all Gaussians; LA slower; NL collapses and hops",
         ("exp-gmm-modes", "exp-gmm")),
@@ -109,9 +120,18 @@ ROWS = (
 )
 
 
-def strongest(strengths) -> str:
-    """The strongest of some strength labels (order of :data:`STRENGTHS`)."""
-    return min(strengths, key=lambda s: STRENGTHS.index(strength_class(s)))
+def weakest(strengths) -> str:
+    """The weakest of some strength labels (order of :data:`STRENGTHS`): a row is only as strong as all its checks."""
+    return max(strengths, key=lambda s: STRENGTHS.index(strength_class(s)))
+
+
+def row_strength(row: Row, claims: dict) -> str:
+    """``erratum`` if any of the row's claims refutes the statement as printed, else its claims' weakest strength."""
+    if not row.claims:
+        return "not checked"
+    if any(claims[c].kind == "erratum" for c in row.claims):
+        return ERRATUM
+    return weakest([claims[c].strength for c in row.claims])
 
 
 def inventory(claims: dict) -> list[dict]:
@@ -121,7 +141,7 @@ def inventory(claims: dict) -> list[dict]:
         unknown = [c for c in row.claims if c not in claims]
         if unknown:
             raise ValueError(f"inventory row {row.location!r} names claims not in the registry: {unknown}")
-        strength = strongest([claims[c].strength for c in row.claims]) if row.claims else "not checked"
+        strength = row_strength(row, claims)
         out.append({"location": row.location, "statement": row.statement, "claims": list(row.claims),
                     "strength": strength, "not_checked": row.not_checked})
     return out
@@ -132,16 +152,20 @@ def render(rows: list[dict]) -> str:
     lines = [f"{'location':<20} {'strength':<22} statement — claims or why not checked"]
     for r in rows:
         where = ", ".join(r["claims"]) if r["claims"] else f"not checked: {r['not_checked']}"
-        lines.append(f"{r['location']:<20} {strength_class(r['strength']) if r['claims'] else 'not checked':<22} "
+        lines.append(f"{r['location']:<20} {_class(r['strength']):<22} "
                      f"{r['statement']} — {where}")
     lines.append(totals(rows))
     return "\n".join(lines)
 
 
+def _class(strength: str) -> str:
+    return strength if strength in (ERRATUM, "not checked") else strength_class(strength)
+
+
 def totals(rows: list[dict]) -> str:
     counts: dict = {}
     for r in rows:
-        key = strength_class(r["strength"]) if r["claims"] else "not checked"
+        key = _class(r["strength"])
         counts[key] = counts.get(key, 0) + 1
-    order = list(STRENGTHS) + ["not checked"]
+    order = list(STRENGTHS) + [ERRATUM, "not checked"]
     return f"{len(rows)} statements: " + ", ".join(f"{counts[k]} {k}" for k in order if k in counts)

@@ -110,7 +110,7 @@ def check_sec32_plola() -> Evidence:
     ev.expect("numeric: the project's p-LOLA is (1 − p)·LA + p·LOLA at p = 0, ¼, ½, 1 (tandem, error < 1e-12)",
               worst < 1e-12, f"{worst:.1e}")
     rng = numpy.random.default_rng(7)
-    worst_gap, p_min, p_max, count = numpy.inf, 1.0, 0.0, 0
+    worst_gap, p_min, p_max, count, worst_dir = numpy.inf, 1.0, 0.0, 0, 0.0
     games = [get_game("ipd"), get_game("tandem"), get_game("matching-pennies"),
              random_polynomial_game(rng, (1, 2), 3).numeric()]
     for game in games:
@@ -124,10 +124,23 @@ def check_sec32_plola() -> Evidence:
                     rhs = (1 - a) * numpy.einsum("rd,rd->r", xi_0, xi_0)
                     worst_gap = min(worst_gap, float(numpy.min((lhs - rhs) / (1 + numpy.abs(rhs)))))
                     p = out.diagnostics["p"]
+                    # SOS steps along the project's p-LOLA at its own p: ξ_p = (1 − p)·LA + p·LOLA (p-LOLA is affine
+                    # in p, checked above at p = 0, ¼, ½, 1)
+                    lola_dir = A.lola(game, theta, alpha=alpha).direction
+                    ref = xi_0 + p[:, None] * (lola_dir - xi_0)
+                    worst_dir = max(worst_dir, float(numpy.max(numpy.abs(out.direction - ref) / (1 + numpy.abs(ref)))))
                     p_min, p_max = min(p_min, float(p.min())), max(p_max, float(p.max()))
                     count += len(p)
     ev.expect(f"numeric: {count} SOS steps (4 games, a ∈ {{0.1, 0.5, 0.9}}, b ∈ {{0.1, 0.5}}, 3 α): "
               "⟨ξ_p, ξ_0⟩ − (1 − a)‖ξ_0‖² ≥ −1e-12 (relative)", worst_gap >= -1e-12, f"min = {worst_gap:.3g}")
+    ev.expect("SOS's direction is the project's p-LOLA ξ_0 − pαχ at SOS's own p (every step, rel. error < 1e-12)",
+              worst_dir < 1e-12, f"{worst_dir:.1e}")
+    s_ = 1 - 0.6 / (2 * numpy.sqrt(2))  # tandem point on x = y with ‖ξ‖ = 0.6; there ⟨−αχ, ξ_0⟩ ≥ 0, so p1 = 1
+    s2 = 1 - 0.42 / (2 * numpy.sqrt(2))  # ‖ξ‖ = 0.42
+    pts = numpy.array([[s_ / 2, s_ / 2], [s2 / 2, s2 / 2]])
+    pp = A.sos(tg, pts, alpha=0.1, a=0.5, b=0.5).diagnostics["p"]
+    ev.expect("Algorithm 1, line 5 on both sides of b = 0.5 (tandem, α = 0.1): ‖ξ‖ = 0.6 ≥ b gives p = 1; "
+              "‖ξ‖ = 0.42 < b gives p = ‖ξ‖² = 0.1764", abs(pp[0] - 1) < 1e-12 and abs(pp[1] - 0.1764) < 1e-12, pp)
     ev.expect("p ∈ [0, 1] in every step", 0.0 <= p_min and p_max <= 1.0, f"p ∈ [{p_min:.3g}, {p_max:.3g}]")
     # the reason, symbolically: with d = ⟨−αχ, ξ_0⟩ < 0 and p ≤ −a‖ξ_0‖²/d, ⟨ξ_p, ξ_0⟩ = ‖ξ_0‖² + p d
     n2, d = sympy.symbols("n2 d", real=True)

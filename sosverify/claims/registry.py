@@ -16,6 +16,7 @@ from sosverify.errors import unknown_name
 
 def _build() -> dict:
     dims = f"proof (dimensions {DIMS_TEXT})"
+    jacobian = f"proof (dimensions {DIMS_TEXT}) of the Jacobian; Lemma D.7 numeric, Ostrowski / Stable Manifold cited"
     pure = "pure analysis: no rule, derivative or analysis of the project is involved"
     claims = [
         Claim("ex1-nl-diverges", "Example 1: an NL step on L1 = −L2 = xy scales x² + y² by (1 + α²); the origin is the "
@@ -41,10 +42,11 @@ def _build() -> dict:
               strength=dims, twins=twins("la-is-lola", "ho-with-diagonal", "la-plus-alpha")),
         Claim("sec32-plola", "p-LOLA, derived from its ⊥^{1−p} objective, is ξ_0 − pαχ: LA at p = 0, LOLA at p = 1; SOS's p "
               "keeps ⟨ξ_p, ξ_0⟩ ≥ (1 − a)‖ξ_0‖², p ∈ [0, 1]", "§3.2", "symbolic+numeric", L.check_sec32_plola,
-              strength=dims, twins=twins("plola-p-squared", "sos-no-p1")),
+              strength=dims, twins=twins("plola-p-squared", "sos-no-p1", "sos-half-shaping", "sos-p2-test-on-square")),
         Claim("thm2-la-positive-stable", "H ⪰ 0 invertible with symmetric diagonal blocks ⇒ (I − αH_o)H is positive "
               "stable for 0 < α < ε", "Thm. 2 / D.4", "symbolic+numeric", T.check_thm2_la_positive_stable,
-              strength="proof (general)", twins=twins("lookahead-matrix-plus")),
+              strength="proof (general); eigenvalue perturbation (Kato) cited",
+              twins=twins("lookahead-matrix-plus", "hurwitz-without-last")),
         Claim("remd5-not-pd", "For Remark D.5's matrix, (I − αH_o)H is positive stable but not positive definite: "
               "its symmetric part has an eigenvalue ≈ −cα", "Rem. D.5", "symbolic+numeric", T.check_remd5_not_pd,
               strength="proof (general)", twins=twins("lookahead-matrix-plus")),
@@ -52,24 +54,24 @@ def _build() -> dict:
               "Cor. D.3", "symbolic+numeric", T.check_cord3_alpha_bound, strength="proof (general)",
               twins=twins("contraction-is-positive-stability")),
         Claim("cor3-la-converges", "LookAhead converges locally to stable fixed points for small α", "Cor. 3 / D.6",
-              "symbolic+numeric", T.check_cor3_la_converges, strength="proof (general)",
+              "symbolic+numeric", T.check_cor3_la_converges, strength="proof (general); Ostrowski (Thm. D.1) cited",
               twins=twins("la-plus-alpha", "lookahead-matrix-plus")),
         Claim("lemd7-p-near-fp", "Near a fixed point, SOS's p equals ‖ξ‖²", "Lemma D.7", "numeric",
               S.check_lemd7_p_near_fp, strength="numeric (4 games × 600 points × 3 values of a)",
-              twins=twins("sos-p2-norm", "sos-no-p2")),
+              twins=twins("sos-p2-norm", "sos-no-p2", "symbolic-p-fourth")),
         Claim("thm4-sos-converges", "∇ξ_p(θ̄) = (I − αH_o)H(θ̄) at fixed points; SOS converges locally to stable "
-              "fixed points", "Thm. 4 / D.8", "symbolic+numeric", S.check_thm4_sos_converges, strength=dims,
+              "fixed points", "Thm. 4 / D.8", "symbolic+numeric", S.check_thm4_sos_converges, strength=jacobian,
               twins=twins("sos-p2-linear", "la-plus-alpha")),
         Claim("prop5-sos-only-fp", "If SOS converges, the limit is a fixed point", "Prop. 5 / E.2", "numeric",
               S.check_prop5_sos_only_fp, strength="numeric (3 games × 50 runs)", twins=twins("sos-no-p1")),
         Claim("thm6-saddles", "At a strict saddle the LA/SOS map's Jacobian has an eigenvalue of modulus > 1; SOS "
               "and LA escape from random starts near it", "Thm. 6 / E.4", "symbolic+numeric", S.check_thm6_saddles,
-              strength=dims, twins=twins("sos-p2-linear", "la-plus-alpha")),
+              strength=jacobian, twins=twins("sos-p2-linear", "la-plus-alpha")),
         Claim("appa-gd-singular", "On L = y², gradient descent converges to (x0, 0), not to (0, 0)", "App. A",
               "symbolic+numeric", E.check_appa_gd_singular, strength="proof (general)", twins=twins("nl-ascent")),
         Claim("exp-ipd", "IPD: SOS and LOLA mostly play tit-for-tat, state by state (loss ≈ 1); LA, CO, SGA, NL "
               "mostly defect (≈ 2)", "§5, Fig. 2", "numeric", X.check_exp_ipd, strength="experiment",
-              twins=twins("sos-as-la")),
+              twins=twins("sos-as-la", "co-minus", "sga-lambda-flipped")),
         Claim("exp-tandem", "Tandem: SOS's average loss → 0, LOLA's → 4/9 (α = 0.1); SOS decays p and leaves LOLA's "
               "fixed points", "§5, Fig. 3", "numeric", X.check_exp_tandem, strength="experiment",
               twins=twins("sos-no-p2", "lola-no-middle")),
@@ -92,10 +94,19 @@ def _build() -> dict:
                         "on (0, ε_u) × V_u; compactness then gives ε. Theorem D.4 still holds (proved by eigenvalue "
                         "perturbation in thm2-la-positive-stable)."),
         Claim("appc-erratum-ratio", "App. C: (1 − 2α)/(1 − 4α) > 1 for all α > 0, so LOLA's fixed points are worse "
-              "for both agents for any α (also §2.3)", "App. C, §2.3", "symbolic", R.check_appc_ratio,
+              "for both agents for any α (also §2.3), and their losses always sum to more than 0", "App. C, §2.3",
+              "symbolic", R.check_appc_ratio,
               strength="proof (general)", kind="erratum", twins=twins("lola-no-middle"),
               corrected="(1 − 2α)/(1 − 4α) > 1 exactly for 0 < α < 1/4 (at α = 1/4 LOLA has no fixed point); LOLA's "
-                        "fixed points are worse for both agents exactly for 0 < α < 1/3, α ≠ 1/4."),
+                        "fixed points are worse for both agents exactly for 0 < α < 1/3, α ≠ 1/4, and their losses sum "
+                        "to more than 0 only for 0 < α < 1/2. The conclusion survives: for α > 1/4 LOLA's fixed line "
+                        "repels (a LOLA step multiplies the distance of x + y from it by 1 − 4α + 16α² > 1)."),
+        Claim("sec51-erratum-tandem-divergence", "§5.1: SOS diverging on the tandem 'turns out to be impossible since "
+              "the Hessian is globally positive semi-definite'", "§5.1", "symbolic+numeric", R.check_sec51_tandem_divergence,
+              strength="proof (instances)", kind="erratum", twins=twins("la-is-lola"),
+              corrected="H ⪰ 0 everywhere does not prevent divergence: near its fixed line SOS steps as LA, which "
+                        "multiplies x + y − 1 by 1 − 4α + 8α², so SOS converges there only for 0 < α < 1/2 (the "
+                        "paper's α = 0.1 is inside) and diverges from every start at α = 0.6."),
         Claim("alg1-erratum-strict-test", "Algorithm 1, line 4: 'if ⟨−αχ, ξ_0⟩ > 0 then p1 = 1 else "
               "p1 = min(1, −a‖ξ_0‖²/⟨−αχ, ξ_0⟩)'", "Alg. 1", "symbolic+numeric", R.check_alg1_strict_test,
               strength="proof (instances)", kind="erratum", twins=twins("sos-p1-strict"),

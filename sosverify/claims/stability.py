@@ -94,6 +94,9 @@ def check_thm2_la_positive_stable() -> Evidence:
         probe = float(bound["epsilon_lower"]) / 2 if eps != sympy.oo else 0.5
         Gn = numpy.array(G.subs(ALPHA, sympy.Rational(probe)).evalf(), dtype=float)
         ok = ok and _eig_min_real(Gn) > 0
+        if eps != sympy.oo:  # sharp: at α = ε an eigenvalue of G reaches the imaginary axis
+            Ge = numpy.array(G.subs(ALPHA, eps).evalf(30), dtype=float)
+            ok = ok and abs(_eig_min_real(Ge)) < 1e-8
         results.append(ok)
         ev.expect(f"random H ⪰ 0, blocks {dims}, rank(sym H) = {rank}: Routh–Hurwitz conditions positive for "
                   f"small α, ε = {sympy.N(eps, 6)}; eigenvalues of G(α) at α = {probe:.4g} (ε/2, or ½ if ε = ∞) "

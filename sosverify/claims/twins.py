@@ -206,6 +206,64 @@ def _plant_sos_as_la():
     return _sos_parts(lambda p1, p2, *rest: (0 * p1, p2))
 
 
+def _plant_sos_half_shaping():
+    from sosverify import algorithms as A
+
+    real = A.sos
+
+    def sos(game, theta, *, alpha, a=A.SOS_A.default, b=A.SOS_B.default):  # steps with half the shaping it reports
+        out = real(game, theta, alpha=alpha, a=a, b=b)
+        s = A.D.second_order(game, theta, ("chi",))
+        return out._replace(direction=out.direction + 0.5 * (out.diagnostics["p"] * alpha)[:, None] * s["chi"])
+
+    return _rule("sos", sos)
+
+
+def _plant_sos_p2_test_on_square():
+    from sosverify._autodiff import np
+
+    def parts(p1, p2, xi_, xi_0, chi_, alpha, a, b):  # 'if ‖ξ‖² < b' instead of 'if ‖ξ‖ < b'
+        sq = np.einsum("rd,rd->r", xi_, xi_)
+        return p1, np.where(sq < b, sq, 1.0)
+
+    return _sos_parts(parts)
+
+
+def _plant_hurwitz_without_last():
+    from sosverify.symbolic import stability as S
+
+    real = S.hurwitz_determinants
+    return [(S, "hurwitz_determinants", lambda coeffs: real(coeffs)[:-1])]
+
+
+def _plant_co_minus():
+    from sosverify import algorithms as A
+
+    def consensus(game, theta, *, alpha, gamma=A.CO_GAMMA.default):
+        s = A.D.second_order(game, theta, ("Ht_xi",))
+        return A.Direction(s["first"].xi - gamma * s["Ht_xi"], s["first"].losses, s["first"].xi, {})
+
+    return _rule("co", consensus)
+
+
+def _plant_sga_lambda_flipped():
+    from sosverify import algorithms as A
+
+    real = A.sga
+
+    def sga(game, theta, *, alpha, eps=A.SGA_EPS.default):
+        out = real(game, theta, alpha=alpha, eps=eps)
+        lam = out.diagnostics["lambda"]
+        # ξ + λAᵀξ → ξ − λAᵀξ: subtract twice the adjustment
+        return out._replace(direction=out.xi - (out.direction - out.xi), diagnostics={"lambda": -lam})
+
+    return _rule("sga", sga)
+
+
+def _plant_symbolic_p_fourth():
+    return _sym("sos_p_near_fixed_point", lambda self: self.xi.dot(self.xi) ** 2)
+
+
 def _plant_classify_definite():
     F = importlib.import_module("sosverify.symbolic.fixed_points")
 
@@ -283,6 +341,15 @@ TWINS: dict[str, Twin] = {t.name: t for t in [
     Twin("sos-p1-strict", "SOS's first test as Algorithm 1 prints it: '> 0', dividing by ⟨−αχ, ξ_0⟩ = 0",
          _plant_sos_p1_strict),
     Twin("sos-as-la", "SOS with p = 0 at every step (LookAhead)", _plant_sos_as_la),
+    Twin("sos-half-shaping", "SOS steps along ξ_0 − ½pαχ while it reports p (its step is not p-LOLA at its own p)",
+         _plant_sos_half_shaping),
+    Twin("sos-p2-test-on-square", "SOS's second criterion tests ‖ξ‖² < b instead of ‖ξ‖ < b", _plant_sos_p2_test_on_square),
+    Twin("symbolic-p-fourth", "the symbolic SOS p near fixed points is ‖ξ‖⁴ (also 0 with its gradient there)",
+         _plant_symbolic_p_fourth),
+    Twin("hurwitz-without-last", "Routh–Hurwitz without the last Hurwitz determinant Δ_n (ε from too few conditions)",
+         _plant_hurwitz_without_last),
+    Twin("co-minus", "CO steps along ξ − γHᵀξ", _plant_co_minus),
+    Twin("sga-lambda-flipped", "SGA with the alignment sign flipped: ξ − λAᵀξ", _plant_sga_lambda_flipped),
     Twin("classify-definite", "'stable' only where sym(H) is positive definite (not semidefinite)",
          _plant_classify_definite),
     Twin("strict-saddle-as-unstable", "'strict saddle' only when every eigenvalue has negative real part",
