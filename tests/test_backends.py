@@ -62,6 +62,7 @@ def _compare(ref, got, tol, what):
         assert_close(got.diagnostics[name], ref.diagnostics[name], rtol=tol, atol=tol, err_msg=f"{what}: {name}")
 
 
+@pytest.mark.slow  # JAX compiles per rule and game: minutes in all (tox -e slow)
 @pytest.mark.parametrize("name", SMALL_GAMES)
 def test_every_rule_gives_the_same_direction_compiled_on_jax(name, rng):
     game = get_game(name)
@@ -81,6 +82,7 @@ def test_sos_takes_both_branches_of_p_in_the_parity_check(rng):
     assert p.min() < 1e-3 and p.max() == 1.0  # near the fixed line p = ‖ξ‖²; elsewhere 1
 
 
+@pytest.mark.slow  # JAX compiles per rule and game: minutes in all (tox -e slow)
 @examples(6)
 @given(polynomial_games(max_dim=4), st.integers(0, 2**32 - 1))
 def test_every_rule_agrees_on_drawn_polynomial_games(drawn, seed):
@@ -96,6 +98,7 @@ def test_every_rule_agrees_on_drawn_polynomial_games(drawn, seed):
         _compare(ref, got, tol, f"{rule} on {drawn!r}")
 
 
+@pytest.mark.slow  # JAX compiles per rule and game: minutes in all (tox -e slow)
 @pytest.mark.parametrize("rule", ["nl", "la", "sos", "co"])
 def test_the_gan_step_agrees_in_float32(rule):
     game = get_game("gmm", hidden=16, layers=2, latent=4, batch=32)
@@ -112,6 +115,7 @@ def test_the_gan_step_agrees_in_float32(rule):
     assert_close(got.losses, ref.losses, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL, err_msg=rule)
 
 
+@pytest.mark.slow  # JAX compiles per rule and game: minutes in all (tox -e slow)
 @pytest.mark.parametrize("rule", ["nl", "sos", "lss"])
 def test_a_short_run_is_the_same_on_both_backends(rule):
     # 5 steps: the IPD amplifies rounding differences about twofold per step, so longer runs
@@ -185,6 +189,7 @@ def test_the_command_line_runs_on_jax(tmp_path):
     assert '"backend"' in text and '"jax"' in text
 
 
+@pytest.mark.slow  # JAX compiles per rule and game: minutes in all (tox -e slow)
 def test_a_short_gan_training_runs_on_jax_and_follows_the_reference():
     from sosverify.gan.game import GanSpec
     from sosverify.gan.train import train

@@ -1,6 +1,7 @@
 """Bad invocations of the `sosverify` command: exit status 2, exactly one line on stderr, no traceback.
 
-Each invocation runs in its own process (as a user runs it); they run four at a time.
+By default each invocation runs in this process (``main(argv)``: seconds for the whole table); under
+``-m slow`` (tox -e slow) each runs again in its own process, as a user runs it, four at a time.
 """
 
 import os
@@ -98,6 +99,37 @@ BAD = [
 ]
 
 
+def _bad_dir(base: Path) -> Path:
+    """A directory whose results.json, report.json, summary.json and audit.md are directories and whose tasks is
+    a file."""
+    (base / "out").mkdir()
+    for name in ("results.json", "report.json", "summary.json", "audit.md"):
+        (base / "out" / name).mkdir()
+    (base / "out" / "tasks").write_text("a file where a sweep keeps its task results")
+    return base
+
+
+@pytest.mark.parametrize("case", range(len(BAD)), ids=[" ".join(a)[:60] for a, _ in BAD])
+def test_bad_invocation_in_process_is_one_line_exit_2(case, tmp_path, monkeypatch, capsys):
+    from sosverify.cli import main
+
+    argv, message = BAD[case]
+    base = _bad_dir(tmp_path)
+    argv = [a.replace("{dir}", str(base / "out")) for a in argv]
+    if "--out" not in argv and argv and argv[0] in ("run", "verify", "reproduce", "audit"):
+        argv = argv + ["--out", str(base / "fresh")]
+    monkeypatch.chdir(base)
+    monkeypatch.setenv("SOSVERIFY_BACKEND", os.environ.get("SOSVERIFY_BACKEND", "autograd"))  # main may set it
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, (argv, err)
+    assert message in lines[0] and lines[0].startswith("sosverify: error: "), lines[0]
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     """Run every bad invocation once, four at a time: argv index → CompletedProcess."""
@@ -124,6 +156,7 @@ def test_the_table_has_at_least_forty_bad_invocations():
     assert len({tuple(argv) for argv, _ in BAD}) == len(BAD)
 
 
+@pytest.mark.slow  # about 80 processes, each importing SymPy and NumPy
 @pytest.mark.parametrize("case", range(len(BAD)), ids=[" ".join(a)[:60] for a, _ in BAD])
 def test_bad_invocation_is_one_line_exit_2_no_traceback(outcomes, case):
     argv, message = BAD[case]

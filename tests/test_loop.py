@@ -43,6 +43,7 @@ def assert_same_states(expected, got, rtol):
             assert_close(numpy.nan_to_num(b), numpy.nan_to_num(a), rtol=0, atol=rtol * scale, err_msg=f"step {e.t}")
 
 
+@pytest.mark.slow  # JAX compiles per case: tens of seconds (tox -e slow)
 @pytest.mark.parametrize("backend", ["autograd", "jax"])
 @pytest.mark.parametrize("game_name, rule, alpha", CASES)
 def test_the_compiled_loop_gives_the_states_of_the_python_loop(game_name, rule, alpha, backend):
@@ -58,6 +59,7 @@ def test_the_compiled_loop_gives_the_states_of_the_python_loop(game_name, rule, 
     assert not looped[-1].active[1]
 
 
+@pytest.mark.slow  # JAX compiles per case: tens of seconds (tox -e slow)
 def test_a_run_cut_into_chunks_is_the_run_in_one_chunk(monkeypatch):
     """23 steps in chunks of at most 7 (four programs' calls of 6 steps, one step computed in vain)
     give the states of one chunk of 23."""
@@ -135,6 +137,7 @@ def test_a_run_whose_loss_turns_infinite_stops_though_its_step_is_finite():
     assert not looped[-1].active[1]
 
 
+@pytest.mark.slow  # JAX compiles per case: tens of seconds (tox -e slow)
 def test_a_float32_game_stays_float32_in_the_loop_whatever_the_type_of_alpha():
     """alpha given as a NumPy float64 and the IPD's float64 constants: the loop brings every state
     back to the game's dtype, as the Python loop does, on both backends."""

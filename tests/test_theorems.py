@@ -182,6 +182,7 @@ def sos_without_p1_safeguard(game, theta, *, alpha, a=0.5, b=0.1):
     return A.Direction(xi_0 - (p * alpha)[:, None] * s["chi"], s["first"].losses, xi, {"p": p})
 
 
+@pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
 def test_alignment_property_catches_sos_without_the_p1_safeguard():
     @given(game=polynomial_games(max_dim=4), data=st.data(), alpha=learning_rates(), a=unit_fractions(),
            b=unit_fractions())
@@ -299,6 +300,7 @@ def sos_with_p2_the_norm(game, theta, *, alpha, a=0.5, b=0.1):
     return A.Direction(xi_0 - (p * alpha)[:, None] * s["chi"], f.losses, f.xi, {"p": p})
 
 
+@pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
 def test_near_fixed_point_property_catches_p2_the_norm():
     @given(game=fixed_point_games(), data=st.data(), u=unit_fractions())
     def prop(game, data, u):
@@ -335,6 +337,7 @@ def lola_without_the_middle_term(game, theta, *, alpha):
     return A.Direction(s["first"].xi - alpha * s["chi"], s["first"].losses, s["first"].xi, {})
 
 
+@pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
 def test_proposition_1_property_catches_lola_without_the_middle_term():
     @given(game=polynomial_games(), data=st.data(), alpha=learning_rates())
     def prop(game, data, alpha):
@@ -557,6 +560,7 @@ def _hurwitz_interval_without_leading_coefficient(poly_expr, var, alpha):
     return {"conditions": conditions, "stable_for_small_alpha": small_ok, "epsilon": epsilon, "epsilon_lower": lower}
 
 
+@pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
 def test_contraction_property_catches_a_dropped_leading_coefficient_condition(monkeypatch):
     monkeypatch.setattr(stability, "_hurwitz_interval", _hurwitz_interval_without_leading_coefficient)
 
@@ -692,6 +696,7 @@ def lookahead_with_the_sign_flipped(game, theta, *, alpha, **_):
     return A.Direction(s["first"].xi + alpha * s["H_o_xi"], s["first"].losses, s["first"].xi, {})
 
 
+@pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
 def test_convergence_property_catches_lookahead_with_the_sign_flipped():
     @given(game=quadratic_games("stable", max_dim=3), data=st.data(), u=unit_fractions(8, 56))
     def prop(game, data, u):
@@ -817,6 +822,7 @@ def chi_with_flipped_index(game, theta):
     return out
 
 
+@pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
 def test_derivative_property_catches_chi_with_flipped_index():
     @given(game=polynomial_games(), data=st.data())
     def prop(game, data):
@@ -906,6 +912,7 @@ def lola_where_only_player_1_shapes(game, theta, *, alpha):
     return A.Direction(s["first"].xi - alpha * s["H_o_xi"] - alpha * chi, s["first"].losses, s["first"].xi, {})
 
 
+@pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
 def test_permutation_property_catches_lola_where_only_player_1_shapes():
     @given(case=games_points_orders(), alpha=learning_rates())
     def prop(case, alpha):
