@@ -519,6 +519,8 @@ def _box(text: str) -> tuple:
     lo, hi = (_finite(p) for p in parts)
     if not lo < hi:
         raise argparse.ArgumentTypeError(f"must have LO < HI, got {text!r}")
+    if not math.isfinite(hi - lo):
+        raise argparse.ArgumentTypeError(f"must have a finite width HI - LO, got {text!r}")
     return lo, hi
 
 

@@ -90,6 +90,10 @@ def check_expressions(losses, symbols, constants=()) -> None:
                 f"{', '.join(str(s) for s in flat)}")
         if loss.has(sympy.I) or loss.has(sympy.zoo) or loss.has(sympy.nan):
             raise SosverifyError(f"loss {k + 1} is not a real finite expression: {loss}")
+        for node in sympy.preorder_traversal(loss):
+            if node.is_number and node.is_extended_real is False:  # e.g. (-8)**(1/3) = 2*(-1)**(1/3)
+                raise SosverifyError(f"loss {k + 1} has the constant {node}, which is not real; "
+                                     f"write a real number (e.g. -2 for the real cube root of -8)")
 
 
 class _Printer(LambdaPrinter):

@@ -314,3 +314,14 @@ def test_analyse_json_is_json_even_where_the_numeric_search_meets_nan(players, c
     out = capfd.readouterr().out
     json.loads(out)
     assert "DLASCL" not in out
+
+
+def test_a_point_where_h_has_a_pole_is_undecided_not_a_traceback():
+    """x**(4/3): its second derivative 4/(9 x**(2/3)) is infinite at x = 0, a fixed point; the numeric
+    classification (used when the exact one runs out of time) says 'undecided' there."""
+    from sosverify.symbolic.analyse import _numeric_detail, game_H
+    from sosverify.symbolic.game import SymGame
+
+    game = SymGame.from_specs(["x=x**(4/3) + x*y", "y=x*y"])
+    detail = _numeric_detail((0.0, 0.0), game, game_H(game))
+    assert detail["kind"] == "undecided" and detail["local_convergence"]["applies"] is False

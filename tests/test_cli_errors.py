@@ -96,6 +96,10 @@ BAD = [
     (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", "{dir}"], "is a file; a sweep keeps"),
     (["reproduce", "gmm", "--grid", "1e-3", "--lr", "nl=1e-2"], "--lr and --grid do not go together"),
     (["reproduce", "gmm", "--lr", "nl=1e-3", "nl=2e-3"], "--lr gives nl twice"),
+    (["analyse", "--player", "x=(-8)**(1/3)*x+x*y", "--player", "y=x*y"], "which is not real"),
+    (["run", "--player", "x=(-8)**(1/3)*x+x*y", "--player", "y=x*y", "--algo", "nl", "--alpha", "0.1"],
+     "which is not real"),
+    (ANALYSE + ["--box=-1e308,1e308"], "finite width"),
 ]
 
 

@@ -142,8 +142,18 @@ def _exact_detail(sol: dict, game: SymGame, H) -> dict:
 
 
 def _numeric_detail(value, game: SymGame, H) -> dict:
-    """The same at an isolated exact point, from float H (when the exact classification ran out of time)."""
-    Hn = numpy.array(lambdify_numeric(game.symbols, H)(*value), dtype=float)
+    """The same at an isolated exact point, from float H (when the exact classification ran out of time);
+    where H cannot be evaluated there (a pole: x**(4/3)'s second derivative at 0) the point is 'undecided'."""
+    try:
+        with numpy.errstate(all="ignore"):
+            Hn = numpy.array(lambdify_numeric(game.symbols, H)(*value), dtype=float)
+    except (ArithmeticError, ValueError, TypeError):
+        Hn = numpy.full((game.dim, game.dim), numpy.nan)
+    if not numpy.all(numpy.isfinite(Hn)):
+        return {"kind": "undecided", "kind_status": "numerical",
+                "H": "not finite here (H has a pole or singularity at this point)",
+                "local_convergence": {"applies": False, "reason": "H is not finite at this point: nothing is promised"},
+                "degenerate": True}
     lc = numeric_local_convergence(Hn, numpy.array(game.same_player.tolist(), dtype=float))
     return {"kind": numeric_kind(Hn), "kind_status": "numerical", "H": str(numpy.round(Hn, 12).tolist()),
             "local_convergence": lc, "degenerate": bool(lc.get("degenerate", False))}
@@ -277,8 +287,8 @@ def _check_settings(box, timeout, starts, alpha, seed) -> None:
         lo, hi = (float(v) for v in box)
     except (TypeError, ValueError):
         raise SosverifyError(f"box must be two numbers (lo, hi), got {box!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise SosverifyError(f"box must be two finite numbers lo < hi, got {box!r}")
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)):
+        raise SosverifyError(f"box must be two finite numbers lo < hi whose difference is finite, got {box!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
         raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}")
     check_count("starts", starts, 100_000)
