@@ -325,3 +325,19 @@ def test_a_point_where_h_has_a_pole_is_undecided_not_a_traceback():
     game = SymGame.from_specs(["x=x**(4/3) + x*y", "y=x*y"])
     detail = _numeric_detail((0.0, 0.0), game, game_H(game))
     assert detail["kind"] == "undecided" and detail["local_convergence"]["applies"] is False
+
+
+@pytest.mark.parametrize("players, box", [
+    (["x=exp(x)"], "-800,0"),  # exp underflows to 0 below about -745: f = J = 0 in floating point
+    (["x=sigmoid(x)*sigmoid(y)+3*(1-sigmoid(x))*sigmoid(y)+2*(1-sigmoid(x))*(1-sigmoid(y))",
+      "y=sigmoid(x)*sigmoid(y)+3*(1-sigmoid(y))*sigmoid(x)+2*(1-sigmoid(x))*(1-sigmoid(y))"], "-1000,1000"),
+], ids=["exp-underflow", "prisoners-dilemma-tails"])
+def test_an_underflowing_tail_is_not_listed_as_a_fixed_point(players, box, capsys):
+    """Neither game has a finite fixed point; |ξ| underflows far out.  Listed points need a small Newton step
+    re-evaluated in 50 digits."""
+    argv = ["analyse", "--json", "--timeout", "5", f"--box={box}"]
+    for p in players:
+        argv += ["--player", p]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["fixed_points"]["status"] != "exact" and data["fixed_points"].get("points", []) == []

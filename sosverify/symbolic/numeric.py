@@ -257,6 +257,28 @@ def lambdify_numeric(symbols, expr):
     return sympy.lambdify(symbols, expr, modules=[namespace], printer=printer, dummify=True)
 
 
+def newton_confirms(field, jac_expr, symbols, x, digits: int = 50) -> bool:
+    """Whether ``x`` is a zero and not an underflow: re-evaluated with ``digits`` digits, the field is exactly 0
+    there, or the Newton step J⁺f is small (≤ 1e-6 (1 + |x|)).  ``exp(x)`` at x = −795 has f = J = 0 in floating
+    point but f = J ≈ 3.5e−346 here: the step is 1, so it is no zero (nor is a far tail of a sigmoid)."""
+    import mpmath
+
+    at = {s: sympy.Float(float(v), digits) for s, v in zip(symbols, x)}
+    try:
+        with mpmath.workdps(digits):
+            f = mpmath.matrix([mpmath.mpf(str(sympy.N(e.subs(at), digits))) for e in field])
+            if all(v == 0 for v in f):
+                return True
+            J = mpmath.matrix([[mpmath.mpf(str(sympy.N(e.subs(at), digits))) for e in row]
+                               for row in jac_expr.tolist()])
+            step = mpmath.qr_solve(J, f)[0] if J.rows >= J.cols else None
+            if step is None:
+                return False
+            return bool(mpmath.norm(step, mpmath.inf) <= mpmath.mpf("1e-6") * (1 + max(abs(float(v)) for v in x)))
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):  # not real, or J singular: not confirmed
+        return False
+
+
 def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None, deadline: float | None = None,
                tol: float = 1e-9):
     """Zeros of ``field`` (a column of SymPy expressions in ``symbols``) in the box, from ``starts``
@@ -308,6 +330,8 @@ def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None
         if numpy.any(x < lo - margin) or numpy.any(x > hi + margin):
             continue
         if any(numpy.max(numpy.abs(p["value"] - x)) <= 1e-6 * (1 + numpy.abs(x).max()) for p in found):
+            continue
+        if not newton_confirms(field, jac_expr, symbols, x):
             continue
         found.append({"value": x, "residual": residual, "jacobian": jx})
     found.sort(key=lambda p: tuple(p["value"]))
