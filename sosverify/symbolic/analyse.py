@@ -146,7 +146,7 @@ def _numeric_detail(value, game: SymGame, H) -> dict:
     where H cannot be evaluated there (a pole: x**(4/3)'s second derivative at 0) the point is 'undecided'."""
     try:
         with numpy.errstate(all="ignore"):
-            Hn = numpy.array(lambdify_numeric(game.symbols, H)(*value), dtype=float)
+            Hn = numpy.array(lambdify_numeric(game.symbols, drop_dirac(H))(*value), dtype=float)
     except (ArithmeticError, ValueError, TypeError):
         Hn = numpy.full((game.dim, game.dim), numpy.nan)
     if not numpy.all(numpy.isfinite(Hn)):

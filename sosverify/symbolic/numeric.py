@@ -287,7 +287,7 @@ def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None
     from scipy.optimize import root
 
     rng = numpy.random.default_rng(0) if rng is None else rng
-    field = sympy.Matrix(field)
+    field = drop_dirac(sympy.Matrix(field))  # sign(x)·x: ξ holds x·δ(x), 0 away from the kink
     jac_expr = drop_dirac(field.jacobian(symbols))
     f = lambdify_numeric(symbols, field)
     J = lambdify_numeric(symbols, jac_expr)
