@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from sosverify.expressions import from_expressions
 from sosverify.games import ipd
 from sosverify.symbolic import SymGame
+from sosverify.symbolic.game import same_player_mask
 
 LETTERS = "xyzw"
 # Games whose second derivatives vanish (linear or constant losses) are drawn on purpose; the
@@ -198,11 +199,6 @@ def _blocks(dims):
     return [range(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
 
 
-def _same_player(dims) -> sympy.Matrix:
-    owner = [i for i, d in enumerate(dims) for _ in range(d)]
-    return sympy.Matrix(len(owner), len(owner), lambda a, b: 1 if owner[a] == owner[b] else 0)
-
-
 def _integer_matrix(draw, rows, cols, lo=-3, hi=3) -> numpy.ndarray:
     entries = draw(st.lists(st.integers(lo, hi), min_size=rows * cols, max_size=rows * cols))
     return numpy.array(entries, dtype=numpy.int64).reshape(rows, cols)
@@ -225,7 +221,7 @@ def game_hessians(draw, dims, kind: str):
     Drawn as integer arrays (cheap while shrinking) and returned as a SymPy matrix.
     """
     d = sum(dims)
-    same = numpy.array(_same_player(dims).tolist(), dtype=numpy.int64)
+    same = numpy.array(same_player_mask(dims).tolist(), dtype=numpy.int64)
     U = _integer_matrix(draw, d, d)
     if kind == "stable":
         rank = draw(st.integers(1, d))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy
 
 from sosverify.symbolic import stability as ST
-from sosverify.symbolic.game import ALPHA, P, SymGame, is_zero
+from sosverify.symbolic.game import ALPHA, P, SymGame, is_zero, off_diagonal_blocks
 
 DIMS = ((1, 1), (2, 1), (1, 1, 1))  # what the claims check on every verify (about a second each)
 DIMS_TEXT = "(1, 1), (2, 1), (1, 1, 1)"
@@ -155,8 +155,7 @@ def prove_lookahead_first_order(pr, dims=((1, 1, 1), (2, 1), (2, 2))) -> None:
     for d in dims:
         n = sum(d)
         H = sympy.Matrix(n, n, lambda a, b: sympy.Symbol(f"h{a}{b}", real=True))
-        owner = [i for i, k in enumerate(d) for _ in range(k)]
-        H_o = sympy.Matrix(n, n, lambda a, b, H=H, owner=owner: 0 if owner[a] == owner[b] else H[a, b])
+        H_o = off_diagonal_blocks(H, d)
         pr.zero(f"blocks {d}: project's (I − αH_o)H − (H − αH_oH) = 0 for symbolic H",
                 ST.lookahead_matrix(H, H_o) - (H - ALPHA * H_o * H))
 

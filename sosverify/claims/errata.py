@@ -16,7 +16,7 @@ import sympy
 from sosverify.claims.base import Evidence
 from sosverify.claims.examples import tandem, x, y
 from sosverify.symbolic import stability as ST
-from sosverify.symbolic.game import ALPHA, SymGame, is_zero
+from sosverify.symbolic.game import ALPHA, SymGame, is_zero, off_diagonal_blocks
 
 F = importlib.import_module("sosverify.symbolic.fixed_points")  # sosverify.symbolic.fixed_points is also a function
 
@@ -34,7 +34,7 @@ def _negative_for_every_positive_alpha(poly_expr) -> bool:
 def check_remd5_2x2() -> Evidence:
     ev = Evidence()
     H = sympy.Matrix(REMARK_D5_2X2)
-    H_o = sympy.Matrix([[0, H[0, 1]], [H[1, 0], 0]])
+    H_o = off_diagonal_blocks(H, (1, 1))
     S = (H + H.T) / 2
     ev.expect("H = [[1, 1], [3, 4]]: sym(H) = [[1, 2], [2, 4]] ⪰ 0 (eigenvalues 0, 5), det H = 1: Theorem 2's premise",
               sorted(S.eigenvals(multiple=True)) == [0, 5] and H.det() == 1, S)
@@ -46,8 +46,7 @@ def check_remd5_2x2() -> Evidence:
     ev.expect("yet G(α) is positive stable for small α (Theorem 2 holds)", bound["stable_for_small_alpha"],
               f"ε = {bound['epsilon']}")
     H3 = sympy.diag(H, 1)
-    owner = (0, 1, 2)
-    H3_o = sympy.Matrix(3, 3, lambda a, b: 0 if owner[a] == owner[b] else H3[a, b])
+    H3_o = off_diagonal_blocks(H3, (1, 1, 1))
     G3 = ST.lookahead_matrix(H3, H3_o)
     det3 = sympy.factor(((G3 + G3.T) / 2)[:2, :2].det())
     ev.expect("3 × 3 too: a third player with loss z²/2 adds the block [1]; the leading 2 × 2 minor of sym(G) is "

@@ -11,18 +11,10 @@ from sosverify.games import REMARK_D5_H, get_game
 from sosverify.runner import run
 from sosverify.symbolic import is_zero
 from sosverify.symbolic import stability as ST  # through the module: a planted twin is the one checked
-from sosverify.symbolic.game import ALPHA
+from sosverify.symbolic.game import ALPHA, off_diagonal_blocks, same_player_mask
 from sosverify.symbolic.proof import Proof, ProofFailed
 
-
-def block_mask(dims) -> sympy.Matrix:
-    """1 where row and column belong to the same player."""
-    owner = [i for i, d in enumerate(dims) for _ in range(d)]
-    return sympy.Matrix(len(owner), len(owner), lambda a, b: 1 if owner[a] == owner[b] else 0)
-
-
-def off_diagonal_part(H: sympy.Matrix, dims) -> sympy.Matrix:
-    return H - H.multiply_elementwise(block_mask(dims))
+block_mask, off_diagonal_part = same_player_mask, off_diagonal_blocks
 
 
 def random_theorem2_matrix(rng: numpy.random.Generator, dims, rank: int) -> sympy.Matrix:

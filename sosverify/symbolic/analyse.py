@@ -65,7 +65,7 @@ def local_convergence(game: SymGame, H: sympy.Matrix, *, family: bool = True) ->
     if singular and not family:
         return {"applies": False, "singular": True, "degenerate": True,
                 "reason": "degenerate: H is singular at this isolated fixed point; no local convergence promise"}
-    H_o = H - H.multiply_elementwise(game.same_player)
+    H_o = H - H.multiply_elementwise(game.same_player)  # H_o of this game's blocks
     G = lookahead_matrix(H, H_o)
     contraction = contraction_bound(G)
     out: dict = {"singular": singular, "neutral_directions": contraction["neutral"]}

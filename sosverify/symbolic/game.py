@@ -24,6 +24,24 @@ GAMMA = sympy.Symbol("gamma", nonnegative=True)
 LAM = sympy.Symbol("lambda_", real=True)
 
 
+def same_player_mask(dims) -> sympy.Matrix:
+    """1 where row and column belong to the same player (the diagonal blocks), 0 elsewhere.
+
+    >>> same_player_mask((1, 2))
+    Matrix([
+    [1, 0, 0],
+    [0, 1, 1],
+    [0, 1, 1]])
+    """
+    owner = [i for i, d in enumerate(dims) for _ in range(d)]
+    return sympy.Matrix(len(owner), len(owner), lambda a, b: 1 if owner[a] == owner[b] else 0)
+
+
+def off_diagonal_blocks(H: sympy.Matrix, dims) -> sympy.Matrix:
+    """H_o: ``H`` with the players' diagonal blocks set to 0 (``H − H_d``)."""
+    return H - H.multiply_elementwise(same_player_mask(dims))
+
+
 def is_zero(expr) -> bool:
     """Exact zero test: ``cancel`` (rational functions) then ``expand`` each entry, compare with 0."""
     if isinstance(expr, sympy.MatrixBase):
@@ -116,8 +134,7 @@ class SymGame:
 
     @cached_property
     def same_player(self) -> sympy.Matrix:
-        d = self.dim
-        return sympy.Matrix(d, d, lambda a, b: 1 if self.owner[a] == self.owner[b] else 0)
+        return same_player_mask([len(group) for group in self.players])
 
     @cached_property
     def H_d(self) -> sympy.Matrix:
