@@ -13,7 +13,8 @@ the others go on (it is tried again on resume).
 A task is a plain dict: ``{"game": "ipd", "algorithm": "sos", "alpha": 1.0, "seed": 0,
 "steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``, or for the GAN
 ``{"game": "gmm", "algorithm": .., "alpha": lr, "seed": .., "iterations": .., "eval_every": ..,
-"spec": {GanSpec fields}, "hyper": {}, "backend": ..}``.
+"spec": {GanSpec fields}, "hyper": {}, "backend": ..}`` and, unless α inside the rule is tied to
+the rate, ``"shaping_alpha"``.  Each result records the git commit of the source that ran it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ import os
 from pathlib import Path
 
 from sosverify.errors import SosverifyError
-from sosverify.results import jsonable, versions, write_json
+from sosverify.results import jsonable, source_commit, versions, write_json
 
+# the commit of the source this process imported (read once: a checkout may move on while a sweep runs)
+COMMIT = source_commit()
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -61,7 +64,8 @@ def run_task(task: dict, reports: str | None = None) -> dict:
                     return RemoteBar(reports, task_key(task), total, initial)
             result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})),
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
-                           seed=task["seed"], hyper=task.get("hyper") or None, bar=bar).summary()
+                           seed=task["seed"], hyper=task.get("hyper") or None, bar=bar,
+                           shaping_alpha=task.get("shaping_alpha", "lr")).summary()
         else:
             from sosverify.games import get_game
             from sosverify.runner import run, summarise
@@ -70,7 +74,7 @@ def run_task(task: dict, reports: str | None = None) -> dict:
             h = run(game, task["algorithm"], alpha=task["alpha"], steps=task["steps"],
                     runs=task.get("runs", 1), seed=task["seed"], params_every=None, **(task.get("hyper") or {}))
             result = summarise(h)
-        return jsonable({"task": task, "result": result, "versions": versions()})
+        return jsonable({"task": task, "result": result, "versions": versions(), "commit": COMMIT})
 
 
 @contextlib.contextmanager

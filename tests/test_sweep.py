@@ -375,3 +375,56 @@ def test_a_gan_sweep_draws_each_training_s_bar_in_the_client(client, tmp_path, c
     for rate in ("0.001", "0.002"):  # iterations, it/s and the latest KL of each training
         assert any(line.startswith(f"nl-a{rate}-s0-") and "4/4" in line and "KL=" in line
                    for line in err.splitlines()), err
+
+
+def test_a_gan_sweep_crosses_rates_with_shaping_alphas_in_the_order_given(tmp_path, monkeypatch):
+    """sweep gmm --shaping-alpha: rules x rates x shaping alphas x seeds, in the order given; a task tied to
+    the rate, or of a rule without alpha inside it (NL), keeps the key it had before the setting existed."""
+    import sosverify.sweep as S
+    from sosverify.cli import main
+
+    seen = []
+
+    def fake_sweep(tasks, out, **kw):
+        seen.extend(tasks)
+        return {"tasks": len(tasks), "skipped": 0, "done": 0, "failed": []}
+
+    monkeypatch.setattr(S, "sweep", fake_sweep)
+    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    assert main(["sweep", "gmm", "--algos", "sos", "nl", "--alpha", "2e-4", "1e-4", "--shaping-alpha", "0.1", "lr",
+                 "--iterations", "4", "--out", str(tmp_path), "--quiet"]) == 0
+    assert [(t["algorithm"], t["alpha"], t.get("shaping_alpha")) for t in seen] == [
+        ("sos", 2e-4, 0.1), ("sos", 2e-4, None), ("sos", 1e-4, 0.1), ("sos", 1e-4, None), ("nl", 2e-4, None),
+        ("nl", 1e-4, None)]
+    old = grid("gmm", ["sos"], [2e-4], [0], hyper={"a": 0.5, "b": 0.1}, backend="autograd",
+               spec=seen[1]["spec"], iterations=4, eval_every=4)[0]
+    assert task_key(seen[1]) == task_key(old)
+
+
+def test_a_gan_task_passes_its_shaping_alpha_and_records_its_commit(monkeypatch):
+    import sosverify.gan.train as T
+    from sosverify.sweep import run_task
+
+    given = {}
+
+    class Done:
+        def summary(self):
+            return {"kl": {}}
+
+    def fake_train(algorithm, lr, **kw):
+        given.update(kw)
+        return Done()
+
+    monkeypatch.setattr(T, "train", fake_train)
+    task = grid("gmm", ["sos"], [2e-4], [0], iterations=4, eval_every=4, shaping_alpha=0.03)[0]
+    out = run_task(task)
+    assert given["shaping_alpha"] == 0.03 and "commit" in out
+    run_task({k: v for k, v in task.items() if k != "shaping_alpha"})
+    assert given["shaping_alpha"] == "lr"
+
+
+def test_shaping_alpha_is_refused_on_sweeps_of_other_games(tmp_path):
+    from sosverify.cli import main
+
+    assert main(["sweep", "tandem", "--algos", "sos", "--alpha", "0.1", "--shaping-alpha", "0.1",
+                 "--out", str(tmp_path), "--quiet"]) == 2
