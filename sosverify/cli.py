@@ -326,8 +326,10 @@ def cmd_sweep(args) -> int:
                              "remove it or choose another --out")
     check_files_writable(out, ["sweep.json"])
     prepare_out_dir(out / "tasks")
+    # a GAN training checkpoints in OUT/checkpoints, so a sweep stopped part-way continues it from there
     report = sweep(tasks, out / "tasks", scheduler=args.scheduler, workers=args.workers, resume=not args.restart,
-                   progress=not args.quiet and sys.stderr.isatty())
+                   progress=not args.quiet and sys.stderr.isatty(),
+                   checkpoints=out / "checkpoints" if args.game == "gmm" else None)
     # this sweep's tasks only: a directory may hold the results of other sweeps too
     results = collect(out / "tasks", tasks)
     write_json(out / "sweep.json", {"report": report, "results": results})
@@ -703,7 +705,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: a local cluster)")
     p.add_argument("--workers", type=_bounded_int(1, 1024), help="local worker processes (default: the number of cores)")
     p.add_argument("--out", default="sosverify-sweep", help="output directory (default: ./sosverify-sweep)")
-    p.add_argument("--restart", action="store_true", help="run every task again (default: skip finished tasks)")
+    p.add_argument("--restart", action="store_true",
+                   help="run every task again, GAN trainings from their start (default: skip finished tasks "
+                        "and continue GAN trainings from their checkpoints in OUT/checkpoints)")
     _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)

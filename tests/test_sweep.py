@@ -428,3 +428,21 @@ def test_shaping_alpha_is_refused_on_sweeps_of_other_games(tmp_path):
 
     assert main(["sweep", "tandem", "--algos", "sos", "--alpha", "0.1", "--shaping-alpha", "0.1",
                  "--out", str(tmp_path), "--quiet"]) == 2
+
+
+def test_a_gan_task_stopped_part_way_continues_from_its_checkpoint_to_the_same_result(tmp_path):
+    from sosverify.gan.game import GanSpec
+    from sosverify.gan.train import train
+    from sosverify.sweep import run_task
+
+    spec = GanSpec(hidden=8, layers=2, latent=4, batch=16)
+    task = grid("gmm", ["sos"], [1e-3], [0], iterations=6, eval_every=3, spec=dict(vars(spec)), hyper={},
+                shaping_alpha=0.1)[0]
+    straight = run_task(task)["result"]
+    # the same training stopped after 3 iterations, its checkpoint where the sweep keeps it
+    train("sos", 1e-3, spec=spec, iterations=3, eval_every=3, seed=0, shaping_alpha=0.1,
+          checkpoint=tmp_path / f"{task_key(task)}.npz")
+    resumed = run_task(task, checkpoints=str(tmp_path))["result"]
+    assert resumed["resumed_from"] == 3 and straight["resumed_from"] is None
+    for k in ("kl", "modes_covered", "final_losses", "final_xi_norm", "p_min", "p_below_one"):
+        assert resumed[k] == straight[k], k
