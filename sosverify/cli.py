@@ -26,6 +26,10 @@ LOSS_HELP = ("a loss may use numbers, the players' symbols, + - * / **, parenthe
 
 
 
+MINIBATCH_HELP = ("real minibatches: random (each point's mode drawn uniformly; default) or tiled (the 16 centres "
+                  "tiled through the batch, 16 points per mode at batch 256, as the cited notebook)")
+
+
 def _shaping_help(how: str) -> str:
     from sosverify.gan.train import SHAPING_ALPHA as S
     from sosverify.gan.train import SHAPING_ALPHA_HELP
@@ -255,7 +259,7 @@ def cmd_analyse(args) -> int:
 
 
 GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every", "scheduler",
-             "shaping_alpha")
+             "shaping_alpha", "minibatch")
 NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std")
 
 
@@ -263,7 +267,7 @@ def _given(args, names) -> list:
     return ["--" + n.replace("_", "-") for n in names if getattr(args, n) is not None]
 
 
-SWEEP_GMM_FLAGS = ("preset", "iterations", "eval_every", "shaping_alpha")
+SWEEP_GMM_FLAGS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch")
 SWEEP_GAME_FLAGS = ("steps", "runs")
 
 
@@ -281,7 +285,7 @@ def cmd_sweep(args) -> int:
     # each task, so a result of one backend is never taken for the other's on resume
     common: dict = {"backend": active_name()}
     if args.game == "gmm":
-        from dataclasses import asdict
+        from dataclasses import replace
 
         from sosverify.gan.train import check_gan_algorithm
         from sosverify.reproduce.gmm import preset
@@ -294,8 +298,9 @@ def cmd_sweep(args) -> int:
         for a in algos:
             check_gan_algorithm(a)
         chosen = preset(args.preset or "small")
+        chosen_spec = replace(chosen["spec"], minibatch=args.minibatch or "random")
         iterations = args.iterations or chosen["iterations"]
-        common.update(spec=asdict(chosen["spec"]), iterations=iterations,
+        common.update(spec=chosen_spec.as_dict(), iterations=iterations,
                       eval_every=min(args.eval_every or chosen["eval_every"], iterations))
         shaping = list(dict.fromkeys(args.shaping_alpha or [SHAPING_ALPHA.default]))
     else:
@@ -414,7 +419,7 @@ def cmd_gmm(args) -> int:
                   hyper=hyper, grid=args.grid,
                   jobs=args.jobs, checkpoint_dir=out / "checkpoints", checkpoint_every=args.checkpoint_every,
                   resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler,
-                  shaping_alpha=parse_shaping_alphas(args.shaping_alpha))
+                  shaping_alpha=parse_shaping_alphas(args.shaping_alpha), minibatch=args.minibatch or "random")
     write(rep, out)
     print(f"== gmm ({time.perf_counter() - start:.1f} s) -> {out}")
     print(_gmm_table(rep))
@@ -676,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "on for Figure 7's ‖ξ‖)")
     g.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="evaluate KL and modes every this many iterations")
     g.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
+    g.add_argument("--minibatch", choices=("random", "tiled"), help=MINIBATCH_HELP)
     g.add_argument("--grid", nargs="+", type=_positive_float, metavar="LR",
                    help="train every algorithm at every rate; report each algorithm's best final KL")
     g.add_argument("--jobs", type=_bounded_int(1, 1024),
@@ -698,6 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=("small", "paper"), help="gmm: network size and schedule (default: small)")
     p.add_argument("--iterations", type=_bounded_int(1, MAX_STEPS), help="gmm: training iterations")
     p.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="gmm: evaluate every this many iterations")
+    p.add_argument("--minibatch", choices=("random", "tiled"), help="gmm: " + MINIBATCH_HELP)
     p.add_argument("--shaping-alpha", nargs="+", type=_shaping_value, metavar="VALUE",
                    help="gmm: " + _shaping_help("each value is a task of its own (LA, LOLA, SOS, p-LOLA, EG)"))
     add_setting_flags(p)

@@ -482,3 +482,81 @@ def test_the_predicted_step_is_rmsprops_own_step_before_its_update():
         theta = theta - step
     fixed = list(trajectory(game, get_algorithm("la"), theta0, alpha=lr, steps=3, optimiser=opt))
     assert not numpy.allclose(fixed[-1].theta, states[-1].theta)
+
+
+# ---------------------------------------------------------------- the cited notebook's setup (issue 19 item 2)
+
+def _modes_of(points, spec):
+    centres = spec.mixture.centres
+    return numpy.argmin(((points[..., None, :] - centres) ** 2).sum(axis=-1), axis=-1)
+
+
+def test_tiled_minibatches_hold_every_mode_equally_often_and_random_ones_do_not():
+    spec = GanSpec(hidden=8, layers=2, latent=4, batch=256, minibatch="tiled")
+    real, z = gmm_gan(**vars(spec)).sample(numpy.random.default_rng(0), 3)
+    assert real.shape == (3, 256, 2) and z.shape == (3, 256, 4) and real.dtype == numpy.float32
+    for r in range(3):
+        assert numpy.bincount(_modes_of(real[r], spec), minlength=16).tolist() == [16] * 16
+    # the noise is drawn afresh: the points sit within a few std of their centres, not on them
+    offsets = real[0] - spec.mixture.centres[_modes_of(real[0], spec)]
+    assert 0.01 < offsets.std() < 0.03
+    random = gmm_gan(**{**vars(spec), "minibatch": "random"}).sample(numpy.random.default_rng(0), 3)[0]
+    assert any(numpy.bincount(_modes_of(random[r], spec), minlength=16).tolist() != [16] * 16 for r in range(3))
+
+
+def test_the_minibatch_setting_is_left_out_of_records_at_its_default_so_old_task_keys_stay():
+    from pathlib import Path
+
+    from sosverify.reproduce.gmm import PRESETS
+    from sosverify.sweep import grid, task_key
+
+    assert "minibatch" not in GanSpec().as_dict() and GanSpec(minibatch="tiled").as_dict()["minibatch"] == "tiled"
+    # a task file of the paper-size 8k grid (made before the setting) is still the same command's task
+    path = next((Path(__file__).resolve().parents[1] / "docs/runs/paper-grid-8k/tasks").glob("co-a0.0001-*.json"))
+    stored = json.loads(path.read_text())["task"]
+    task = grid("gmm", ["co"], [1e-4], [0], hyper={"gamma": 1.0}, backend="jax",
+                spec=PRESETS["paper"]["spec"].as_dict(), iterations=8000, eval_every=2000)[0]
+    assert task == stored and task_key(task) == path.stem
+    with pytest.raises(SosverifyError, match="minibatch must be one of random, tiled"):
+        GanSpec(minibatch="stratified")
+
+
+def test_a_resume_with_other_minibatches_is_refused(tmp_path):
+    train("nl", 1e-3, spec=SMALL, iterations=2, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz")
+    with pytest.raises(SosverifyError, match=r"spec.minibatch: checkpoint None, now 'tiled'"):
+        train("nl", 1e-3, spec=GanSpec(**{**vars(SMALL), "minibatch": "tiled"}), iterations=4, eval_every=2, seed=0,
+              checkpoint=tmp_path / "c.npz", resume=True)
+
+
+def test_sga_with_the_notebook_epsilon_takes_the_notebooks_lambda():
+    # the notebook: lambda = sign(<xi, H^T xi><A^T xi, H^T xi> / n + 0.1), n the number of parameter tensors;
+    # SPEC §2 divides by d: with eps = 0.1 n / d the signs agree (n, d > 0)
+    from sosverify.algorithms import sga
+    from sosverify.gan.game import notebook_sga_eps
+
+    spec = SMALL
+    assert spec.tensors == 12 and GanSpec().tensors == 28
+    game = gmm_gan(**vars(spec))
+    eps = notebook_sga_eps(spec)
+    assert eps == pytest.approx(0.1 * 12 / game.dim)
+    rng = numpy.random.default_rng(0)
+    for _ in range(3):
+        bound = game.bind(game.sample(rng, 4))
+        theta = bound.as_params(game.init(rng, 4) * rng.uniform(0.5, 3.0))
+        s = D.second_order(bound, theta, ("H_xi", "Ht_xi"))
+        xi, ht = s["first"].xi.astype(float), s["Ht_xi"].astype(float)
+        at = 0.5 * (ht - s["H_xi"].astype(float))
+        product = (xi * ht).sum(axis=1) * (at * ht).sum(axis=1)
+        expected = numpy.sign(product / spec.tensors + 0.1)
+        assert numpy.array_equal(sga(bound, theta, alpha=1e-3, eps=eps).diagnostics["lambda"], expected)
+
+
+def test_sgas_lambda_is_logged_summarised_and_resumed(tmp_path):
+    straight = train("sga", 1e-3, spec=SMALL, iterations=6, eval_every=3, seed=1)
+    assert straight.lam.shape == (6,) and set(numpy.unique(straight.lam)) <= {-1.0, 1.0}
+    assert straight.summary()["lambda_negative_share"] == float((straight.lam < 0).mean())
+    train("sga", 1e-3, spec=SMALL, iterations=3, eval_every=3, seed=1, checkpoint=tmp_path / "c.npz")
+    resumed = train("sga", 1e-3, spec=SMALL, iterations=6, eval_every=3, seed=1, checkpoint=tmp_path / "c.npz",
+                    resume=True)
+    assert numpy.array_equal(resumed.lam, straight.lam) and numpy.array_equal(resumed.theta, straight.theta)
+    assert train("nl", 1e-3, spec=SMALL, iterations=2, eval_every=2, seed=0).summary()["lambda_negative_share"] is None

@@ -446,3 +446,16 @@ def test_a_gan_task_stopped_part_way_continues_from_its_checkpoint_to_the_same_r
     assert resumed["resumed_from"] == 3 and straight["resumed_from"] is None
     for k in ("kl", "modes_covered", "final_losses", "final_xi_norm", "p_min", "p_below_one"):
         assert resumed[k] == straight[k], k
+
+
+def test_a_gan_sweep_with_tiled_minibatches_records_them_in_each_task(tmp_path, monkeypatch):
+    import sosverify.sweep as S
+    from sosverify.cli import main
+
+    seen = []
+    monkeypatch.setattr(S, "sweep", lambda tasks, out, **kw: seen.extend(tasks) or {
+        "tasks": len(tasks), "skipped": 0, "done": 0, "failed": []})
+    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    args = ["sweep", "gmm", "--algos", "nl", "--alpha", "1e-3", "--iterations", "4", "--out", str(tmp_path), "--quiet"]
+    assert main([*args, "--minibatch", "tiled"]) == 0 and main(args) == 0
+    assert seen[0]["spec"]["minibatch"] == "tiled" and "minibatch" not in seen[1]["spec"]

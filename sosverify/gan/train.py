@@ -67,6 +67,7 @@ class Training:
     seconds: float = 0.0
     resumed_from: int | None = None
     theta: numpy.ndarray | None = None
+    lam: numpy.ndarray | None = None  # (T,) SGA's λ, else None (logged since the setting of issue 19)
 
     def summary(self) -> dict:
         ev = self.evaluations
@@ -82,6 +83,8 @@ class Training:
                 "p_min": None if self.p is None or not len(self.p) else float(self.p.min()),
                 "p_below_one": None if self.p is None else int((self.p < 1).sum()),
                 "p_below_one_share": None if self.p is None or not len(self.p) else float((self.p < 1).mean()),
+                # SGA's λ: the share of the logged iterations where it was −1 (alignment against the gradient)
+                "lambda_negative_share": None if self.lam is None or not len(self.lam) else float((self.lam < 0).mean()),
                 "final_losses": self.losses[-1].tolist(), "final_xi_norm": float(self.xi_norm[-1]),
                 "diverged_at": self.diverged_at, "seconds": self.seconds,
                 # seconds add up over resumed sessions, so this is the mean over the whole training
@@ -123,7 +126,7 @@ def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, e
     opt = rmsprop(lr)
     return {"algorithm": algo.name, "lr": float(lr), "shaping_alpha": shaping,
             "hyperparameters": hyperparameters(algo, hyper or {}),
-            "seed": int(seed), "spec": asdict(spec), "iterations": int(iterations), "eval_every": int(eval_every),
+            "seed": int(seed), "spec": spec.as_dict(), "iterations": int(iterations), "eval_every": int(eval_every),
             "optimiser": {"name": opt.name, **opt.settings}, "backend": active_name()}
 
 
@@ -157,7 +160,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     if checkpoint_every is not None:
         check_positive("checkpoint_every", checkpoint_every, integer=True)
     z_eval = eval_latents(spec, seed)
-    logs_losses, logs_xi, logs_p = [], [], []
+    logs_losses, logs_xi, logs_p, logs_lam = [], [], [], []
     evaluations, samples = [], {}
     rng = numpy.random.default_rng(seed)
     start, opt_state, resumed_from, elapsed = 0, None, None, 0.0
@@ -166,6 +169,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
         theta0, opt_state, start = ck["theta"], ck["opt_state"], ck["t"]
         rng.bit_generator.state = ck["rng_state"]
         logs_losses, logs_xi, logs_p = list(ck["losses"]), list(ck["xi_norm"]), list(ck["p"])
+        logs_lam = list(ck["lambda"])
         # a checkpoint of a training evaluated further (e.g. to 10k) keeps only this one's evaluations
         evaluations = [e for e in ck["evaluations"] if e["iteration"] <= eval_until]
         samples = {k: v for k, v in ck["samples"].items() if k <= eval_until}
@@ -184,7 +188,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
         for s in trajectory(game, algo, theta0, alpha=alpha, steps=iterations, hyper=hyper_full, optimiser=optimiser,
                             rng=rng, start=start, opt_state=opt_state, predicted_step=shaping == "predicted"):
             if checkpoint is not None and checkpoint_every and s.t > start and (s.t % checkpoint_every == 0):
-                _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, evaluations, samples,
+                _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, logs_lam, evaluations, samples,
                       elapsed + time.perf_counter() - began)
             if not s.active[0]:
                 diverged_at = s.t
@@ -193,6 +197,8 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
             logs_xi.append(float(s.xi_norm[0]))
             if s.t < iterations and "p" in s.diagnostics:
                 logs_p.append(float(s.diagnostics["p"][0]))
+            if s.t < iterations and "lambda" in s.diagnostics:
+                logs_lam.append(float(s.diagnostics["lambda"][0]))
             if 0 < s.t <= eval_until and (s.t % eval_every == 0 or s.t == eval_until):
                 result = evaluate_generator(spec, s.theta[0, :d_g], z_eval)
                 evaluations.append({"iteration": s.t, "kl": result["kl"], "modes_covered": result["modes_covered"],
@@ -208,10 +214,11 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     config["iterations"] = iterations
     out = Training(config, numpy.array(logs_losses).reshape(-1, 2), numpy.array(logs_xi),
                    numpy.array(logs_p) if "p" in algo.diagnostics else None, evaluations, samples, diverged_at,
-                   seconds, resumed_from, None if diverged_at is not None else theta_last[0])
+                   seconds, resumed_from, None if diverged_at is not None else theta_last[0],
+                   numpy.array(logs_lam) if "lambda" in algo.diagnostics else None)
     if checkpoint is not None and diverged_at is None:
         final = s
-        _save(checkpoint, config, final, logs_losses[:-1], logs_xi[:-1], logs_p,
+        _save(checkpoint, config, final, logs_losses[:-1], logs_xi[:-1], logs_p, logs_lam,
               [e for e in evaluations if e["iteration"] < final.t], {k: v for k, v in samples.items() if k < final.t},
               seconds)
     return out
@@ -225,12 +232,13 @@ def _bar(total: int, initial: int, desc: str, enabled: bool, position: int = 0):
                 position=position)
 
 
-def _save(path, config, step, losses, xi, p, evaluations, samples, seconds) -> None:
+def _save(path, config, step, losses, xi, p, lam, evaluations, samples, seconds) -> None:
     """Checkpoint at the state *before* update ``step.t``: everything needed to resume bit for bit."""
     meta = {"config": config, "t": int(step.t), "rng_state": step.rng_state, "evaluations": evaluations,
             "seconds": seconds, "format": 1}
     arrays = {"theta": step.theta, "losses": numpy.array(losses, dtype=float).reshape(-1, 2),
               "xi_norm": numpy.array(xi, dtype=float), "p": numpy.array(p, dtype=float),
+              "lambda": numpy.array(lam, dtype=float),
               "meta": numpy.frombuffer(json.dumps(meta).encode(), dtype=numpy.uint8)}
     for k, v in (step.opt_state or {}).items():
         arrays[f"opt_{k}"] = v
@@ -296,5 +304,7 @@ def load_checkpoint(path, config: dict | None = None) -> dict:
     return {"theta": arrays["theta"], "t": int(meta["t"]), "rng_state": meta["rng_state"],
             "opt_state": {k[4:]: v for k, v in arrays.items() if k.startswith("opt_")},
             "losses": arrays["losses"], "xi_norm": arrays["xi_norm"], "p": arrays["p"],
+            # SGA's λ, logged since issue 19: a checkpoint from before has none for its iterations
+            "lambda": arrays.get("lambda", numpy.zeros(0)),
             "evaluations": meta["evaluations"], "seconds": meta["seconds"],
             "samples": {int(k[8:]): v for k, v in arrays.items() if k.startswith("samples_")}}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy
@@ -161,7 +161,7 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
             eval_every: int | None = None, seed: int = 0, dtype: str = "float32", hyper: dict | None = None,
             grid=None, jobs: int | None = None, checkpoint_dir=None, checkpoint_every: int | None = None,
             resume: bool = False, progress: bool = False, scheduler: str | None = None,
-            shaping_alpha=SHAPING_ALPHA.default) -> Reproduction:
+            shaping_alpha=SHAPING_ALPHA.default, minibatch: str = "random") -> Reproduction:
     """Train every algorithm in ``algos`` (or every algorithm at every rate of ``grid``) and draw Figures 4–7.
 
     With ``jobs > 1`` or a Dask ``scheduler`` address the trainings are Dask tasks
@@ -173,13 +173,14 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
 
     ``shaping_alpha``: α inside LA/LOLA/p-LOLA/SOS/EG for every rule, or ``{algorithm: value}``
     (others: the default), as :data:`sosverify.gan.train.SHAPING_ALPHA` allows.
+    ``minibatch``: ``"random"`` or ``"tiled"`` real minibatches (:class:`~sosverify.gan.game.GanSpec`).
     """
     algos = check_algorithms(algos)
     check_shared(algos, hyper or {})
     for name in algos:
         check_gan_algorithm(name)
     settings = preset(preset_name)
-    spec = replace(settings["spec"], dtype=dtype)
+    spec = replace(settings["spec"], dtype=dtype, minibatch=minibatch)
     # Figure 7's longer trainings belong to the preset's own schedule, not to a grid or other --iterations
     figure7 = settings.get("figure7_iterations") if iterations is None and not grid else None
     iterations = settings["iterations"] if iterations is None else iterations
@@ -254,7 +255,7 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     summary = {"algorithms": {name: t.summary() for name, t in chosen.items()}}
     if grid:
         summary["grid"] = grid_table
-    config = {"experiment": "gmm", "preset": preset_name, "spec": asdict(spec), "iterations": iterations,
+    config = {"experiment": "gmm", "preset": preset_name, "spec": spec.as_dict(), "iterations": iterations,
               "eval_every": eval_every, "seed": seed, "algorithms": algos,
               "hyperparameters": {n: t.config["hyperparameters"] for n, t in chosen.items()},
               "learning_rates": {n: t.config["lr"] for n, t in chosen.items()}, "grid": grid,
