@@ -459,3 +459,33 @@ def test_a_gan_sweep_with_tiled_minibatches_records_them_in_each_task(tmp_path, 
     args = ["sweep", "gmm", "--algos", "nl", "--alpha", "1e-3", "--iterations", "4", "--out", str(tmp_path), "--quiet"]
     assert main([*args, "--minibatch", "tiled"]) == 0 and main(args) == 0
     assert seen[0]["spec"]["minibatch"] == "tiled" and "minibatch" not in seen[1]["spec"]
+
+
+def test_the_grid_table_shows_shaping_alpha_and_variants_and_ranks_only_the_default_setup(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from sosverify.results import write_json
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
+    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "tasks").mkdir()
+
+    def result(algo, kl, **task):
+        task = {"game": "gmm", "algorithm": algo, "alpha": 1e-4, "seed": 0, "iterations": 2, "eval_every": 2,
+                "spec": {}, **task}
+        write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "commit": "abc123", "result": {
+            "kl": {"2": kl}, "modes_covered": {"2": 3}, "high_quality": {"2": 0.2}, "diverged_at": None,
+            "p_below_one_share": 0.25 if algo == "sos" else None}})
+
+    result("sos", 9.0, shaping_alpha=0.1)
+    result("sos", 8.0)                                    # tied to the rate
+    result("sos", 1.0, spec={"minibatch": "tiled"})       # lowest, but another setup: shown, not ranked
+    result("sga", 5.0, hyper={"eps": 1e-6})
+    found = module.rows(tmp_path)
+    assert module.best_settings(found) == {"sos": (1e-4, "lr")}
+    text = module.table(found)
+    assert "| SOS | 0.0001 | 0.1 |  | 0 |" in text and "minibatch tiled" in text and "25.0%" in text
+    assert "| SGA | 0.0001 | — | eps 1e-06 |" in text and "abc123" in text
