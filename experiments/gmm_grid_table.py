@@ -2,9 +2,10 @@
 
     python experiments/gmm_grid_table.py OUT        # OUT: the --out of `sosverify sweep gmm ...`
 
-Prints one Markdown row per (algorithm, rate, seed), then each algorithm's rate with the lowest KL at
-the last evaluation (mean over seeds; diverged trainings never win), as `sosverify reproduce gmm
---grid` chooses.  Reads every finished task in OUT/tasks.
+Prints one Markdown row per (algorithm, rate, shaping alpha, seed), with the share of iterations
+where SOS's p < 1 and the commit each training ran on, then each algorithm's (rate, shaping alpha)
+with the lowest KL at the last evaluation (mean over seeds; diverged trainings never win), as
+`sosverify reproduce gmm --grid` chooses.  Reads every finished task in OUT/tasks.
 """
 
 from __future__ import annotations
@@ -24,34 +25,73 @@ def rows(out) -> list[dict]:
             continue
         evals = [(int(it), kl, res["modes_covered"][it], res["high_quality"][it]) for it, kl in res["kl"].items()]
         found.append({"algorithm": task["algorithm"], "rate": task["alpha"], "seed": task["seed"],
+                      # a task without the entry had alpha inside the rule tied to its rate
+                      "shaping_alpha": task.get("shaping_alpha", "lr") if _predicts(task) else None,
+                      "commit": r.get("commit"),
+                      "variant": _variant(task),
+                      "lambda_negative_share": res.get("lambda_negative_share"),
+                      "p_below_one_share": res.get("p_below_one_share"),
                       "evaluations": sorted(evals), "diverged_at": res.get("diverged_at"),
                       "p_below_one": res.get("p_below_one"), "seconds_per_iteration": res.get("seconds_per_iteration")})
-    return sorted(found, key=lambda f: (f["algorithm"], f["rate"], f["seed"]))
+    return sorted(found, key=lambda f: (f["algorithm"], f["rate"], str(f["shaping_alpha"]), f["variant"], f["seed"]))
 
 
-def best_rates(found: list[dict]) -> dict:
-    """Each algorithm's rate with the lowest mean final KL over its seeds (diverged trainings excluded)."""
+def _predicts(task: dict) -> bool:
+    from sosverify.algorithms import get_algorithm
+
+    return get_algorithm(task["algorithm"]).predicts
+
+
+def _variant(task: dict) -> str:
+    """What sets a task apart besides rule, rate and shaping alpha: tiled minibatches, a rule setting
+    other than its default (SGA's eps of the notebook's normaliser); '' for neither."""
+    from sosverify.algorithms import get_algorithm
+
+    out = [f"minibatch {task['spec']['minibatch']}"] if "minibatch" in task.get("spec", {}) else []
+    defaults = get_algorithm(task["algorithm"]).defaults
+    out += [f"{k} {v:g}" for k, v in sorted((task.get("hyper") or {}).items()) if defaults.get(k) != v]
+    return ", ".join(out)
+
+
+def best_settings(found: list[dict]) -> dict:
+    """Each algorithm's (rate, shaping alpha) with the lowest mean final KL over its seeds (diverged
+    trainings excluded)."""
     finals: dict = defaultdict(lambda: defaultdict(list))
     for f in found:
         if f["diverged_at"] is None and f["evaluations"]:
-            finals[f["algorithm"]][f["rate"]].append(f["evaluations"][-1][1])
-    return {a: min(by_rate, key=lambda r: sum(by_rate[r]) / len(by_rate[r])) for a, by_rate in finals.items()}
+            if not f["variant"]:  # the rates and alphas are ranked under the default setup
+                finals[f["algorithm"]][f["rate"], f["shaping_alpha"]].append(f["evaluations"][-1][1])
+    return {a: min(cells, key=lambda c: sum(cells[c]) / len(cells[c])) for a, cells in finals.items()}
+
+
+def best_rates(found: list[dict]) -> dict:
+    """Each algorithm's rate of :func:`best_settings`."""
+    return {a: rate for a, (rate, _) in best_settings(found).items()}
+
+
+def _alpha(value) -> str:
+    """A shaping alpha as shown: a word, a number, or a dash for a rule without alpha inside."""
+    return "—" if value is None else value if isinstance(value, str) else f"{value:g}"
 
 
 def table(found: list[dict]) -> str:
     iterations = sorted({e[0] for f in found for e in f["evaluations"]})
-    lines = ["| rule | rate | seed | " + " | ".join(str(i) for i in iterations) + " | ms/it |",
-             "|---" * (len(iterations) + 4) + "|"]
+    lines = ["| rule | rate | shaping α | variant | seed | " + " | ".join(str(i) for i in iterations)
+             + " | p < 1 | λ = −1 | ms/it | commit |", "|---" * (len(iterations) + 9) + "|"]
     for f in found:
         cells = {e[0]: f"{e[1]:.3g} ({e[2]}, {e[3]:.1%})" for e in f["evaluations"]}
         if f["diverged_at"] is not None:
             cells[iterations[-1] if iterations else 0] = f"diverged at {f['diverged_at']}"
         ms = "" if f["seconds_per_iteration"] is None else f"{1000 * f['seconds_per_iteration']:.0f}"
-        lines.append(f"| {f['algorithm'].upper()} | {f['rate']:g} | {f['seed']} | "
-                     + " | ".join(cells.get(i, "") for i in iterations) + f" | {ms} |")
-    best = best_rates(found)
+        share = "" if f["p_below_one_share"] is None else f"{f['p_below_one_share']:.1%}"
+        lam = "" if f["lambda_negative_share"] is None else f"{f['lambda_negative_share']:.1%}"
+        lines.append(f"| {f['algorithm'].upper()} | {f['rate']:g} | {_alpha(f['shaping_alpha'])} | {f['variant']} | "
+                     f"{f['seed']} | " + " | ".join(cells.get(i, "") for i in iterations)
+                     + f" | {share} | {lam} | {ms} | {(f['commit'] or '')[:10]} |")
+    best = best_settings(found)
     lines.append("")
-    lines.append("Lowest final KL: " + ", ".join(f"{a.upper()} {r:g}" for a, r in sorted(best.items())))
+    lines.append("Lowest final KL: " + ", ".join(
+        f"{a.upper()} {r:g}" + ("" if sa in ("lr", None) else f" (shaping α {_alpha(sa)})") for a, (r, sa) in sorted(best.items())))
     return "\n".join(lines)
 
 

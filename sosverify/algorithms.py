@@ -5,6 +5,12 @@ Every rule maps ``(game, theta, alpha, **hyperparameters)`` to a
 (one learning rate).  All quantities are per run: ``theta`` is ``(R, d)`` and
 SOS's ``p``, SGA's ``λ`` and every norm are computed row by row.
 
+The rules that predict the players' next step (LA, LOLA, p-LOLA, SOS, EG: ``predicts`` in the
+registry) also take ``alpha`` as an array ``(R, d)``: a per-coordinate step, the others'
+step predicted as ``α ⊙ ξ`` (:func:`sosverify.derivatives.second_order`'s ``scale``).  This is
+an extension beyond the paper, for a rule run under an optimiser whose step is not ``α ξ``
+(the GAN's RMSProp: ``sosverify.gan.train``'s predicted-step mode); a scalar ``α`` is the paper's rule.
+
 Note: the paper's "LookAhead" (Zhang & Lesser, 2010) is not the optimiser of
 the same name in Optax.
 """
@@ -52,6 +58,21 @@ def _rowdot(u, v):
     return np.einsum("rd,rd->r", u, v)
 
 
+def _per_coordinate(alpha) -> bool:
+    """Whether ``alpha`` is a per-coordinate step array ``(R, d)`` rather than one number."""
+    return numpy.ndim(alpha) > 0
+
+
+def _shaped(game: Game, theta, alpha, terms) -> tuple:
+    """``first`` and ``{term: α·term}`` for ``H_o_xi``/``chi``: ``α H_o ξ`` and ``α χ`` for a number
+    ``α``, ``H_o(α ⊙ ξ)`` and ``χ^α`` for a per-coordinate step array."""
+    if _per_coordinate(alpha):
+        s = D.second_order(game, theta, terms, scale=alpha)
+        return s["first"], {t: s[t] for t in terms}
+    s = D.second_order(game, theta, terms)
+    return s["first"], {t: alpha * s[t] for t in terms}
+
+
 def naive(game: Game, theta, *, alpha: float) -> Direction:
     """NL, naive simultaneous gradient descent: direction ``ξ`` (§2.1).
 
@@ -73,9 +94,8 @@ def lookahead(game: Game, theta, *, alpha: float) -> Direction:
     >>> lookahead(tandem(), numpy.array([[0.0, 0.0]]), alpha=0.1).direction
     array([[-1.6, -1.6]])
     """
-    s = D.second_order(game, theta, ("H_o_xi",))
-    f = s["first"]
-    return Direction(f.xi - alpha * s["H_o_xi"], f.losses, f.xi, {})
+    f, shaped = _shaped(game, theta, alpha, ("H_o_xi",))
+    return Direction(f.xi - shaped["H_o_xi"], f.losses, f.xi, {})
 
 
 def p_lola(game: Game, theta, *, alpha: float, p: float) -> Direction:
@@ -88,6 +108,9 @@ def p_lola(game: Game, theta, *, alpha: float, p: float) -> Direction:
     array([[-1.6, -1.6]])
     """
     PLOLA_P.check(p)
+    if _per_coordinate(alpha):
+        f, shaped = _shaped(game, theta, alpha, ("H_o_xi", "chi"))
+        return Direction(f.xi - shaped["H_o_xi"] - p * shaped["chi"], f.losses, f.xi, {})
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
     f = s["first"]
     return Direction(f.xi - alpha * s["H_o_xi"] - p * alpha * s["chi"], f.losses, f.xi, {})
@@ -141,6 +164,11 @@ def sos(game: Game, theta, *, alpha: float, a: float = SOS_A.default, b: float =
     """
     SOS_A.check(a)
     SOS_B.check(b)
+    if _per_coordinate(alpha):  # the predicted-step extension: α χ is χ^α, and p's test uses it
+        f, shaped = _shaped(game, theta, alpha, ("H_o_xi", "chi"))
+        xi_0 = f.xi - shaped["H_o_xi"]
+        p = sos_p(f.xi, xi_0, shaped["chi"], alpha=1.0, a=a, b=b)
+        return Direction(xi_0 - p[:, None] * shaped["chi"], f.losses, f.xi, {"p": p})
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
     f = s["first"]
     xi_0 = f.xi - alpha * s["H_o_xi"]
@@ -242,6 +270,9 @@ class Algorithm:
     description: str = ""
     diagnostics: tuple = ()
     dense: bool = False  # forms the dense d × d game Hessian: refused above derivatives.DENSE_LIMIT
+    # α inside the direction is a predicted step (LA, LOLA, p-LOLA, SOS, EG): the GAN's shaping α
+    # applies, and α may be a per-coordinate step array (R, d)
+    predicts: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "settings", as_settings(self.settings))
@@ -254,14 +285,16 @@ class Algorithm:
 
 ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in [
     Algorithm("nl", naive, {}, "naive simultaneous gradient descent: xi"),
-    Algorithm("la", lookahead, {}, "LookAhead: (I - alpha H_o) xi"),
-    Algorithm("lola", lola, {}, "LOLA: (I - alpha H_o) xi - alpha chi"),
-    Algorithm("plola", p_lola, (PLOLA_P,), "p-LOLA: (I - alpha H_o) xi - p alpha chi, fixed p in [0,1]"),
-    Algorithm("sos", sos, (SOS_A, SOS_B), "Stable Opponent Shaping: p-LOLA with p chosen per step", ("p",)),
+    Algorithm("la", lookahead, {}, "LookAhead: (I - alpha H_o) xi", predicts=True),
+    Algorithm("lola", lola, {}, "LOLA: (I - alpha H_o) xi - alpha chi", predicts=True),
+    Algorithm("plola", p_lola, (PLOLA_P,), "p-LOLA: (I - alpha H_o) xi - p alpha chi, fixed p in [0,1]",
+              predicts=True),
+    Algorithm("sos", sos, (SOS_A, SOS_B), "Stable Opponent Shaping: p-LOLA with p chosen per step", ("p",),
+              predicts=True),
     Algorithm("co", consensus, (CO_GAMMA,), "consensus optimisation: xi + gamma H^T xi"),
     Algorithm("sga", sga, (SGA_EPS,), "symplectic gradient adjustment with alignment: xi + lambda A^T xi",
               ("lambda",)),
-    Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi"),
+    Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi", predicts=True),
     Algorithm("cgd", cgd, {}, "competitive gradient descent: (I + alpha H_o)^-1 xi (dense solve)",
               dense=True),
     Algorithm("lss", lss, (LSS_LAM,), "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised where H is singular (dense)",

@@ -26,6 +26,26 @@ LOSS_HELP = ("a loss may use numbers, the players' symbols, + - * / **, parenthe
 
 
 
+MINIBATCH_HELP = ("real minibatches: random (each point's mode drawn uniformly; default) or tiled (the 16 centres "
+                  "tiled through the batch, 16 points per mode at batch 256, as the cited notebook)")
+
+
+def _shaping_help(how: str) -> str:
+    from sosverify.gan.train import SHAPING_ALPHA as S
+    from sosverify.gan.train import SHAPING_ALPHA_HELP
+
+    return f"{SHAPING_ALPHA_HELP}: {S.allowed} (default {S.default_text}); {how}".replace("%", "%%")
+
+
+def _shaping_value(text: str):
+    from sosverify.gan.train import SHAPING_ALPHA
+
+    try:
+        return SHAPING_ALPHA.parse(text)
+    except SosverifyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _dest(option: str) -> str:
     return option[2:].replace("-", "_")
 
@@ -246,7 +266,8 @@ def cmd_analyse(args) -> int:
     return 0
 
 
-GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every", "scheduler")
+GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every", "scheduler",
+             "shaping_alpha", "minibatch")
 NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std")
 
 
@@ -254,13 +275,14 @@ def _given(args, names) -> list:
     return ["--" + n.replace("_", "-") for n in names if getattr(args, n) is not None]
 
 
-SWEEP_GMM_FLAGS = ("preset", "iterations", "eval_every")
+SWEEP_GMM_FLAGS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch")
 SWEEP_GAME_FLAGS = ("steps", "runs")
 
 
 def cmd_sweep(args) -> int:
     from sosverify.algorithms import hyperparameters_for
     from sosverify.backends import active_name
+    from sosverify.gan.train import SHAPING_ALPHA
     from sosverify.results import write_json
     from sosverify.sweep import collect, grid, sweep
 
@@ -271,7 +293,7 @@ def cmd_sweep(args) -> int:
     # each task, so a result of one backend is never taken for the other's on resume
     common: dict = {"backend": active_name()}
     if args.game == "gmm":
-        from dataclasses import asdict
+        from dataclasses import replace
 
         from sosverify.gan.train import check_gan_algorithm
         from sosverify.reproduce.gmm import preset
@@ -284,9 +306,11 @@ def cmd_sweep(args) -> int:
         for a in algos:
             check_gan_algorithm(a)
         chosen = preset(args.preset or "small")
+        chosen_spec = replace(chosen["spec"], minibatch=args.minibatch or "random")
         iterations = args.iterations or chosen["iterations"]
-        common.update(spec=asdict(chosen["spec"]), iterations=iterations,
+        common.update(spec=chosen_spec.as_dict(), iterations=iterations,
                       eval_every=min(args.eval_every or chosen["eval_every"], iterations))
+        shaping = list(dict.fromkeys(args.shaping_alpha or [SHAPING_ALPHA.default]))
     else:
         wrong = _given(args, SWEEP_GMM_FLAGS)
         if wrong:
@@ -299,15 +323,26 @@ def cmd_sweep(args) -> int:
     tasks = []
     for a in algos:
         mine = hyperparameters_for(get_algorithm(a), hyper)
-        tasks += grid(args.game, [a], args.alpha, args.seeds, hyper=mine, **common)
+        if args.game != "gmm":
+            tasks += grid(args.game, [a], args.alpha, args.seeds, hyper=mine, **common)
+            continue
+        # rules x rates x shaping alphas x seeds, in the order given; a task tied to the rate ("lr"), or of
+        # a rule that predicts no step, has no shaping_alpha entry (its key as before the setting existed)
+        values = shaping if get_algorithm(a).predicts else [None]
+        for rate in args.alpha:
+            for sa in values:
+                extra = {} if sa in (None, "lr") else {"shaping_alpha": sa}
+                tasks += grid(args.game, [a], [rate], args.seeds, hyper=mine, **common, **extra)
     out = prepare_out_dir(args.out)
     if (out / "tasks").exists() and not (out / "tasks").is_dir():
         raise SosverifyError(f"{out / 'tasks'} is a file; a sweep keeps its task results in that directory: "
                              "remove it or choose another --out")
     check_files_writable(out, ["sweep.json"])
     prepare_out_dir(out / "tasks")
+    # a GAN training checkpoints in OUT/checkpoints, so a sweep stopped part-way continues it from there
     report = sweep(tasks, out / "tasks", scheduler=args.scheduler, workers=args.workers, resume=not args.restart,
-                   progress=not args.quiet and sys.stderr.isatty())
+                   progress=not args.quiet and sys.stderr.isatty(),
+                   checkpoints=out / "checkpoints" if args.game == "gmm" else None)
     # this sweep's tasks only: a directory may hold the results of other sweeps too
     results = collect(out / "tasks", tasks)
     write_json(out / "sweep.json", {"report": report, "results": results})
@@ -318,7 +353,8 @@ def cmd_sweep(args) -> int:
         t, res = r["task"], r["result"]
         diverged = res.get("diverged_at") if args.game == "gmm" else None
         value = f"diverged at iteration {diverged}" if diverged is not None else f"{metric}={res.get(metric)}"
-        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g} seed={t['seed']:<4} {value}")
+        sa = f" shaping_alpha={t['shaping_alpha']}" if "shaping_alpha" in t else ""
+        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g}{sa} seed={t['seed']:<4} {value}")
     for f in report["failed"]:
         print(f"  FAILED {f['key']}: {f['error']}", file=sys.stderr)
     return 1 if report["failed"] else 0
@@ -370,13 +406,13 @@ def cmd_reproduce(args) -> int:
 def cmd_gmm(args) -> int:
     """``sosverify reproduce gmm``: the GAN of Figures 4–7 (see sosverify.reproduce.gmm)."""
     from sosverify.reproduce.common import check_algorithms, write
-    from sosverify.reproduce.gmm import DEFAULT_ALGOS, parse_learning_rates, run_gmm
+    from sosverify.reproduce.gmm import DEFAULT_ALGOS, parse_learning_rates, parse_shaping_alphas, run_gmm
 
     wrong = _given(args, NOT_GMM_FLAGS)
     if wrong:
         raise SosverifyError(f"{', '.join(wrong)} do not apply to the gmm experiment; it takes --preset, --algos, "
-                             "--lr, --iterations, --eval-every, --seed, --dtype, the rules' settings (--a, --b, "
-                             "...), --grid, --jobs, --scheduler, --checkpoint-every, --resume")
+                             "--lr, --shaping-alpha, --iterations, --eval-every, --seed, --dtype, the rules' settings "
+                             "(--a, --b, ...), --grid, --jobs, --scheduler, --checkpoint-every, --resume")
     game_settings(args, "gmm", "experiment")
     if args.seed is not None and args.seed < 0:
         raise SosverifyError(f"--seed must be a non-negative integer, got {args.seed}")
@@ -390,7 +426,8 @@ def cmd_gmm(args) -> int:
                   seed=0 if args.seed is None else args.seed, dtype=args.dtype or "float32",
                   hyper=hyper, grid=args.grid,
                   jobs=args.jobs, checkpoint_dir=out / "checkpoints", checkpoint_every=args.checkpoint_every,
-                  resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler)
+                  resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler,
+                  shaping_alpha=parse_shaping_alphas(args.shaping_alpha), minibatch=args.minibatch or "random")
     write(rep, out)
     print(f"== gmm ({time.perf_counter() - start:.1f} s) -> {out}")
     print(_gmm_table(rep))
@@ -402,7 +439,9 @@ def _gmm_table(rep) -> str:
     for name, e in rep.summary["algorithms"].items():
         evals = "  ".join(f"{it}: KL {kl:.3g} {e['modes_covered'][it]}/16" for it, kl in e["kl"].items())
         state = f"diverged at {e['diverged_at']}" if e["diverged_at"] is not None else evals
-        rows.append(f"{name:<5} lr {e['lr']:<8g} {state}  ({e['seconds_per_iteration'] * 1000:.0f} ms/it)")
+        sa = e.get("shaping_alpha")
+        sa = "" if sa in (None, "lr") else f" alpha {sa if isinstance(sa, str) else format(sa, 'g')}"
+        rows.append(f"{name:<5} lr {e['lr']:<8g}{sa} {state}  ({e['seconds_per_iteration'] * 1000:.0f} ms/it)")
     if "grid" in rep.summary:
         rows.append("grid (final KL): " + "; ".join(
             f"{n}: " + ", ".join(f"{lr}→{'diverged' if kl is None else format(kl, '.3g')}" for lr, kl in g.items())
@@ -649,11 +688,14 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("gmm (the GAN of Figures 4-7)")
     g.add_argument("--preset", choices=("small", "paper"), help="network size and schedule (default: small)")
     g.add_argument("--lr", nargs="+", metavar="ALGO=RATE", help="RMSProp learning rate per algorithm, e.g. sos=1e-4")
+    g.add_argument("--shaping-alpha", nargs="+", metavar="VALUE", help=_shaping_help(
+        "one VALUE for every rule, or ALGO=VALUE items, e.g. sos=0.1 la=0.03"))
     g.add_argument("--iterations", type=_bounded_int(1, MAX_STEPS),
                    help="training iterations (default: the preset's; the paper preset then trains SOS, LA and NL "
                         "on for Figure 7's ‖ξ‖)")
     g.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="evaluate KL and modes every this many iterations")
     g.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
+    g.add_argument("--minibatch", choices=("random", "tiled"), help=MINIBATCH_HELP)
     g.add_argument("--grid", nargs="+", type=_positive_float, metavar="LR",
                    help="train every algorithm at every rate; report each algorithm's best final KL")
     g.add_argument("--jobs", type=_bounded_int(1, 1024),
@@ -669,19 +711,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("game", help=f"built-in game: {', '.join(GAMES)} (gmm: the GAN)")
     p.add_argument("--algos", nargs="+", required=True, metavar="NAME")
     p.add_argument("--alpha", nargs="+", type=_positive_float, required=True, metavar="RATE",
-                   help="learning rates (the GAN: RMSProp's rate, also the alpha inside the rule)")
+                   help="learning rates (the GAN: RMSProp's rate; the alpha inside the rule is --shaping-alpha)")
     p.add_argument("--seeds", nargs="+", type=_bounded_int(0, MAX_SEED), default=[0], metavar="SEED")
     p.add_argument("--steps", type=_bounded_int(1, MAX_STEPS), help="steps per run (default 100)")
     p.add_argument("--runs", type=_bounded_int(1, MAX_RUNS), help="runs per task (batched; default 1)")
     p.add_argument("--preset", choices=("small", "paper"), help="gmm: network size and schedule (default: small)")
     p.add_argument("--iterations", type=_bounded_int(1, MAX_STEPS), help="gmm: training iterations")
     p.add_argument("--eval-every", type=_bounded_int(1, MAX_STEPS), help="gmm: evaluate every this many iterations")
+    p.add_argument("--minibatch", choices=("random", "tiled"), help="gmm: " + MINIBATCH_HELP)
+    p.add_argument("--shaping-alpha", nargs="+", type=_shaping_value, metavar="VALUE",
+                   help="gmm: " + _shaping_help("each value is a task of its own (LA, LOLA, SOS, p-LOLA, EG)"))
     add_setting_flags(p)
     p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://10.0.0.1:8786 "
                    "(default: a local cluster)")
     p.add_argument("--workers", type=_bounded_int(1, 1024), help="local worker processes (default: the number of cores)")
     p.add_argument("--out", default="sosverify-sweep", help="output directory (default: ./sosverify-sweep)")
-    p.add_argument("--restart", action="store_true", help="run every task again (default: skip finished tasks)")
+    p.add_argument("--restart", action="store_true",
+                   help="run every task again, GAN trainings from their start (default: skip finished tasks "
+                        "and continue GAN trainings from their checkpoints in OUT/checkpoints)")
     _add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)

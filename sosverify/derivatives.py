@@ -141,17 +141,24 @@ def _hessian_products(game: Game, theta, losses_of, build, first: FirstOrder | N
 _TERMS = ("H_o_xi", "chi", "H_xi", "Ht_xi")
 
 
-def _plan(game: Game, term: str):
-    """The Hessian-vector products behind ``term``: ``(loss k, v(first), output mask)`` each."""
+def _plan(game: Game, term: str, scale=None):
+    """The Hessian-vector products behind ``term``: ``(loss k, v(first), output mask)`` each.
+    ``scale`` ``(R, d)`` multiplies the vectors of ``H_o_xi`` and ``chi`` (see :func:`second_order`)."""
     n, masks = game.n_players, game.masks
+    if scale is not None:
+        def by(v):
+            return v * scale
+    else:
+        def by(v):
+            return v
     if term == "H_o_xi":   # block i of ∇²L^i · (ξ without block i)
-        return [(i, lambda f, i=i: f.xi * (1.0 - masks[i]), masks[i]) for i in range(n)]
+        return [(i, lambda f, i=i: by(f.xi) * (1.0 - masks[i]), masks[i]) for i in range(n)]
     if term == "H_xi":     # block i of ∇²L^i · ξ
         return [(i, lambda f: f.xi, masks[i]) for i in range(n)]
     if term == "Ht_xi":    # Σ_i ∇²L^i · (ξ_i on block i), every block
         return [(i, lambda f, i=i: f.xi * masks[i], numpy.ones(game.dim, dtype=game.dtype)) for i in range(n)]
     # chi: block i of Σ_{j≠i} ∇²L^j · (∇_j L^i on block j)
-    return [(j, lambda f, i=i, j=j: f.grads[i] * masks[j], masks[i])
+    return [(j, lambda f, i=i, j=j: by(f.grads[i]) * masks[j], masks[i])
             for i in range(n) for j in range(n) if j != i]
 
 
@@ -188,11 +195,12 @@ def mixed_partial(game: Game, blocks, k: int, out: int, inp: int, v):
     return jvp(gradient_of_out, blocks[inp], stop_gradient(v))[1]
 
 
-def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None) -> dict:
+def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None, scale=None) -> dict:
     """:func:`second_order` by mixed partials on the players' blocks (``method="blocks"``)."""
     first = first_order(game, theta) if first is None else first
-    blocks, xi_blocks = game.split(theta), game.split(first.xi)
-    grad_blocks = [game.split(g) for g in first.grads]
+    blocks = game.split(theta)
+    xi_blocks = game.split(first.xi if scale is None else first.xi * scale)
+    grad_blocks = [game.split(g if scale is None else g * scale) for g in first.grads]
     tangent: dict = {("xi", j): xi_blocks[j] for j in range(game.n_players)}
     tangent.update({("grad", i, j): grad_blocks[i][j] for i in range(game.n_players) for j in range(game.n_players)})
     done: dict = {}  # one product per (out, k, in, tangent), shared between terms (SGA: Hξ and Hᵀξ)
@@ -212,7 +220,7 @@ METHODS = ("copies", "blocks")
 
 
 def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder | None = None,
-                 method: str | None = None) -> dict:
+                 method: str | None = None, scale=None) -> dict:
     """Compute the requested second-order terms in one pass.
 
     Terms (player ``i``'s block; SPEC §1):
@@ -227,19 +235,27 @@ def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder |
     backend with a true forward mode (JAX: the GAN's SOS step in half the time), copies otherwise.
     Both give the same values (to rounding).
 
+    ``scale`` ``(R, d)`` (``H_o_xi`` and ``chi`` only): the vectors the Hessian blocks multiply
+    are scaled per coordinate first, giving ``H_o(s ⊙ ξ)`` and
+    ``χ^s_i = Σ_{j≠i} (∇_i ∇_j L^j)(s_j ⊙ ∇_j L^i)``: the terms of LA and LOLA when player ``j``'s
+    step is predicted as ``s_j ⊙ ξ_j`` rather than ``α ξ_j`` (with ``s = α`` everywhere they are
+    ``α H_o ξ`` and ``α χ``).
+
     Returns a dict with the terms and ``first`` (the :class:`FirstOrder`).
     """
     unknown = set(terms) - set(_TERMS)
     if unknown:
         raise ValueError(f"unknown second-order terms {sorted(unknown)}; valid: {', '.join(_TERMS)}")
+    if scale is not None and set(terms) - {"H_o_xi", "chi"}:
+        raise ValueError("a scale applies to the terms H_o_xi and chi only")
     if method is None:
         method = "blocks" if game.dim > STACK_LIMIT and has_forward_mode() else "copies"
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} for second-order terms; valid: {', '.join(METHODS)}")
     theta = game.as_params(theta)
     if method == "blocks":
-        return _second_order_by_blocks(game, theta, terms, first)
-    plan = [(term, k, v, mask) for term in terms for k, v, mask in _plan(game, term)]
+        return _second_order_by_blocks(game, theta, terms, first, scale)
+    plan = [(term, k, v, mask) for term in terms for k, v, mask in _plan(game, term, scale)]
     if not plan:  # e.g. chi of a one-player game
         first = first_order(game, theta) if first is None else first
         return {"first": first, **{term: np.zeros_like(theta) for term in terms}}

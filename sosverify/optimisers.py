@@ -5,8 +5,10 @@ An :class:`Optimiser` is a pair of pure functions: ``init(theta) -> state`` and
 ``θ ← θ − step``.  States are dicts of arrays shaped like ``theta`` ``(R, d)``
 (one row per run, so runs stay independent), which is what checkpoints save.
 
-The learning rule is unchanged: the α *inside* LA, LOLA and SOS is the
-learning rate, as in the paper's GAN experiments (§5, Appendix F).
+The learning rule is unchanged; the α *inside* LA, LOLA and SOS is chosen by the caller (the
+GAN's shaping α, :data:`sosverify.gan.train.SHAPING_ALPHA`).  ``preconditioner(state)`` is the
+optimiser's own step per unit of direction (plain descent: ``α``; RMSProp: ``α/√(ν + ε)`` per
+coordinate), with which the GAN's predicted-step mode predicts the others' step.
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from sosverify.errors import SosverifyError
 
 
 class Optimiser(NamedTuple):
-    """``init(theta) -> state``; ``update(direction, state) -> (step, new_state)``; its settings."""
+    """``init(theta) -> state``; ``update(direction, state) -> (step, new_state)``; its settings;
+    ``preconditioner(state)``: the step the next update takes per unit of direction, a number or
+    an array shaped like ``theta`` (``step = preconditioner(state) · direction`` for plain descent,
+    and for RMSProp with ``ν`` before the update's own ``g²``)."""
 
     name: str
     init: Callable[[numpy.ndarray], dict]
     update: Callable[[numpy.ndarray, dict], tuple]
     settings: dict
+    preconditioner: Callable[[dict], object] | None = None
 
 
 def _check_rate(learning_rate) -> float:
@@ -51,7 +57,7 @@ def sgd(learning_rate: float) -> Optimiser:
     def update(direction, state):
         return lr * direction, state
 
-    return Optimiser("sgd", init, update, {"learning_rate": lr})
+    return Optimiser("sgd", init, update, {"learning_rate": lr}, lambda state: lr)
 
 
 def rmsprop(learning_rate: float, decay: float = 0.9, eps: float = 1e-10, initial_accumulator: float = 1.0) -> Optimiser:
@@ -79,8 +85,12 @@ def rmsprop(learning_rate: float, decay: float = 0.9, eps: float = 1e-10, initia
         nu = decay * state["nu"] + (1.0 - decay) * direction * direction
         return lr * direction / numpy.sqrt(nu + eps), {"nu": nu}
 
+    def preconditioner(state):  # lr/√(ν + ε) with the accumulator before this update's g²
+        return lr / numpy.sqrt(state["nu"] + eps)
+
     return Optimiser("rmsprop", init, update,
-                     {"learning_rate": lr, "decay": decay, "eps": eps, "initial_accumulator": initial_accumulator})
+                     {"learning_rate": lr, "decay": decay, "eps": eps, "initial_accumulator": initial_accumulator},
+                     preconditioner)
 
 
 OPTIMISERS = {"sgd": sgd, "rmsprop": rmsprop}

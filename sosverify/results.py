@@ -30,6 +30,25 @@ def versions() -> dict:
     return out
 
 
+def source_commit() -> str | None:
+    """The git commit of the sosverify source that runs (``<hash>-dirty`` if tracked files differ
+    from it), or None outside a git checkout: recorded beside a sweep's results."""
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "--", "."],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
 def jsonable(value):
     """NumPy values → plain Python; NaN and ±inf → ``None`` (JSON has no NaN)."""
     if isinstance(value, dict):

@@ -96,13 +96,19 @@ def _rows(batch: tuple, idx: numpy.ndarray, runs: int) -> tuple:
     return batch if idx.size == runs else tuple(b[idx] for b in batch)
 
 
-def _compiled(game: Game, algorithm: Algorithm, alpha: float, hyper: dict):
+def _compiled(game: Game, algorithm: Algorithm, alpha: float, hyper: dict, predicted: bool = False):
     """The update direction and the final measurement as functions of ``(theta, batch)``,
     compiled by the active backend (JAX: one XLA program for a whole step; autograd: as is),
-    returning NumPy arrays."""
-    def direction(theta, batch):
-        g = game.bind(batch) if game.draws_data else game
-        return algorithm.fn(g, theta, alpha=alpha, **hyper)
+    returning NumPy arrays.  ``predicted``: the direction takes ``(theta, batch, step)``, the
+    predicted step (per coordinate) standing for α inside the rule."""
+    if predicted:
+        def direction(theta, batch, step):
+            g = game.bind(batch) if game.draws_data else game
+            return algorithm.fn(g, theta, alpha=step, **hyper)
+    else:
+        def direction(theta, batch):
+            g = game.bind(batch) if game.draws_data else game
+            return algorithm.fn(g, theta, alpha=alpha, **hyper)
 
     def measure(theta, batch):
         g = game.bind(batch) if game.draws_data else game
@@ -110,7 +116,7 @@ def _compiled(game: Game, algorithm: Algorithm, alpha: float, hyper: dict):
         return f.losses, f.xi
 
     fast_direction, fast_measure = B.compile(direction), B.compile(measure)
-    return (lambda theta, batch: B.to_numpy(fast_direction(theta, batch)),
+    return (lambda theta, batch, *step: B.to_numpy(fast_direction(theta, batch, *step)),
             lambda theta, batch: B.to_numpy(fast_measure(theta, batch)))
 
 
@@ -118,7 +124,7 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
                hyper: dict | None = None, optimiser: Optimiser | None = None,
                rng: numpy.random.Generator | None = None, start: int = 0,
                opt_state: dict | None = None, backend: str | None = None,
-               compiled_loop: bool | None = None) -> Iterator[Step]:
+               compiled_loop: bool | None = None, predicted_step: bool = False) -> Iterator[Step]:
     """Yield the state before each update ``t = start, …, steps − 1``, then the final state.
 
     The update is ``θ ← θ − step`` with ``step, state = optimiser.update(direction, state)``;
@@ -136,15 +142,27 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
     backend that compiles loops (JAX) for a game without data under plain descent; ``True``
     elsewhere runs the same loop in Python (for checking it), and is refused for a game with
     data or another optimiser.
+
+    ``predicted_step`` (an extension beyond the paper, for rules with ``predicts``): α inside the
+    rule is the optimiser's own step per unit of direction at this update,
+    ``optimiser.preconditioner(state)`` (RMSProp: ``lr/√ν`` per coordinate), so that LA, LOLA and
+    SOS predict the others' step as the optimiser will take it; ``alpha`` is then unused.
     """
     backend = B.active_name() if backend is None else check_name(backend)
+    if predicted_step:
+        if optimiser is None or optimiser.preconditioner is None:
+            raise SosverifyError("predicted_step needs an optimiser with a preconditioner (sgd, rmsprop)")
+        if not algorithm.predicts:
+            raise SosverifyError(f"predicted_step applies to rules that predict a step (LA, LOLA, p-LOLA, SOS, EG), "
+                                 f"not {algorithm.name!r}")
+        compiled_loop = False if compiled_loop is None else compiled_loop
     if game.draws_data and rng is None:
         raise SosverifyError(f"game {game.name!r} draws data: give trajectory an rng (numpy.random.Generator)")
     if _uses_loop(game, optimiser, compiled_loop, backend):
         return _looped(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {}, start=start,
                        backend=backend)
     return _trajectory(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {}, optimiser=optimiser,
-                       rng=rng, start=start, opt_state=opt_state, backend=backend)
+                       rng=rng, start=start, opt_state=opt_state, backend=backend, predicted=predicted_step)
 
 
 def _uses_loop(game: Game, optimiser, compiled_loop: bool | None, backend: str) -> bool:
@@ -171,9 +189,10 @@ def _looped(game, algorithm, theta0, *, alpha, steps, hyper, start, backend):
         yield Step(*item, {}, None)
 
 
-def _trajectory(game, algorithm, theta0, *, alpha, steps, hyper, optimiser, rng, start, opt_state, backend):
+def _trajectory(game, algorithm, theta0, *, alpha, steps, hyper, optimiser, rng, start, opt_state, backend,
+                predicted=False):
     with use_backend(backend):
-        step_direction, measure = _compiled(game, algorithm, alpha, hyper)
+        step_direction, measure = _compiled(game, algorithm, alpha, hyper, predicted)
         # Autograd evaluates only the active runs; a compiled backend keeps every shape fixed and
         # evaluates all runs (a diverged run's NaN rows stay in their own rows and are masked out).
         subsets = B.active().SUBSETS_RUNS
@@ -197,7 +216,12 @@ def _trajectory(game, algorithm, theta0, *, alpha, steps, hyper, optimiser, rng,
             data = _rows(batch, rows, runs) if game.draws_data else None
             with numpy.errstate(all="ignore"), use_backend(backend):
                 if t < steps:
-                    out = step_direction(theta[rows], data)
+                    if predicted:  # the step the optimiser takes per unit of direction, per run and coordinate
+                        pre = numpy.broadcast_to(numpy.asarray(optimiser.preconditioner(state), dtype=theta.dtype),
+                                                 theta.shape)
+                        out = step_direction(theta[rows], data, numpy.ascontiguousarray(pre[rows]))
+                    else:
+                        out = step_direction(theta[rows], data)
                     if not subsets:  # keep the active runs' rows
                         out = out._replace(direction=out.direction[idx], losses=out.losses[:, idx], xi=out.xi[idx],
                                            diagnostics={k: v[idx] for k, v in out.diagnostics.items()})

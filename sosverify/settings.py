@@ -32,6 +32,12 @@ class Setting:
     ``low``/``high`` bound the value, strictly unless ``low_closed``/``high_closed``;
     ``flag`` is the command-line name when it differs from ``name`` (the IPD's
     ``gamma`` is ``--discount`` so that CO's ``gamma`` keeps ``--gamma``).
+    ``words``: named values allowed besides the numbers (the GAN's shaping step takes ``lr``,
+    "tied to the learning rate"); the default may be one of them.
+
+    >>> s = Setting("step", "lr", "the step", low=0.0, words=("lr",))
+    >>> s.check("lr"), s.parse("0.5"), s.allowed
+    ('lr', 0.5, '> 0, or one of: lr')
     """
 
     name: str
@@ -42,8 +48,11 @@ class Setting:
     low_closed: bool = False
     high_closed: bool = False
     flag: str = ""
+    words: tuple = ()
 
     def __post_init__(self):
+        if isinstance(self.default, str) and self.default in self.words:
+            return
         ok = not isinstance(self.default, bool) and isinstance(self.default, (int, float, numpy.integer,
                                                                                 numpy.floating))
         if not (ok and math.isfinite(self.default) and self.contains(self.default)):
@@ -63,12 +72,14 @@ class Setting:
             kind = {(False, False): "open", (True, True): "closed"}.get((self.low_closed, self.high_closed),
                                                                          "half-open")
             left, right = "[" if self.low_closed else "(", "]" if self.high_closed else ")"
-            return f"in the {kind} interval {left}{self.low:g}, {self.high:g}{right}"
-        if lo:
-            return f"{'>=' if self.low_closed else '>'} {self.low:g}"
-        if hi:
-            return f"{'<=' if self.high_closed else '<'} {self.high:g}"
-        return "any finite number"
+            text = f"in the {kind} interval {left}{self.low:g}, {self.high:g}{right}"
+        elif lo:
+            text = f"{'>=' if self.low_closed else '>'} {self.low:g}"
+        elif hi:
+            text = f"{'<=' if self.high_closed else '<'} {self.high:g}"
+        else:
+            text = "any finite number"
+        return text + (f", or one of: {', '.join(self.words)}" if self.words else "")
 
     @property
     def requirement(self) -> str:
@@ -76,17 +87,36 @@ class Setting:
         allowed = self.allowed
         return "a finite number" if allowed == "any finite number" else f"a finite number {allowed}"
 
+    @property
+    def default_text(self) -> str:
+        """The default as shown in help texts: ``0.5`` or a word."""
+        return self.default if isinstance(self.default, str) else f"{self.default:g}"
+
     def contains(self, value: float) -> bool:
         above = value >= self.low if self.low_closed else value > self.low
         below = value <= self.high if self.high_closed else value < self.high
         return above and below
 
-    def check(self, value) -> float:
-        """``value`` as a float if it is a finite number in range; otherwise a one-line error."""
+    def check(self, value) -> float | str:
+        """``value`` as a float if it is a finite number in range (or one of ``words``, as is);
+        otherwise a one-line error."""
+        if isinstance(value, str) and value in self.words:
+            return value
         ok = not isinstance(value, bool) and isinstance(value, (int, float, numpy.integer, numpy.floating))
         if not (ok and math.isfinite(value) and self.contains(value)):
             raise SosverifyError(f"{self.help} must be {self.requirement}, got {value!r}"[:200])
         return float(value)
+
+    def parse(self, text: str) -> float | str:
+        """A command-line value: one of ``words``, or a number checked like :meth:`check`."""
+        text = str(text).strip()
+        if text in self.words:
+            return text
+        try:
+            value = float(text)
+        except ValueError:
+            raise SosverifyError(f"{self.help} must be {self.requirement}, got {text!r}"[:200]) from None
+        return self.check(value)
 
 
 def free(name: str, default: float) -> Setting:

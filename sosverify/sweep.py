@@ -6,14 +6,17 @@ cluster.  Workers need no shared filesystem: each task returns its result to the
 writes it to ``OUT/<task key>.json`` atomically as it arrives.  A task's key is a hash of its
 settings, so ``resume`` skips the tasks whose file exists and a re-run never writes a result
 twice.  A worker that dies mid-task loses only that task's work in progress: the scheduler runs the
-task again elsewhere, from its start (sweep tasks keep no checkpoints).
+task again elsewhere, from its start, or for the GAN from its last checkpoint when ``checkpoints``
+names a directory the workers share (``sosverify sweep gmm``: ``OUT/checkpoints``, every
+:data:`CHECKPOINT_EVERY` iterations; a sweep stopped part-way continues its trainings from there).
 A task that raises is written as ``OUT/<key>.error.json`` with its settings and the error, and
 the others go on (it is tried again on resume).
 
 A task is a plain dict: ``{"game": "ipd", "algorithm": "sos", "alpha": 1.0, "seed": 0,
 "steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``, or for the GAN
 ``{"game": "gmm", "algorithm": .., "alpha": lr, "seed": .., "iterations": .., "eval_every": ..,
-"spec": {GanSpec fields}, "hyper": {}, "backend": ..}``.
+"spec": {GanSpec fields}, "hyper": {}, "backend": ..}`` and, unless α inside the rule is tied to
+the rate, ``"shaping_alpha"``.  Each result records the git commit of the source that ran it.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ import os
 from pathlib import Path
 
 from sosverify.errors import SosverifyError
-from sosverify.results import jsonable, versions, write_json
+from sosverify.results import jsonable, source_commit, versions, write_json
 
+# the commit of the source this process imported (read once: a checkout may move on while a sweep runs)
+COMMIT = source_commit()
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -43,9 +48,13 @@ def task_key(task: dict) -> str:
     return f"{task['algorithm']}-a{task['alpha']:g}-s{task['seed']}-{digest}"
 
 
-def run_task(task: dict, reports: str | None = None) -> dict:
+CHECKPOINT_EVERY = 500
+
+
+def run_task(task: dict, reports: str | None = None, checkpoints: str | None = None) -> dict:
     """Run one task (in a worker); return its JSON-ready result.  ``reports``: the client's progress
-    queue, where a GAN training draws its bar (:mod:`sosverify.progress`)."""
+    queue, where a GAN training draws its bar (:mod:`sosverify.progress`).  ``checkpoints``: a
+    directory where a GAN training keeps ``<task key>.npz`` and resumes from it."""
     from sosverify.backends import use_backend
 
     with use_backend(task.get("backend")):
@@ -59,9 +68,13 @@ def run_task(task: dict, reports: str | None = None) -> dict:
 
                 def bar(total, initial, desc):  # keyed by the task: tasks may differ in more than rate and seed
                     return RemoteBar(reports, task_key(task), total, initial)
-            result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})),
+            saved = {} if checkpoints is None else {
+                "checkpoint": Path(checkpoints) / f"{task_key(task)}.npz", "checkpoint_every": CHECKPOINT_EVERY,
+                "resume": True}
+            result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})), **saved,
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
-                           seed=task["seed"], hyper=task.get("hyper") or None, bar=bar).summary()
+                           seed=task["seed"], hyper=task.get("hyper") or None, bar=bar,
+                           shaping_alpha=task.get("shaping_alpha", "lr")).summary()
         else:
             from sosverify.games import get_game
             from sosverify.runner import run, summarise
@@ -70,7 +83,7 @@ def run_task(task: dict, reports: str | None = None) -> dict:
             h = run(game, task["algorithm"], alpha=task["alpha"], steps=task["steps"],
                     runs=task.get("runs", 1), seed=task["seed"], params_every=None, **(task.get("hyper") or {}))
             result = summarise(h)
-        return jsonable({"task": task, "result": result, "versions": versions()})
+        return jsonable({"task": task, "result": result, "versions": versions(), "commit": COMMIT})
 
 
 @contextlib.contextmanager
@@ -241,8 +254,11 @@ def map_tasks(fn, items: list, *, scheduler: str | None = None, workers: int | N
 
 
 def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int | None = None,
-          resume: bool = True, progress: bool = False, client=None) -> dict:
+          resume: bool = True, progress: bool = False, client=None, checkpoints=None) -> dict:
     """Run ``tasks`` on Dask and write each result to ``out``; returns counts and failures.
+
+    ``checkpoints``: a directory (seen by the workers) where GAN trainings keep checkpoints and
+    resume from them (:func:`run_task`); with ``resume=False`` they are deleted before their task runs.
 
     ``client``: an existing ``dask.distributed.Client`` (else one is made for ``scheduler`` or a
     local cluster of ``workers`` processes and closed at the end).
@@ -274,6 +290,12 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
 
             board = Board(client)
         extra = {"reports": board.name} if board is not None else {}
+        if checkpoints is not None:
+            Path(checkpoints).mkdir(parents=True, exist_ok=True)
+            extra["checkpoints"] = str(checkpoints)
+            if not resume:  # run every task again: from its start
+                for key, _ in pending:
+                    (Path(checkpoints) / f"{key}.npz").unlink(missing_ok=True)
         # Tasks go out in the order given, one more as each finishes (as many in flight as the
         # cluster has threads, plus one), so a sweep stopped part-way has finished the first rows of
         # its grid rather than a scattering (Dask alone runs independent tasks in its own order).

@@ -181,3 +181,26 @@ def test_a_derivative_that_is_identically_zero_gives_no_warning():
         for name, algo in ALGORITHMS.items():
             out = algo.fn(game, numpy.ones((2, 2)), alpha=0.1, **algo.defaults).direction
             assert numpy.isfinite(out).all(), name
+
+
+def test_a_per_coordinate_alpha_that_is_constant_is_the_scalar_rule():
+    # the predicted-step extension (alpha an (R, d) array) reduces to the paper's rules when every
+    # coordinate's step is the same alpha; SOS at p = 1 stays LOLA exactly with an array too
+    from sosverify.algorithms import ALGORITHMS
+    from sosverify.games import get_game
+
+    game = get_game("ipd")
+    theta = numpy.random.default_rng(1).standard_normal((3, game.dim))
+    for name in ("la", "lola", "plola", "sos", "eg"):
+        algo = ALGORITHMS[name]
+        assert algo.predicts
+        scalar = algo.fn(game, theta, alpha=0.3, **algo.defaults)
+        array = algo.fn(game, theta, alpha=numpy.full(theta.shape, 0.3), **algo.defaults)
+        numpy.testing.assert_allclose(array.direction, scalar.direction, rtol=1e-10, atol=1e-12, err_msg=name)
+    assert not any(ALGORITHMS[n].predicts for n in ("nl", "co", "sga", "cgd", "lss"))
+    step = numpy.random.default_rng(2).uniform(0.1, 1.0, theta.shape)
+    sos = ALGORITHMS["sos"].fn(game, theta, alpha=step, a=0.5, b=1e-6)  # tiny b: p2 = 1, p from p1 alone
+    lola = ALGORITHMS["lola"].fn(game, theta, alpha=step)
+    one = sos.diagnostics["p"] == 1
+    assert one.any()
+    assert numpy.array_equal(sos.direction[one], lola.direction[one])

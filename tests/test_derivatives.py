@@ -225,3 +225,26 @@ def test_network_games_take_products_by_blocks_only_on_a_forward_mode_backend(mo
     assert calls == [1]
     with pytest.raises(ValueError, match="unknown method 'dense'.*valid: copies, blocks"):
         D.second_order(game, theta, method="dense")
+
+
+@pytest.mark.parametrize("method", D.METHODS)
+def test_scaled_shaping_terms_equal_dense_products_with_the_scaled_vectors(method, rng):
+    # second_order(scale=s): H_o(s ⊙ ξ) and χ^s_i = Σ_{j≠i} (∇_i∇_j L^j)(s_j ⊙ ∇_j L^i), the terms of LA and
+    # LOLA with the others' step predicted per coordinate (the GAN's predicted-step mode); a scale put on
+    # player i's own block, or on the output instead of the vector, is caught by the non-constant s
+    game = _three_player_cubic(rng)
+    theta = rng.standard_normal((2, game.dim))
+    scale = rng.uniform(0.1, 2.0, size=theta.shape)
+    H, first = D.hessian_and_first(game, theta)
+    H_o = D.off_diagonal(game, H)
+    got = D.second_order(game, theta, ("H_o_xi", "chi"), scale=scale, method=method)
+    assert_close(got["H_o_xi"], numpy.einsum("rab,rb->ra", H_o, scale * first.xi), rtol=1e-10, atol=1e-12)
+    chi = sum(game.masks[i] * numpy.einsum("rba,rb->ra", H_o, scale * first.grads[i]) for i in range(game.n_players))
+    assert_close(got["chi"], chi, rtol=1e-10, atol=1e-12)
+    # a constant scale alpha is the paper's alpha H_o xi and alpha chi
+    plain = D.second_order(game, theta, ("H_o_xi", "chi"), method=method)
+    const = D.second_order(game, theta, ("H_o_xi", "chi"), scale=numpy.full(theta.shape, 0.3), method=method)
+    for term in ("H_o_xi", "chi"):
+        assert_close(const[term], 0.3 * plain[term], rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="H_o_xi and chi only"):
+        D.second_order(game, theta, ("Ht_xi",), scale=scale)

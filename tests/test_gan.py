@@ -375,3 +375,188 @@ def test_reproduce_gmm_checks_a_damaged_checkpoint_before_any_training(monkeypat
     with pytest.raises(SosverifyError, match="parameters of shape"):
         G.run_gmm(preset_name="tiny-test", algos=("nl",), iterations=4, eval_every=2, jobs=1, checkpoint_dir=tmp_path,
                   resume=True)
+
+
+# ---------------------------------------------------------------- the shaping step alpha (issue 19)
+
+SMALL_PRESET = GanSpec(hidden=64, layers=3, latent=16, batch=128)  # reproduce gmm's small preset
+
+
+def test_shaping_alpha_is_recorded_and_a_resume_with_another_value_is_refused(tmp_path):
+    t = train("sos", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz",
+              shaping_alpha=0.1)
+    assert t.config["shaping_alpha"] == 0.1 and t.summary()["shaping_alpha"] == 0.1
+    assert load_checkpoint(tmp_path / "c.npz")["theta"] is not None
+    for other, shown in ((0.2, "0.2"), ("lr", "'lr'"), ("predicted", "'predicted'")):
+        with pytest.raises(SosverifyError, match=rf"\(shaping_alpha: checkpoint 0.1, now {shown}\)") as err:
+            train("sos", 1e-3, spec=SMALL, iterations=8, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz",
+                  resume=True, shaping_alpha=other)
+        assert "\n" not in str(err.value)
+    # NL has no alpha inside its rule: the setting is recorded as None and does not split its trainings
+    assert train("nl", 1e-3, spec=SMALL, iterations=2, eval_every=2, seed=0, shaping_alpha=0.1).config[
+        "shaping_alpha"] is None
+
+
+def test_a_checkpoint_written_before_the_setting_resumes_only_with_alpha_tied_to_the_rate(tmp_path):
+    path = tmp_path / "c.npz"
+    train("sos", 1e-3, spec=SMALL, iterations=4, eval_every=2, seed=0, checkpoint=path)
+
+    def drop(arrays, meta):
+        del meta["config"]["shaping_alpha"]
+
+    _rewrite_checkpoint(path, drop)
+    with pytest.raises(SosverifyError, match=r"shaping_alpha: checkpoint 'lr', now 0.1"):
+        train("sos", 1e-3, spec=SMALL, iterations=6, eval_every=2, seed=0, checkpoint=path, resume=True,
+              shaping_alpha=0.1)
+    assert train("sos", 1e-3, spec=SMALL, iterations=6, eval_every=2, seed=0, checkpoint=path,
+                 resume=True).resumed_from == 4
+
+
+@pytest.mark.parametrize("shaping", [0.1, "predicted"])
+def test_a_training_with_a_shaping_alpha_resumed_from_its_checkpoint_equals_a_straight_one(tmp_path, shaping):
+    kw = dict(spec=SMALL, eval_every=6, seed=3, shaping_alpha=shaping)
+    straight = train("sos", 1e-3, iterations=12, **kw)
+    train("sos", 1e-3, iterations=6, checkpoint=tmp_path / "c.npz", checkpoint_every=3, **kw)
+    resumed = train("sos", 1e-3, iterations=12, checkpoint=tmp_path / "c.npz", checkpoint_every=3, resume=True, **kw)
+    assert resumed.resumed_from == 6
+    assert numpy.array_equal(straight.theta, resumed.theta) and numpy.array_equal(straight.p, resumed.p)
+    assert numpy.array_equal(straight.losses, resumed.losses)
+    assert [e["kl"] for e in straight.evaluations] == [e["kl"] for e in resumed.evaluations]
+    # and the setting acts: the same training with alpha tied to the rate takes other steps
+    assert not numpy.array_equal(straight.theta, train("sos", 1e-3, iterations=12, **{**kw, "shaping_alpha": "lr"}).theta)
+
+
+def test_sos_p_binds_at_a_shaping_alpha_above_the_rate_where_it_did_not_at_alpha_tied_to_it():
+    # the small preset at its rate 3e-3, seed 0, 150 iterations: tied to the rate, p = 1 throughout
+    # (SOS is LOLA); at alpha = 0.1 the shaping term is large enough for p1 to bind (measured: 28 of
+    # 150 iterations on autograd, 45 of 200 on JAX), and SOS's step is not LOLA's
+    kw = dict(spec=SMALL_PRESET, iterations=150, eval_every=150, seed=0)
+    tied = train("sos", 3e-3, **kw).summary()
+    assert tied["p_below_one"] == 0 and tied["shaping_alpha"] == "lr"
+    own = train("sos", 3e-3, shaping_alpha=0.1, **kw)
+    s = own.summary()
+    assert s["p_below_one"] > 0 and s["p_min"] < 1 and s["p_below_one_share"] == s["p_below_one"] / 150
+    lola = train("lola", 3e-3, shaping_alpha=0.1, **kw)
+    assert not numpy.array_equal(own.theta, lola.theta)
+
+
+def test_shaping_alpha_on_the_command_line_reaches_config_json_checkpoints_and_the_table(tmp_path):
+    r = _cli("reproduce", "gmm", "--algos", "nl", "sos", "la", "--iterations", "2", "--eval-every", "2",
+             "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet", "--lr", "sos=2e-3", "la=1e-3",
+             "--shaping-alpha", "sos=0.05", "la=predicted", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    config = json.loads((tmp_path / "g" / "config.json").read_text())
+    assert config["shaping_alpha"] == {"nl": None, "sos": 0.05, "la": "predicted"}
+    assert (tmp_path / "g" / "checkpoints" / "sos-lr0.002-sa0.05-seed0.npz").exists()
+    assert (tmp_path / "g" / "checkpoints" / "la-lr0.001-sapredicted-seed0.npz").exists()
+    assert "alpha 0.05" in r.stdout and "alpha predicted" in r.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--shaping-alpha", "-1"], "shaping step alpha"),
+    (["--shaping-alpha", "big"], "or one of: lr, predicted"),
+    (["--shaping-alpha", "sos=0.1", "0.2"], "ALGO=VALUE"),
+    (["--algos", "nl", "--shaping-alpha", "sos=0.1"], "not among --algos"),
+])
+def test_bad_shaping_alpha_is_one_line_and_exit_2(tmp_path, args, message):
+    r = _cli("reproduce", "gmm", "--iterations", "2", "--out", str(tmp_path / "g"), "--quiet", *args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_the_predicted_step_is_rmsprops_own_step_before_its_update():
+    # the runner's predicted-step mode against a hand-written loop on a game without data: alpha inside
+    # LA is lr / sqrt(nu + eps) with nu *before* the update (a planted nu-after-update or lr fails)
+    from sosverify.algorithms import get_algorithm, lookahead
+    from sosverify.games import get_game
+    from sosverify.runner import trajectory
+
+    game, lr = get_game("ipd"), 0.05
+    theta0 = numpy.random.default_rng(0).standard_normal((2, game.dim))
+    opt = rmsprop(lr)
+    states = list(trajectory(game, get_algorithm("la"), theta0, alpha=lr, steps=3, optimiser=opt,
+                             predicted_step=True))
+    theta, state = theta0.copy(), opt.init(theta0)
+    for s in states:
+        assert_close(s.theta, theta, rtol=1e-12, atol=1e-12)
+        step, state = opt.update(lookahead(game, theta, alpha=lr / numpy.sqrt(state["nu"] + 1e-10)).direction, state)
+        theta = theta - step
+    fixed = list(trajectory(game, get_algorithm("la"), theta0, alpha=lr, steps=3, optimiser=opt))
+    assert not numpy.allclose(fixed[-1].theta, states[-1].theta)
+
+
+# ---------------------------------------------------------------- the cited notebook's setup (issue 19 item 2)
+
+def _modes_of(points, spec):
+    centres = spec.mixture.centres
+    return numpy.argmin(((points[..., None, :] - centres) ** 2).sum(axis=-1), axis=-1)
+
+
+def test_tiled_minibatches_hold_every_mode_equally_often_and_random_ones_do_not():
+    spec = GanSpec(hidden=8, layers=2, latent=4, batch=256, minibatch="tiled")
+    real, z = gmm_gan(**vars(spec)).sample(numpy.random.default_rng(0), 3)
+    assert real.shape == (3, 256, 2) and z.shape == (3, 256, 4) and real.dtype == numpy.float32
+    for r in range(3):
+        assert numpy.bincount(_modes_of(real[r], spec), minlength=16).tolist() == [16] * 16
+    # the noise is drawn afresh: the points sit within a few std of their centres, not on them
+    offsets = real[0] - spec.mixture.centres[_modes_of(real[0], spec)]
+    assert 0.01 < offsets.std() < 0.03
+    random = gmm_gan(**{**vars(spec), "minibatch": "random"}).sample(numpy.random.default_rng(0), 3)[0]
+    assert any(numpy.bincount(_modes_of(random[r], spec), minlength=16).tolist() != [16] * 16 for r in range(3))
+
+
+def test_the_minibatch_setting_is_left_out_of_records_at_its_default_so_old_task_keys_stay():
+    from pathlib import Path
+
+    from sosverify.reproduce.gmm import PRESETS
+    from sosverify.sweep import grid, task_key
+
+    assert "minibatch" not in GanSpec().as_dict() and GanSpec(minibatch="tiled").as_dict()["minibatch"] == "tiled"
+    # a task file of the paper-size 8k grid (made before the setting) is still the same command's task
+    path = next((Path(__file__).resolve().parents[1] / "docs/runs/paper-grid-8k/tasks").glob("co-a0.0001-*.json"))
+    stored = json.loads(path.read_text())["task"]
+    task = grid("gmm", ["co"], [1e-4], [0], hyper={"gamma": 1.0}, backend="jax",
+                spec=PRESETS["paper"]["spec"].as_dict(), iterations=8000, eval_every=2000)[0]
+    assert task == stored and task_key(task) == path.stem
+    with pytest.raises(SosverifyError, match="minibatch must be one of random, tiled"):
+        GanSpec(minibatch="stratified")
+
+
+def test_a_resume_with_other_minibatches_is_refused(tmp_path):
+    train("nl", 1e-3, spec=SMALL, iterations=2, eval_every=2, seed=0, checkpoint=tmp_path / "c.npz")
+    with pytest.raises(SosverifyError, match=r"spec.minibatch: checkpoint None, now 'tiled'"):
+        train("nl", 1e-3, spec=GanSpec(**{**vars(SMALL), "minibatch": "tiled"}), iterations=4, eval_every=2, seed=0,
+              checkpoint=tmp_path / "c.npz", resume=True)
+
+
+def test_sga_with_the_notebook_epsilon_takes_the_notebooks_lambda():
+    # the notebook: lambda = sign(<xi, H^T xi><A^T xi, H^T xi> / n + 0.1), n the number of parameter tensors;
+    # SPEC §2 divides by d: with eps = 0.1 n / d the signs agree (n, d > 0)
+    from sosverify.algorithms import sga
+    from sosverify.gan.game import notebook_sga_eps
+
+    spec = SMALL
+    assert spec.tensors == 12 and GanSpec().tensors == 28
+    game = gmm_gan(**vars(spec))
+    eps = notebook_sga_eps(spec)
+    assert eps == pytest.approx(0.1 * 12 / game.dim)
+    rng = numpy.random.default_rng(0)
+    for _ in range(3):
+        bound = game.bind(game.sample(rng, 4))
+        theta = bound.as_params(game.init(rng, 4) * rng.uniform(0.5, 3.0))
+        s = D.second_order(bound, theta, ("H_xi", "Ht_xi"))
+        xi, ht = s["first"].xi.astype(float), s["Ht_xi"].astype(float)
+        at = 0.5 * (ht - s["H_xi"].astype(float))
+        product = (xi * ht).sum(axis=1) * (at * ht).sum(axis=1)
+        expected = numpy.sign(product / spec.tensors + 0.1)
+        assert numpy.array_equal(sga(bound, theta, alpha=1e-3, eps=eps).diagnostics["lambda"], expected)
+
+
+def test_sgas_lambda_is_logged_summarised_and_resumed(tmp_path):
+    straight = train("sga", 1e-3, spec=SMALL, iterations=6, eval_every=3, seed=1)
+    assert straight.lam.shape == (6,) and set(numpy.unique(straight.lam)) <= {-1.0, 1.0}
+    assert straight.summary()["lambda_negative_share"] == float((straight.lam < 0).mean())
+    train("sga", 1e-3, spec=SMALL, iterations=3, eval_every=3, seed=1, checkpoint=tmp_path / "c.npz")
+    resumed = train("sga", 1e-3, spec=SMALL, iterations=6, eval_every=3, seed=1, checkpoint=tmp_path / "c.npz",
+                    resume=True)
+    assert numpy.array_equal(resumed.lam, straight.lam) and numpy.array_equal(resumed.theta, straight.theta)
+    assert train("nl", 1e-3, spec=SMALL, iterations=2, eval_every=2, seed=0).summary()["lambda_negative_share"] is None

@@ -375,3 +375,117 @@ def test_a_gan_sweep_draws_each_training_s_bar_in_the_client(client, tmp_path, c
     for rate in ("0.001", "0.002"):  # iterations, it/s and the latest KL of each training
         assert any(line.startswith(f"nl-a{rate}-s0-") and "4/4" in line and "KL=" in line
                    for line in err.splitlines()), err
+
+
+def test_a_gan_sweep_crosses_rates_with_shaping_alphas_in_the_order_given(tmp_path, monkeypatch):
+    """sweep gmm --shaping-alpha: rules x rates x shaping alphas x seeds, in the order given; a task tied to
+    the rate, or of a rule without alpha inside it (NL), keeps the key it had before the setting existed."""
+    import sosverify.sweep as S
+    from sosverify.cli import main
+
+    seen = []
+
+    def fake_sweep(tasks, out, **kw):
+        seen.extend(tasks)
+        return {"tasks": len(tasks), "skipped": 0, "done": 0, "failed": []}
+
+    monkeypatch.setattr(S, "sweep", fake_sweep)
+    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    assert main(["sweep", "gmm", "--algos", "sos", "nl", "--alpha", "2e-4", "1e-4", "--shaping-alpha", "0.1", "lr",
+                 "--iterations", "4", "--out", str(tmp_path), "--quiet"]) == 0
+    assert [(t["algorithm"], t["alpha"], t.get("shaping_alpha")) for t in seen] == [
+        ("sos", 2e-4, 0.1), ("sos", 2e-4, None), ("sos", 1e-4, 0.1), ("sos", 1e-4, None), ("nl", 2e-4, None),
+        ("nl", 1e-4, None)]
+    old = grid("gmm", ["sos"], [2e-4], [0], hyper={"a": 0.5, "b": 0.1}, backend="autograd",
+               spec=seen[1]["spec"], iterations=4, eval_every=4)[0]
+    assert task_key(seen[1]) == task_key(old)
+
+
+def test_a_gan_task_passes_its_shaping_alpha_and_records_its_commit(monkeypatch):
+    import sosverify.gan.train as T
+    from sosverify.sweep import run_task
+
+    given = {}
+
+    class Done:
+        def summary(self):
+            return {"kl": {}}
+
+    def fake_train(algorithm, lr, **kw):
+        given.update(kw)
+        return Done()
+
+    monkeypatch.setattr(T, "train", fake_train)
+    task = grid("gmm", ["sos"], [2e-4], [0], iterations=4, eval_every=4, shaping_alpha=0.03)[0]
+    out = run_task(task)
+    assert given["shaping_alpha"] == 0.03 and "commit" in out
+    run_task({k: v for k, v in task.items() if k != "shaping_alpha"})
+    assert given["shaping_alpha"] == "lr"
+
+
+def test_shaping_alpha_is_refused_on_sweeps_of_other_games(tmp_path):
+    from sosverify.cli import main
+
+    assert main(["sweep", "tandem", "--algos", "sos", "--alpha", "0.1", "--shaping-alpha", "0.1",
+                 "--out", str(tmp_path), "--quiet"]) == 2
+
+
+def test_a_gan_task_stopped_part_way_continues_from_its_checkpoint_to_the_same_result(tmp_path):
+    from sosverify.gan.game import GanSpec
+    from sosverify.gan.train import train
+    from sosverify.sweep import run_task
+
+    spec = GanSpec(hidden=8, layers=2, latent=4, batch=16)
+    task = grid("gmm", ["sos"], [1e-3], [0], iterations=6, eval_every=3, spec=dict(vars(spec)), hyper={},
+                shaping_alpha=0.1)[0]
+    straight = run_task(task)["result"]
+    # the same training stopped after 3 iterations, its checkpoint where the sweep keeps it
+    train("sos", 1e-3, spec=spec, iterations=3, eval_every=3, seed=0, shaping_alpha=0.1,
+          checkpoint=tmp_path / f"{task_key(task)}.npz")
+    resumed = run_task(task, checkpoints=str(tmp_path))["result"]
+    assert resumed["resumed_from"] == 3 and straight["resumed_from"] is None
+    for k in ("kl", "modes_covered", "final_losses", "final_xi_norm", "p_min", "p_below_one"):
+        assert resumed[k] == straight[k], k
+
+
+def test_a_gan_sweep_with_tiled_minibatches_records_them_in_each_task(tmp_path, monkeypatch):
+    import sosverify.sweep as S
+    from sosverify.cli import main
+
+    seen = []
+    monkeypatch.setattr(S, "sweep", lambda tasks, out, **kw: seen.extend(tasks) or {
+        "tasks": len(tasks), "skipped": 0, "done": 0, "failed": []})
+    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    args = ["sweep", "gmm", "--algos", "nl", "--alpha", "1e-3", "--iterations", "4", "--out", str(tmp_path), "--quiet"]
+    assert main([*args, "--minibatch", "tiled"]) == 0 and main(args) == 0
+    assert seen[0]["spec"]["minibatch"] == "tiled" and "minibatch" not in seen[1]["spec"]
+
+
+def test_the_grid_table_shows_shaping_alpha_and_variants_and_ranks_only_the_default_setup(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from sosverify.results import write_json
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
+    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "tasks").mkdir()
+
+    def result(algo, kl, **task):
+        task = {"game": "gmm", "algorithm": algo, "alpha": 1e-4, "seed": 0, "iterations": 2, "eval_every": 2,
+                "spec": {}, **task}
+        write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "commit": "abc123", "result": {
+            "kl": {"2": kl}, "modes_covered": {"2": 3}, "high_quality": {"2": 0.2}, "diverged_at": None,
+            "p_below_one_share": 0.25 if algo == "sos" else None}})
+
+    result("sos", 9.0, shaping_alpha=0.1)
+    result("sos", 8.0)                                    # tied to the rate
+    result("sos", 1.0, spec={"minibatch": "tiled"})       # lowest, but another setup: shown, not ranked
+    result("sga", 5.0, hyper={"eps": 1e-6})
+    found = module.rows(tmp_path)
+    assert module.best_settings(found) == {"sos": (1e-4, "lr")}
+    text = module.table(found)
+    assert "| SOS | 0.0001 | 0.1 |  | 0 |" in text and "minibatch tiled" in text and "25.0%" in text
+    assert "| SGA | 0.0001 | — | eps 1e-06 |" in text and "abc123" in text

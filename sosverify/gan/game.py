@@ -11,6 +11,10 @@
 
   At equilibrium ``D ≡ ½``: ``L_D = 2 ln 2`` and ``L_G = ln 2``.
 - Initialisation: weights truncated normal (±2 std) with std ``1/√fan_in``, biases 0.
+- Real minibatches (``minibatch``): ``"random"`` (the default: each point's mode drawn uniformly,
+  SPEC §3) or ``"tiled"`` (the cited notebook, google-deepmind/symplectic-gradient-adjustment: the
+  16 centres tiled through the batch, 16 points per mode in a batch of 256, only the Gaussian
+  noise drawn).
 
 Parameters of each player are one flat vector per run; :func:`sosverify._autodiff.unflatten`
 cuts it into weight matrices with a derivative that is a single concatenation.
@@ -70,6 +74,7 @@ class GanSpec:
     grid: int = 4
     std: float = 0.02
     dtype: str = "float32"
+    minibatch: str = "random"
 
     def __post_init__(self):
         for name in ("hidden", "layers", "latent", "batch", "grid"):
@@ -80,6 +85,23 @@ class GanSpec:
             raise SosverifyError(f"GAN mixture std must lie in (0, 1), got {self.std!r}")
         if self.dtype not in FLOAT_DTYPES:
             raise SosverifyError(f"GAN dtype must be one of {', '.join(FLOAT_DTYPES)}, got {self.dtype!r}")
+        if self.minibatch not in MINIBATCHES:
+            raise SosverifyError(f"GAN minibatch must be one of {', '.join(MINIBATCHES)}, got {self.minibatch!r}")
+
+    def as_dict(self) -> dict:
+        """The fields as recorded in configurations, checkpoints and sweep task keys; fields added
+        later are left out at their default, so that records made before them stay valid."""
+        out = asdict(self)
+        for name, default in LATER_FIELDS.items():
+            if out[name] == default:
+                del out[name]
+        return out
+
+    @property
+    def tensors(self) -> int:
+        """Parameter tensors of both networks (a weight matrix and a bias per layer): the reference
+        notebook's normaliser of SGA's λ (28 at paper size), where SPEC §2 has the dimension d."""
+        return 2 * len(self.generator_shapes)
 
     @property
     def mixture(self) -> Mixture:
@@ -100,6 +122,27 @@ class GanSpec:
     @property
     def discriminator_shapes(self) -> tuple:
         return self.shapes(2, 1)
+
+
+MINIBATCHES = ("random", "tiled")
+LATER_FIELDS = {"minibatch": "random"}
+
+
+def notebook_sga_eps(spec: GanSpec, eps: float = 0.1) -> float:
+    """SGA's ε that makes SPEC §2's λ = sign(P/d + ε) the reference notebook's sign(P/n + eps),
+    n = :attr:`GanSpec.tensors`: the two have the same sign since d, n > 0, so ε = eps·n/d."""
+    dim = _size(spec.generator_shapes) + _size(spec.discriminator_shapes)
+    return eps * spec.tensors / dim
+
+
+def tiled_modes(batch: int, modes: int) -> numpy.ndarray:
+    """The mode of each real point in a tiled minibatch: ``0, 1, …, modes−1, 0, 1, …`` (each mode
+    ``batch/modes`` times when ``modes`` divides ``batch``).
+
+    >>> numpy.bincount(tiled_modes(256, 16)).tolist() == [16] * 16
+    True
+    """
+    return numpy.arange(batch) % modes
 
 
 def _size(shapes) -> int:
@@ -150,7 +193,7 @@ def generate(spec: GanSpec, theta_g, z) -> numpy.ndarray:
 
 
 def gmm_gan(hidden: int = 384, layers: int = 6, latent: int = 64, batch: int = 256, grid: int = 4,
-            std: float = 0.02, dtype: str = "float32") -> Game:
+            std: float = 0.02, dtype: str = "float32", minibatch: str = "random") -> Game:
     """The Gaussian-mixture GAN (§5, Figures 4–7) as a two-player game: generator, discriminator.
 
     >>> g = gmm_gan(hidden=8, layers=2, latent=4, batch=16)
@@ -161,12 +204,16 @@ def gmm_gan(hidden: int = 384, layers: int = 6, latent: int = 64, batch: int = 2
     >>> losses.shape, losses.dtype
     ((2, 3), dtype('float32'))
     """
-    spec = GanSpec(hidden, layers, latent, batch, grid, std, dtype)
+    spec = GanSpec(hidden, layers, latent, batch, grid, std, dtype, minibatch)
     mixture = spec.mixture
     g_shapes, d_shapes = spec.generator_shapes, spec.discriminator_shapes
+    tiles = mixture.centres[tiled_modes(spec.batch, mixture.modes)]
 
     def sample(rng, runs):
-        real = mixture.sample(rng, (runs, spec.batch)).astype(spec.dtype)
+        if spec.minibatch == "tiled":  # fixed modes, fresh noise
+            real = (tiles + spec.std * rng.standard_normal((runs, spec.batch, 2))).astype(spec.dtype)
+        else:
+            real = mixture.sample(rng, (runs, spec.batch)).astype(spec.dtype)
         z = rng.standard_normal((runs, spec.batch, spec.latent)).astype(spec.dtype)
         return real, z
 
@@ -183,6 +230,6 @@ def gmm_gan(hidden: int = 384, layers: int = 6, latent: int = 64, batch: int = 2
         loss_d = np.mean(softplus(-d_real), axis=1) + np.mean(softplus(d_fake), axis=1)
         return [loss_g, loss_d]
 
-    return Game("gmm", (_size(g_shapes), _size(d_shapes)), losses, params=asdict(spec), sample=sample, init=init,
+    return Game("gmm", (_size(g_shapes), _size(d_shapes)), losses, params=spec.as_dict(), sample=sample, init=init,
                 dtype=spec.dtype,
                 description="GAN on a 4x4 mixture of Gaussians: generator vs discriminator, minibatches (§5, Fig. 4-7)")

@@ -1,5 +1,11 @@
 """Training one algorithm on the GAN: RMSProp on the rule's direction, evaluations, checkpoints, resume.
 
+The shaping step α inside LA, LOLA, p-LOLA, SOS (and EG's extrapolation) is its own setting,
+:data:`SHAPING_ALPHA`: a number (the paper's Algorithm 1 with that α; RMSProp's learning rate is
+separate), ``"lr"`` (α tied to RMSProp's learning rate, this project's reading until issue 19),
+or ``"predicted"`` (an extension beyond the paper: the others' step predicted as RMSProp will
+take it, ``lr/√(ν + ε)`` per coordinate).  docs/gmm.md says which is the default and why.
+
 :func:`train` drives :func:`sosverify.runner.trajectory` (one run) and keeps
 only what the caller needs: both losses, ‖ξ‖ and SOS's p at every iteration,
 and at each evaluation the KL, the modes covered, the high-quality fraction
@@ -28,13 +34,23 @@ from sosverify.gan.game import GanSpec, gmm_gan
 from sosverify.optimisers import rmsprop
 from sosverify.results import write_atomic
 from sosverify.runner import check_positive, initial_parameters, trajectory
+from sosverify.settings import Setting
+
+# Declared once: the API, `reproduce gmm`, `sweep gmm`, config.json, checkpoints and resume use it.
+SHAPING_ALPHA = Setting("shaping_alpha", "lr", "the GAN's shaping step alpha (inside LA/LOLA/SOS)", low=0.0,
+                        words=("lr", "predicted"))
+SHAPING_ALPHA_HELP = ("the opponent's step that LA, LOLA, p-LOLA, SOS (and EG) predict: a number; lr: tied to "
+                      "RMSProp's learning rate; predicted: RMSProp's own lr/sqrt(nu) per coordinate, an extension "
+                      "beyond the paper")
 
 FIGURE_SAMPLES = 2560
 # Settings that must agree between a checkpoint and the training that resumes from it
 # (``iterations`` and ``checkpoint_every`` may change: a resumed training can be extended).
 # The backend too: a training continued on the other backend would not be the same training (float32
 # sums in another order); checkpoints written before the backend was recorded are not checked for it.
-RESUME_KEYS = ("algorithm", "lr", "hyperparameters", "seed", "spec", "eval_every", "optimiser", "backend")
+# ``shaping_alpha``: checkpoints written before it was a setting trained with α = lr ("lr").
+RESUME_KEYS = ("algorithm", "lr", "shaping_alpha", "hyperparameters", "seed", "spec", "eval_every", "optimiser",
+               "backend")
 
 
 @dataclass
@@ -51,10 +67,12 @@ class Training:
     seconds: float = 0.0
     resumed_from: int | None = None
     theta: numpy.ndarray | None = None
+    lam: numpy.ndarray | None = None  # (T,) SGA's λ, else None (logged since the setting of issue 19)
 
     def summary(self) -> dict:
         ev = self.evaluations
-        return {"lr": self.config["lr"], "hyperparameters": self.config["hyperparameters"],
+        return {"lr": self.config["lr"], "shaping_alpha": self.config.get("shaping_alpha"),
+                "hyperparameters": self.config["hyperparameters"],
                 "kl": {str(e["iteration"]): e["kl"] for e in ev},
                 "modes_covered": {str(e["iteration"]): e["modes_covered"] for e in ev},
                 "high_quality": {str(e["iteration"]): e["high_quality"] for e in ev},
@@ -64,6 +82,9 @@ class Training:
                 # iteration means SOS took LOLA's step throughout); None for other rules
                 "p_min": None if self.p is None or not len(self.p) else float(self.p.min()),
                 "p_below_one": None if self.p is None else int((self.p < 1).sum()),
+                "p_below_one_share": None if self.p is None or not len(self.p) else float((self.p < 1).mean()),
+                # SGA's λ: the share of the logged iterations where it was −1 (alignment against the gradient)
+                "lambda_negative_share": None if self.lam is None or not len(self.lam) else float((self.lam < 0).mean()),
                 "final_losses": self.losses[-1].tolist(), "final_xi_norm": float(self.xi_norm[-1]),
                 "diverged_at": self.diverged_at, "seconds": self.seconds,
                 # seconds add up over resumed sessions, so this is the mean over the whole training
@@ -85,26 +106,40 @@ def check_gan_algorithm(name: str):
     return algo
 
 
+def shaping_alpha_of(algorithm: str, value="lr"):
+    """The shaping α a training of ``algorithm`` records: ``value`` checked, or None for a rule
+    whose direction predicts no step (NL, CO, SGA: the setting does not change them)."""
+    value = SHAPING_ALPHA.check(value)
+    return value if get_algorithm(algorithm).predicts else None
+
+
 def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, eval_every: int, seed: int,
-                    hyper: dict | None = None) -> dict:
+                    hyper: dict | None = None, shaping_alpha="lr") -> dict:
     """The full, JSON-ready configuration of one training (recorded and checked on resume)."""
     algo = check_gan_algorithm(algorithm)
+    shaping = shaping_alpha_of(algo.name, shaping_alpha)
     check_positive("learning rate", lr)
     check_positive("iterations", iterations, integer=True)
     check_positive("eval_every", eval_every, integer=True)
     if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
         raise SosverifyError(f"seed must be a non-negative integer, got {seed!r}")
     opt = rmsprop(lr)
-    return {"algorithm": algo.name, "lr": float(lr), "hyperparameters": hyperparameters(algo, hyper or {}),
-            "seed": int(seed), "spec": asdict(spec), "iterations": int(iterations), "eval_every": int(eval_every),
+    return {"algorithm": algo.name, "lr": float(lr), "shaping_alpha": shaping,
+            "hyperparameters": hyperparameters(algo, hyper or {}),
+            "seed": int(seed), "spec": spec.as_dict(), "iterations": int(iterations), "eval_every": int(eval_every),
             "optimiser": {"name": opt.name, **opt.settings}, "backend": active_name()}
 
 
 def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: int = 8000, eval_every: int = 2000,
           seed: int = 0, hyper: dict | None = None, checkpoint: str | Path | None = None,
           checkpoint_every: int | None = None, resume: bool = False, progress: bool = False,
-          label: str | None = None, position: int = 0, eval_until: int | None = None, bar=None) -> Training:
-    """Train ``algorithm`` on the GAN with RMSProp(``lr``) applied to its direction; α inside the rule is ``lr``.
+          label: str | None = None, position: int = 0, eval_until: int | None = None, bar=None,
+          shaping_alpha="lr") -> Training:
+    """Train ``algorithm`` on the GAN with RMSProp(``lr``) applied to its direction.
+
+    ``shaping_alpha`` (:data:`SHAPING_ALPHA`): α inside LA/LOLA/p-LOLA/SOS/EG, a number > 0,
+    ``"lr"`` (α = ``lr``) or ``"predicted"`` (α = RMSProp's ``lr/√(ν + ε)`` per coordinate at each
+    update: an extension beyond the paper).  Recorded in the configuration and checked on resume.
 
     Evaluations (KL, modes, samples) at every multiple of ``eval_every`` up to ``eval_until``
     (default ``iterations``), and at ``eval_until`` itself, so that the final KL is always that
@@ -114,7 +149,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     ``bar``: ``bar(total, initial, desc)`` makes the progress bar instead of a tqdm bar on stderr
     (shown whatever ``progress``): a training in a Dask worker draws its bar in the client this way.
     """
-    config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper)
+    config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper, shaping_alpha)
     eval_until = iterations if eval_until is None else eval_until
     check_positive("eval_until", eval_until, integer=True)
     if eval_until > iterations:
@@ -125,7 +160,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     if checkpoint_every is not None:
         check_positive("checkpoint_every", checkpoint_every, integer=True)
     z_eval = eval_latents(spec, seed)
-    logs_losses, logs_xi, logs_p = [], [], []
+    logs_losses, logs_xi, logs_p, logs_lam = [], [], [], []
     evaluations, samples = [], {}
     rng = numpy.random.default_rng(seed)
     start, opt_state, resumed_from, elapsed = 0, None, None, 0.0
@@ -134,6 +169,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
         theta0, opt_state, start = ck["theta"], ck["opt_state"], ck["t"]
         rng.bit_generator.state = ck["rng_state"]
         logs_losses, logs_xi, logs_p = list(ck["losses"]), list(ck["xi_norm"]), list(ck["p"])
+        logs_lam = list(ck["lambda"])
         # a checkpoint of a training evaluated further (e.g. to 10k) keeps only this one's evaluations
         evaluations = [e for e in ck["evaluations"] if e["iteration"] <= eval_until]
         samples = {k: v for k, v in ck["samples"].items() if k <= eval_until}
@@ -142,15 +178,17 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
         theta0 = initial_parameters(game, 1, rng)
     d_g = game.dims[0]
     desc = label or f"{algo.name} lr={lr:g}"
+    shaping = config["shaping_alpha"]
+    alpha = lr if shaping in (None, "lr", "predicted") else shaping
     bar = _bar(iterations, start, desc, progress, position) if bar is None else bar(iterations, start, desc)
     began = time.perf_counter()
     diverged_at = None
     hyper_full = config["hyperparameters"]
     try:
-        for s in trajectory(game, algo, theta0, alpha=lr, steps=iterations, hyper=hyper_full, optimiser=optimiser,
-                            rng=rng, start=start, opt_state=opt_state):
+        for s in trajectory(game, algo, theta0, alpha=alpha, steps=iterations, hyper=hyper_full, optimiser=optimiser,
+                            rng=rng, start=start, opt_state=opt_state, predicted_step=shaping == "predicted"):
             if checkpoint is not None and checkpoint_every and s.t > start and (s.t % checkpoint_every == 0):
-                _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, evaluations, samples,
+                _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, logs_lam, evaluations, samples,
                       elapsed + time.perf_counter() - began)
             if not s.active[0]:
                 diverged_at = s.t
@@ -159,6 +197,8 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
             logs_xi.append(float(s.xi_norm[0]))
             if s.t < iterations and "p" in s.diagnostics:
                 logs_p.append(float(s.diagnostics["p"][0]))
+            if s.t < iterations and "lambda" in s.diagnostics:
+                logs_lam.append(float(s.diagnostics["lambda"][0]))
             if 0 < s.t <= eval_until and (s.t % eval_every == 0 or s.t == eval_until):
                 result = evaluate_generator(spec, s.theta[0, :d_g], z_eval)
                 evaluations.append({"iteration": s.t, "kl": result["kl"], "modes_covered": result["modes_covered"],
@@ -174,10 +214,11 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     config["iterations"] = iterations
     out = Training(config, numpy.array(logs_losses).reshape(-1, 2), numpy.array(logs_xi),
                    numpy.array(logs_p) if "p" in algo.diagnostics else None, evaluations, samples, diverged_at,
-                   seconds, resumed_from, None if diverged_at is not None else theta_last[0])
+                   seconds, resumed_from, None if diverged_at is not None else theta_last[0],
+                   numpy.array(logs_lam) if "lambda" in algo.diagnostics else None)
     if checkpoint is not None and diverged_at is None:
         final = s
-        _save(checkpoint, config, final, logs_losses[:-1], logs_xi[:-1], logs_p,
+        _save(checkpoint, config, final, logs_losses[:-1], logs_xi[:-1], logs_p, logs_lam,
               [e for e in evaluations if e["iteration"] < final.t], {k: v for k, v in samples.items() if k < final.t},
               seconds)
     return out
@@ -191,12 +232,13 @@ def _bar(total: int, initial: int, desc: str, enabled: bool, position: int = 0):
                 position=position)
 
 
-def _save(path, config, step, losses, xi, p, evaluations, samples, seconds) -> None:
+def _save(path, config, step, losses, xi, p, lam, evaluations, samples, seconds) -> None:
     """Checkpoint at the state *before* update ``step.t``: everything needed to resume bit for bit."""
     meta = {"config": config, "t": int(step.t), "rng_state": step.rng_state, "evaluations": evaluations,
             "seconds": seconds, "format": 1}
     arrays = {"theta": step.theta, "losses": numpy.array(losses, dtype=float).reshape(-1, 2),
               "xi_norm": numpy.array(xi, dtype=float), "p": numpy.array(p, dtype=float),
+              "lambda": numpy.array(lam, dtype=float),
               "meta": numpy.frombuffer(json.dumps(meta).encode(), dtype=numpy.uint8)}
     for k, v in (step.opt_state or {}).items():
         arrays[f"opt_{k}"] = v
@@ -245,6 +287,8 @@ def load_checkpoint(path, config: dict | None = None) -> dict:
             if k == "backend" and k not in stored:
                 continue
             a, b = stored.get(k), config.get(k)
+            if k == "shaping_alpha" and k not in stored:  # written when α inside the rule was the rate
+                a = shaping_alpha_of(stored.get("algorithm", config["algorithm"]), "lr")
             if isinstance(a, dict) and isinstance(b, dict):
                 differ += [(f"{k}.{j}", a.get(j), b.get(j)) for j in sorted(set(a) | set(b)) if a.get(j) != b.get(j)]
             elif a != b:
@@ -260,5 +304,7 @@ def load_checkpoint(path, config: dict | None = None) -> dict:
     return {"theta": arrays["theta"], "t": int(meta["t"]), "rng_state": meta["rng_state"],
             "opt_state": {k[4:]: v for k, v in arrays.items() if k.startswith("opt_")},
             "losses": arrays["losses"], "xi_norm": arrays["xi_norm"], "p": arrays["p"],
+            # SGA's λ, logged since issue 19: a checkpoint from before has none for its iterations
+            "lambda": arrays.get("lambda", numpy.zeros(0)),
             "evaluations": meta["evaluations"], "seconds": meta["seconds"],
             "samples": {int(k[8:]): v for k, v in arrays.items() if k.startswith("samples_")}}

@@ -1,7 +1,8 @@
 """Figures 4–7: every algorithm on the Gaussian-mixture GAN (§5, Appendix F, SPEC §3).
 
-Each algorithm is trained with RMSProp on its direction (α inside LA/LOLA/SOS = the learning
-rate), evaluated at every ``eval_every`` iterations (KL(P ‖ Q) from 25,600 samples, modes covered,
+Each algorithm is trained with RMSProp on its direction (α inside LA/LOLA/SOS: the shaping α,
+``shaping_alpha``, by default tied to the learning rate; see :mod:`sosverify.gan.train`),
+evaluated at every ``eval_every`` iterations (KL(P ‖ Q) from 25,600 samples, modes covered,
 high-quality samples), checkpointed, and drawn: one row per algorithm, one column per evaluation
 (Figures 4 and 6), the ground truth (Figure 5) and ‖ξ‖ per iteration (Figure 7).
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy
@@ -25,7 +26,7 @@ from sosverify.algorithms import check_shared, get_algorithm, hyperparameters_fo
 from sosverify.backends import active_name, use_backend
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.gan.game import GanSpec
-from sosverify.gan.train import check_gan_algorithm, train
+from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm, shaping_alpha_of, train
 from sosverify.plotting import plt
 from sosverify.reproduce.common import Reproduction, check_algorithms, register
 
@@ -82,6 +83,26 @@ def parse_learning_rates(items) -> dict:
     return out
 
 
+def parse_shaping_alphas(items) -> dict | float | str:
+    """``["0.1"]`` → 0.1 (every rule); ``["sos=0.1", "la=0.03"]`` → per rule; words as
+    :data:`~sosverify.gan.train.SHAPING_ALPHA` allows (``lr``, ``predicted``)."""
+    items = list(items or ())
+    if not items:
+        return SHAPING_ALPHA.default
+    if len(items) == 1 and "=" not in str(items[0]):
+        return SHAPING_ALPHA.parse(items[0])
+    out: dict = {}
+    for item in items:
+        name, sep, value = str(item).partition("=")
+        if not sep:
+            raise SosverifyError(f"--shaping-alpha takes one VALUE for every rule or ALGO=VALUE items, got {item!r}")
+        key = get_algorithm(name).name
+        if key in out:
+            raise SosverifyError(f"--shaping-alpha gives {key} twice; give each algorithm one value")
+        out[key] = SHAPING_ALPHA.parse(value)
+    return out
+
+
 def _without_rate(optimiser: dict) -> dict:
     """The optimiser's settings shared by every training: its rate is each algorithm's (``learning_rates``)."""
     return {k: v for k, v in optimiser.items() if k != "learning_rate"}
@@ -99,6 +120,13 @@ def _job(kwargs: dict, reports: str | None = None) -> dict:
         result = train(**kwargs)
     result.theta = None
     return {"key": (kwargs["algorithm"], kwargs["lr"]), "training": result}
+
+
+def checkpoint_name(name: str, rate: float, seed: int, shaping) -> str:
+    """``sos-lr0.0002-seed0.npz``; with a shaping α of its own ``sos-lr0.0002-sa0.1-seed0.npz``
+    (tied to the rate, the name trainings had before the setting existed)."""
+    mine = "" if shaping in (None, "lr") else f"-sa{shaping if isinstance(shaping, str) else format(shaping, 'g')}"
+    return f"{name}-lr{rate:g}{mine}-seed{seed}.npz"
 
 
 def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: bool = False) -> list:
@@ -132,7 +160,8 @@ def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: b
 def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = None, iterations: int | None = None,
             eval_every: int | None = None, seed: int = 0, dtype: str = "float32", hyper: dict | None = None,
             grid=None, jobs: int | None = None, checkpoint_dir=None, checkpoint_every: int | None = None,
-            resume: bool = False, progress: bool = False, scheduler: str | None = None) -> Reproduction:
+            resume: bool = False, progress: bool = False, scheduler: str | None = None,
+            shaping_alpha=SHAPING_ALPHA.default, minibatch: str = "random") -> Reproduction:
     """Train every algorithm in ``algos`` (or every algorithm at every rate of ``grid``) and draw Figures 4–7.
 
     With ``jobs > 1`` or a Dask ``scheduler`` address the trainings are Dask tasks
@@ -141,13 +170,17 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
 
     ``hyper``: the rules' settings shared by name (``{"a": .., "b": .., "gamma": ..}``; SPEC §3:
     SOS's a = 0.5, b = 0.1, the rules' defaults).
+
+    ``shaping_alpha``: α inside LA/LOLA/p-LOLA/SOS/EG for every rule, or ``{algorithm: value}``
+    (others: the default), as :data:`sosverify.gan.train.SHAPING_ALPHA` allows.
+    ``minibatch``: ``"random"`` or ``"tiled"`` real minibatches (:class:`~sosverify.gan.game.GanSpec`).
     """
     algos = check_algorithms(algos)
     check_shared(algos, hyper or {})
     for name in algos:
         check_gan_algorithm(name)
     settings = preset(preset_name)
-    spec = replace(settings["spec"], dtype=dtype)
+    spec = replace(settings["spec"], dtype=dtype, minibatch=minibatch)
     # Figure 7's longer trainings belong to the preset's own schedule, not to a grid or other --iterations
     figure7 = settings.get("figure7_iterations") if iterations is None and not grid else None
     iterations = settings["iterations"] if iterations is None else iterations
@@ -168,16 +201,25 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
         grid = sorted({float(g) for g in grid})
         if not all(numpy.isfinite(g) and g > 0 for g in grid):
             raise SosverifyError(f"--grid rates must be positive finite numbers, got {grid}")
+    if isinstance(shaping_alpha, dict):
+        unknown = set(shaping_alpha) - set(algos)
+        if unknown:
+            raise SosverifyError(f"--shaping-alpha names {', '.join(sorted(unknown))}, which are not among --algos "
+                                 f"{', '.join(algos)}")
+        shaping = {a_: shaping_alpha_of(a_, shaping_alpha.get(a_, SHAPING_ALPHA.default)) for a_ in algos}
+    else:
+        shaping = {a_: shaping_alpha_of(a_, shaping_alpha) for a_ in algos}
     pairs = [(a_, g) for a_ in algos for g in grid] if grid else [(a_, rates[a_]) for a_ in algos]
     jobs_list = []
     for name, rate in pairs:
         mine = hyperparameters_for(get_algorithm(name), hyper or {})
-        ck = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{name}-lr{rate:g}-seed{seed}.npz"
+        ck = None if checkpoint_dir is None else Path(checkpoint_dir) / checkpoint_name(name, rate, seed, shaping[name])
         longer = figure7 is not None and name in FIGURE7_ALGOS
         jobs_list.append({"algorithm": name, "lr": rate, "spec": spec, "iterations": figure7 if longer else iterations,
                           "eval_until": iterations, "eval_every": eval_every, "seed": seed, "hyper": mine, "checkpoint": ck,
                           "checkpoint_every": checkpoint_every, "resume": resume, "progress": progress,
-                          "label": f"{name} lr={rate:g}", "backend": active_name()})
+                          "label": f"{name} lr={rate:g}", "backend": active_name(),
+                          "shaping_alpha": shaping[name] or SHAPING_ALPHA.default})
     if checkpoint_dir is not None:
         try:
             Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
@@ -186,7 +228,8 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     # check every configuration (and every checkpoint to resume) before any training starts
     from sosverify.gan.train import load_checkpoint, training_config
     for j in jobs_list:
-        config = training_config(j["algorithm"], j["lr"], spec, j["iterations"], eval_every, seed, j["hyper"])
+        config = training_config(j["algorithm"], j["lr"], spec, j["iterations"], eval_every, seed, j["hyper"],
+                                 j["shaping_alpha"])
         if j["checkpoint"] is None or not Path(j["checkpoint"]).exists():
             continue
         if resume:
@@ -212,10 +255,12 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     summary = {"algorithms": {name: t.summary() for name, t in chosen.items()}}
     if grid:
         summary["grid"] = grid_table
-    config = {"experiment": "gmm", "preset": preset_name, "spec": asdict(spec), "iterations": iterations,
+    config = {"experiment": "gmm", "preset": preset_name, "spec": spec.as_dict(), "iterations": iterations,
               "eval_every": eval_every, "seed": seed, "algorithms": algos,
               "hyperparameters": {n: t.config["hyperparameters"] for n, t in chosen.items()},
               "learning_rates": {n: t.config["lr"] for n, t in chosen.items()}, "grid": grid,
+              # α inside each rule: a number, "lr" (tied to its rate) or "predicted"; None: the rule has none
+              "shaping_alpha": {n: t.config["shaping_alpha"] for n, t in chosen.items()},
               "optimiser": _without_rate(next(iter(chosen.values())).config["optimiser"]), "jobs": jobs,
               "checkpoint_every": checkpoint_every,
               "figure7_iterations": figure7, "figure7_algorithms": [n for n in FIGURE7_ALGOS if n in algos]
@@ -279,7 +324,9 @@ def figure_samples(chosen: dict, spec: GanSpec):
                 ax.set_title(f"{it} it", fontsize=9)
             if c == 0:
                 ax.set_ylabel(name.upper(), fontsize=10)
-        axes[r, cols - 1].text(1.06, 0.5, f"lr {t.config['lr']:g}", transform=axes[r, cols - 1].transAxes,
+        sa = t.config.get("shaping_alpha")
+        side = f"lr {t.config['lr']:g}" + ("" if sa in (None, "lr") else f", α {sa if isinstance(sa, str) else format(sa, 'g')}")
+        axes[r, cols - 1].text(1.06, 0.5, side, transform=axes[r, cols - 1].transAxes,
                                rotation=270, va="center", ha="left", fontsize=8)
     fig.suptitle("Generator samples on [−2, 2]² (KL(P‖Q) · modes covered; best KL of each column in bold)",
                  fontsize=9)
