@@ -23,7 +23,7 @@ def _points(game, rng, runs=3):
     return rng.normal(0.0, 1.0, size=(runs, game.dim))
 
 
-@pytest.mark.parametrize("backend", ["autograd", "jax"])
+@pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])  # JAX compiles: tox -e slow
 @pytest.mark.parametrize("name", SMALL_GAMES)
 def test_derivatives_agree_with_finite_differences_on_each_backend(name, backend, rng):
     game = get_game(name)
@@ -155,7 +155,7 @@ def test_second_order_of_a_one_player_game_still_returns_the_first_order_quantit
 TERMS = ("H_o_xi", "chi", "H_xi", "Ht_xi")
 
 
-@pytest.mark.parametrize("backend", ["autograd", "jax"])
+@pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])  # JAX compiles: tox -e slow
 @pytest.mark.parametrize("name", SMALL_GAMES + ["cubic3"])
 def test_mixed_partials_on_blocks_agree_with_finite_differences(name, backend, rng):
     """method="blocks" (the network games' path on JAX) on every small game and a 3-player cubic,
@@ -172,7 +172,7 @@ def test_mixed_partials_on_blocks_agree_with_finite_differences(name, backend, r
         assert_close(s[term], copies[term], rtol=1e-11, atol=1e-12, err_msg=f"{term}: blocks vs copies")
 
 
-@pytest.mark.parametrize("backend", ["autograd", "jax"])
+@pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])  # JAX compiles: tox -e slow
 def test_mixed_partials_on_blocks_agree_with_copies_on_a_float32_gan(backend):
     """The GAN (small, float32): both methods give the same products and keep float32."""
     game = get_game("gmm", hidden=8, layers=2, latent=4, batch=16).draw(numpy.random.default_rng(1), 2)
@@ -205,6 +205,7 @@ def test_a_mixed_partial_is_one_block_of_a_hessian_vector_product(rng):
                      err_msg=f"k={k} out={out} in={inp}")
 
 
+@pytest.mark.slow  # JAX on a network game (tox -e slow)
 def test_network_games_take_products_by_blocks_only_on_a_forward_mode_backend(monkeypatch):
     """Default method: blocks above STACK_LIMIT on JAX; autograd (reverse over reverse) keeps copies."""
     game = get_game("tandem")

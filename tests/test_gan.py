@@ -157,6 +157,7 @@ def test_the_last_iteration_is_always_evaluated():
     assert [e["iteration"] for e in longer.evaluations] == [3]
 
 
+@pytest.mark.slow  # GAN trainings of seconds to minutes each (tox -e slow)
 def test_a_training_is_not_resumed_on_the_other_backend(tmp_path, monkeypatch):
     from sosverify.backends import use_backend
 
@@ -258,6 +259,7 @@ def test_a_figure_path_that_is_a_directory_is_refused_before_training(tmp_path):
     assert not (tmp_path / "g" / "checkpoints").exists()
 
 
+@pytest.mark.slow  # GAN trainings of seconds to minutes each (tox -e slow)
 def test_resume_with_other_settings_fails_before_touching_results(tmp_path):
     base = ["reproduce", "gmm", "--algos", "nl", "--lr", "nl=1e-3", "--iterations", "2", "--eval-every", "2",
             "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet"]
@@ -272,6 +274,7 @@ def test_resume_with_other_settings_fails_before_touching_results(tmp_path):
     assert (tmp_path / "g" / "checkpoints" / "nl-lr0.001-seed0.npz").read_bytes() == checkpoint
 
 
+@pytest.mark.slow  # GAN trainings of seconds to minutes each (tox -e slow)
 def test_a_rerun_without_resume_does_not_overwrite_a_checkpoint(tmp_path):
     base = ["reproduce", "gmm", "--algos", "nl", "--lr", "nl=1e-3", "--iterations", "2", "--eval-every", "2",
             "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet"]
@@ -285,6 +288,7 @@ def test_a_rerun_without_resume_does_not_overwrite_a_checkpoint(tmp_path):
     assert _cli(*base, "--resume", cwd=tmp_path).returncode == 0  # a finished training is re-evaluated
 
 
+@pytest.mark.slow  # GAN trainings of seconds to minutes each (tox -e slow)
 def test_config_json_records_each_algorithm_s_rate_and_the_shared_optimiser_settings(tmp_path):
     r = _cli("reproduce", "gmm", "--algos", "nl", "sos", "--lr", "nl=1e-3", "sos=2e-3", "--iterations", "2",
              "--eval-every", "2", "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet", cwd=tmp_path)
@@ -341,6 +345,7 @@ def test_a_training_extended_past_its_evaluations_by_resume_equals_a_straight_on
         train("nl", 1e-3, spec=SMALL, iterations=4, eval_every=2, eval_until=6)
 
 
+@pytest.mark.slow  # GAN trainings of seconds to minutes each (tox -e slow)
 def test_trainings_in_dask_workers_draw_their_own_bars_in_the_client(monkeypatch, capsys):
     pytest.importorskip("dask.distributed")
     G = _tiny_preset(monkeypatch)
@@ -426,6 +431,7 @@ def test_a_training_with_a_shaping_alpha_resumed_from_its_checkpoint_equals_a_st
     assert not numpy.array_equal(straight.theta, train("sos", 1e-3, iterations=12, **{**kw, "shaping_alpha": "lr"}).theta)
 
 
+@pytest.mark.slow  # GAN trainings of seconds to minutes each (tox -e slow)
 def test_sos_p_binds_at_a_shaping_alpha_above_the_rate_where_it_did_not_at_alpha_tied_to_it():
     # the small preset at its rate 3e-3, seed 0, 150 iterations: tied to the rate, p = 1 throughout
     # (SOS is LOLA); at alpha = 0.1 the shaping term is large enough for p1 to bind (measured: 28 of
@@ -440,6 +446,7 @@ def test_sos_p_binds_at_a_shaping_alpha_above_the_rate_where_it_did_not_at_alpha
     assert not numpy.array_equal(own.theta, lola.theta)
 
 
+@pytest.mark.slow  # GAN trainings of seconds to minutes each (tox -e slow)
 def test_shaping_alpha_on_the_command_line_reaches_config_json_checkpoints_and_the_table(tmp_path):
     r = _cli("reproduce", "gmm", "--algos", "nl", "sos", "la", "--iterations", "2", "--eval-every", "2",
              "--jobs", "1", "--out", str(tmp_path / "g"), "--quiet", "--lr", "sos=2e-3", "la=1e-3",

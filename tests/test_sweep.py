@@ -10,10 +10,14 @@ import time
 
 import numpy
 import pytest
-from dask.distributed import Client, LocalCluster
 
 import sosverify
 from sosverify.sweep import collect, grid, sweep, task_key
+
+pytest.importorskip("dask.distributed")  # the [sweep] extra; the test extra installs it
+from dask.distributed import Client, LocalCluster  # noqa: E402
+
+pytestmark = pytest.mark.slow  # Dask clusters start in seconds each, a killed worker takes a minute: tox -e slow
 
 
 @pytest.fixture(scope="module")
