@@ -89,7 +89,7 @@ def ipd(gamma: float = IPD_DISCOUNT.default, payoffs=IPD_PAYOFFS) -> Game:
     ``L^i = p0ᵀ (I − γP)^{-1} r_i``.  Learning uses this ``L``; reports use
     ``(1 − γ) L`` (mutual defection 2, mutual cooperation 1).
     """
-    gamma = IPD_DISCOUNT.check(gamma)
+    gamma = float(IPD_DISCOUNT.check(gamma))  # a number here (the discount takes no word)
     r = numpy.asarray(payoffs, dtype=float)
     if r.shape != (2, 4) or not numpy.all(numpy.isfinite(r)):
         raise SosverifyError(f"IPD payoffs must be two finite rows of 4 (CC, CD, DC, DD), got shape {r.shape}")

@@ -106,7 +106,7 @@ def _compiled(game: Game, algorithm: Algorithm, alpha: float, hyper: dict, predi
             g = game.bind(batch) if game.draws_data else game
             return algorithm.fn(g, theta, alpha=step, **hyper)
     else:
-        def direction(theta, batch):
+        def direction(theta, batch, step=None):  # type: ignore[misc]  # the scalar α: no per-step array
             g = game.bind(batch) if game.draws_data else game
             return algorithm.fn(g, theta, alpha=alpha, **hyper)
 

@@ -68,7 +68,7 @@ def run_task(task: dict, reports: str | None = None, checkpoints: str | None = N
 
                 def bar(total, initial, desc):  # keyed by the task: tasks may differ in more than rate and seed
                     return RemoteBar(reports, task_key(task), total, initial)
-            saved = {} if checkpoints is None else {
+            saved: dict = {} if checkpoints is None else {
                 "checkpoint": Path(checkpoints) / f"{task_key(task)}.npz", "checkpoint_every": CHECKPOINT_EVERY,
                 "resume": True}
             result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})), **saved,

@@ -165,7 +165,7 @@ def check_exp_gmm(seeds=(0, 1), runs: int = 4, steps: int = 60, alphas=(1.0, 10.
 # exp-gmm-modes: the cheapest setting found where Figures 4/6's mode coverage shows on every seed
 # tried (a search over 2-3 layers of 32-64, batch 64-128, lr 3e-3 to 1e-2, 1500-3000 iterations;
 # docs/gmm.md): modes covered at 3000, seeds 0-5, NL 5/5/8/4/2/5 against CO 9/15/9/15/13/14.
-MODES_SPEC = {"hidden": 32, "layers": 3, "latent": 16, "batch": 128}
+MODES_SPEC: dict = {"hidden": 32, "layers": 3, "latent": 16, "batch": 128}
 MODES_SEEDS, MODES_ITERATIONS, MODES_LR, MODES_MARGIN = (0, 1, 2, 3), 3000, 3e-3, 3.0
 MODES_STATEMENT = (f"GAN ({MODES_SPEC['layers']} × {MODES_SPEC['hidden']} networks, {MODES_ITERATIONS} iterations, "
                    f"{len(MODES_SEEDS)} seeds): CO covers on average at least {MODES_MARGIN:g} more of the 16 modes "

@@ -37,8 +37,8 @@ from sosverify.runner import check_positive, initial_parameters, trajectory
 from sosverify.settings import Setting
 
 # Declared once: the API, `reproduce gmm`, `sweep gmm`, config.json, checkpoints and resume use it.
-SHAPING_ALPHA = Setting("shaping_alpha", "lr", "the GAN's shaping step alpha (inside LA/LOLA/SOS)", low=0.0,
-                        words=("lr", "predicted"))
+SHAPING_ALPHA = Setting("shaping_alpha", "lr", "the GAN's shaping step alpha (inside LA/LOLA/SOS)",  # type: ignore[arg-type]
+                        low=0.0, words=("lr", "predicted"))  # a word default: the Setting takes words here
 SHAPING_ALPHA_HELP = ("the opponent's step that LA, LOLA, p-LOLA, SOS (and EG) predict: a number; lr: tied to "
                       "RMSProp's learning rate; predicted: RMSProp's own lr/sqrt(nu) per coordinate, an extension "
                       "beyond the paper")
