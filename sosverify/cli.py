@@ -189,13 +189,14 @@ def cmd_verify(args) -> int:
             kind = " [erratum]" if c.kind == "erratum" else ""
             print(f"{c.id:<27} {c.method:<17} {c.section:<14} {c.statement}{kind}" + (" [long: --long]" if c.long else ""))
         return 0
-    if args.inventory:
-        get_claims()
-        print(render_inventory(inventory(CLAIMS)))
-        return 0
     if args.only:
         args.only = list(dict.fromkeys(args.only))  # each claim is checked once
     get_claims(args.only)  # unknown ids fail before any work
+    if args.inventory:
+        if args.only:
+            raise SosverifyError("--inventory lists the whole paper; it takes no --only")
+        print(render_inventory(inventory(CLAIMS)))
+        return 0
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["report.md", "report.json"])
     results = run_claims(args.only, progress=not args.quiet and sys.stderr.isatty(), long=args.long,

@@ -100,6 +100,8 @@ BAD = [
     (["run", "--player", "x=(-8)**(1/3)*x+x*y", "--player", "y=x*y", "--algo", "nl", "--alpha", "0.1"],
      "which is not real"),
     (ANALYSE + ["--box=-1e308,1e308"], "finite width"),
+    (["verify", "--inventory", "--only", "no-such-claim"], "unknown claim id 'no-such-claim'"),
+    (["verify", "--inventory", "--only", "ex2-tandem"], "it takes no --only"),
 ]
 
 
