@@ -74,6 +74,13 @@ def check_lemd9_uniformity() -> Evidence:
     return ev
 
 
+def _sum_multiplier(game, direction) -> sympy.Expr:
+    """How one step θ ← θ − α·direction scales x + y − s* on the tandem (direction affine in x + y)."""
+    u = sympy.Symbol("u", real=True)
+    step = sympy.expand((x + y - ALPHA * sum(direction, sympy.Integer(0))).subs(y, u - x))
+    return sympy.expand(sympy.diff(step, u))
+
+
 def check_appc_ratio() -> Evidence:
     ev = Evidence()
     g = tandem()
@@ -83,7 +90,7 @@ def check_appc_ratio() -> Evidence:
     ev.expect("LOLA's fixed line at α = 1/2 (project's lola_fixed_points): x + y = 0, not > 1", half == 0, ratio)
     ev.expect("at α = 1/4 the ratio (1 − 2α)/(1 − 4α) is undefined: LOLA has no fixed point",
               sympy.denom(sympy.together(ratio)).subs(ALPHA, sympy.Rational(1, 4)) == 0)
-    s_, u = sympy.symbols("s u", real=True)
+    s_ = sympy.Symbol("s", real=True)
     # agent 1 at the same x, agent 2 at the same y: L1(x, s − x) − L1(x, 1 − x) and the sum of the losses there
     gap = sympy.factor((g.losses[0].subs(y, s_ - x) - g.losses[0].subs(y, 1 - x)).subs(s_, ratio))
     total = sympy.factor((g.losses[0] + g.losses[1]).subs(y, s_ - x).subs(s_, ratio))
@@ -97,8 +104,7 @@ def check_appc_ratio() -> Evidence:
     ev.expect("'losses always sum to something greater than 0' fails too: L1 + L2 = 4α(1 − 2α)/(1 − 4α)² is 0 at "
               "α = 1/2 and −4/9 at α = 1", total.subs(ALPHA, sympy.Rational(1, 2)) == 0
               and total.subs(ALPHA, 1) == sympy.Rational(-4, 9), total)
-    step = sympy.expand((x + y - ALPHA * sum(g.lola(), sympy.Integer(0))).subs(y, u - x))  # x + y after one LOLA step
-    multiplier = sympy.expand(sympy.diff(step, u))
+    multiplier = _sum_multiplier(g, g.lola())
     ev.expect("but the conclusion survives for α > 1/4: one LOLA step multiplies the distance of x + y from LOLA's "
               "line by 1 − 4α + 16α² > 1 (project's LOLA), so LOLA converges there only from points on the line",
               is_zero(multiplier - (1 - 4 * ALPHA + 16 * ALPHA ** 2))
@@ -116,9 +122,7 @@ def check_sec51_tandem_divergence() -> Evidence:
     g = tandem()
     ev.expect("the tandem's H = 2[[1, 1], [1, 1]] is PSD everywhere (project's H)",
               g.H == 2 * sympy.ones(2, 2) and all(e >= 0 for e in g.H.eigenvals()))
-    u = sympy.Symbol("u", real=True)
-    step = sympy.expand((x + y - ALPHA * sum(g.lookahead(), sympy.Integer(0))).subs(y, u - x))
-    multiplier = sympy.expand(sympy.diff(step, u))
+    multiplier = _sum_multiplier(g, g.lookahead())
     ev.expect("near the fixed line SOS's p = ‖ξ‖² → 0 and it steps as LA, which multiplies x + y − 1 by 1 − 4α + 8α² "
               "(project's LA): more than 1 for every α > 1/2", is_zero(multiplier - (1 - 4 * ALPHA + 8 * ALPHA ** 2)),
               multiplier)
