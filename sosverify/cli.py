@@ -283,7 +283,7 @@ SWEEP_GAME_FLAGS = ("steps", "runs")
 def cmd_sweep(args) -> int:
     from sosverify.algorithms import hyperparameters_for
     from sosverify.backends import active_name
-    from sosverify.gan.train import SHAPING_ALPHA
+    from sosverify.gan.train import SHAPING_ALPHA, divergence_of
     from sosverify.results import write_json
     from sosverify.sweep import collect, grid, sweep
 
@@ -352,8 +352,9 @@ def cmd_sweep(args) -> int:
     metric = "final_kl" if args.game == "gmm" else "final_loss_mean"
     for r in results:
         t, res = r["task"], r["result"]
-        diverged = res.get("diverged_at") if args.game == "gmm" else None
-        value = f"diverged at iteration {diverged}" if diverged is not None else f"{metric}={res.get(metric)}"
+        why = divergence_of(res) if args.game == "gmm" else None
+        at = f" at iteration {res['diverged_at']}" if res.get("diverged_at") is not None else ""
+        value = f"diverged{at} ({why})" if why else f"{metric}={res.get(metric)}"
         sa = f" shaping_alpha={t['shaping_alpha']}" if "shaping_alpha" in t else ""
         print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g}{sa} seed={t['seed']:<4} {value}")
     for f in report["failed"]:

@@ -13,7 +13,7 @@ from sosverify import derivatives as D
 from sosverify._autodiff import gradient, relu, unflatten
 from sosverify.gan.evaluate import entropy_knn, kl_divergence, mode_coverage
 from sosverify.gan.game import GanSpec, Mixture, gmm_gan
-from sosverify.gan.train import load_checkpoint, train
+from sosverify.gan.train import divergence_of, load_checkpoint, train
 from sosverify.optimisers import rmsprop
 
 TINY = GanSpec(hidden=4, layers=1, latent=2, batch=6, dtype="float64")
@@ -567,3 +567,19 @@ def test_sgas_lambda_is_logged_summarised_and_resumed(tmp_path):
                     resume=True)
     assert numpy.array_equal(resumed.lam, straight.lam) and numpy.array_equal(resumed.theta, straight.theta)
     assert train("nl", 1e-3, spec=SMALL, iterations=2, eval_every=2, seed=0).summary()["lambda_negative_share"] is None
+
+
+def test_a_training_whose_xi_blows_up_while_finite_is_flagged_and_stops():
+    # ‖ξ‖ starts near 1 on this GAN: a bound of 0.5 is passed at once, 1e6 (the default) is not
+    kw = dict(spec=TINY, iterations=5, eval_every=5, seed=0)
+    t = train("nl", 1e-3, blowup=0.5, **kw)
+    assert t.diverged_at == 0 and t.diverged_because == "‖ξ‖ > 0.5" and not t.evaluations and t.theta is None
+    s = t.summary()
+    assert s["diverged_at"] == 0 and divergence_of(s) == "‖ξ‖ > 0.5"
+    healthy = train("nl", 1e-3, **kw)
+    assert healthy.diverged_at is None and divergence_of(healthy.summary()) is None
+    # a result written before the flag: its final ‖ξ‖ decides
+    assert divergence_of({**healthy.summary(), "final_xi_norm": 2.7e11}) == "‖ξ‖ > 1e+06 at the end"
+    assert divergence_of({**healthy.summary(), "final_xi_norm": float("nan")}) == "not finite"
+    with pytest.raises(SosverifyError, match="blowup"):
+        train("nl", 1e-3, blowup=0.0, **kw)

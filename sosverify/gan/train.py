@@ -44,6 +44,12 @@ SHAPING_ALPHA_HELP = ("the opponent's step that LA, LOLA, p-LOLA, SOS (and EG) p
                       "beyond the paper")
 
 FIGURE_SAMPLES = 2560
+# A training whose ‖ξ‖ passes this bound has blown up, though its numbers are still finite: it is
+# flagged as diverged there and stops.  Healthy trainings at paper size and on the small preset end
+# with ‖ξ‖ between 0.03 and 73 (docs/runs); the first search training that blew up (SOS, lr 2e-4,
+# shaping α 0.1) passed 1e3 at iteration 463, 1e6 at 541, and wandered between 1e2 and 2e11 for the
+# remaining 7,500 iterations with 0 modes covered and a KL of 1e11 to 1e22.
+BLOWUP_XI_NORM = 1e6
 # Settings that must agree between a checkpoint and the training that resumes from it
 # (``iterations`` and ``checkpoint_every`` may change: a resumed training can be extended).
 # The backend too: a training continued on the other backend would not be the same training (float32
@@ -68,6 +74,7 @@ class Training:
     resumed_from: int | None = None
     theta: numpy.ndarray | None = None
     lam: numpy.ndarray | None = None  # (T,) SGA's λ, else None (logged since the setting of issue 19)
+    diverged_because: str | None = None  # "not finite" or "‖ξ‖ > 1e+06" when diverged_at is set
 
     def summary(self) -> dict:
         ev = self.evaluations
@@ -85,11 +92,25 @@ class Training:
                 "p_below_one_share": None if self.p is None or not len(self.p) else float((self.p < 1).mean()),
                 # SGA's λ: the share of the logged iterations where it was −1 (alignment against the gradient)
                 "lambda_negative_share": None if self.lam is None or not len(self.lam) else float((self.lam < 0).mean()),
-                "final_losses": self.losses[-1].tolist(), "final_xi_norm": float(self.xi_norm[-1]),
-                "diverged_at": self.diverged_at, "seconds": self.seconds,
+                "final_losses": self.losses[-1].tolist() if len(self.losses) else None,
+                "final_xi_norm": float(self.xi_norm[-1]) if len(self.xi_norm) else None,
+                "diverged_at": self.diverged_at, "diverged_because": self.diverged_because,
+                "seconds": self.seconds,
                 # seconds add up over resumed sessions, so this is the mean over the whole training
                 "seconds_per_iteration": self.seconds / max(1, self.config["iterations"]),
                 "resumed_from": self.resumed_from}
+
+
+def divergence_of(summary: dict, blowup: float = BLOWUP_XI_NORM) -> str | None:
+    """Why a training's :meth:`Training.summary` counts as diverged, or None: its own flag, or
+    (for results written before the flag for finite blow-ups) a final ‖ξ‖ above ``blowup`` or
+    not finite.  Rankings and tables leave such trainings out rather than average them in."""
+    if summary.get("diverged_at") is not None:
+        return summary.get("diverged_because") or "not finite"
+    xi = summary.get("final_xi_norm")
+    if xi is None or not numpy.isfinite(xi):
+        return "not finite"
+    return f"‖ξ‖ > {blowup:g} at the end" if xi > blowup else None
 
 
 def check_gan_algorithm(name: str):
@@ -134,7 +155,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
           seed: int = 0, hyper: dict | None = None, checkpoint: str | Path | None = None,
           checkpoint_every: int | None = None, resume: bool = False, progress: bool = False,
           label: str | None = None, position: int = 0, eval_until: int | None = None, bar=None,
-          shaping_alpha="lr") -> Training:
+          shaping_alpha="lr", blowup: float = BLOWUP_XI_NORM) -> Training:
     """Train ``algorithm`` on the GAN with RMSProp(``lr``) applied to its direction.
 
     ``shaping_alpha`` (:data:`SHAPING_ALPHA`): α inside LA/LOLA/p-LOLA/SOS/EG, a number > 0,
@@ -148,6 +169,10 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
 
     ``bar``: ``bar(total, initial, desc)`` makes the progress bar instead of a tqdm bar on stderr
     (shown whatever ``progress``): a training in a Dask worker draws its bar in the client this way.
+
+    A training diverges where its parameters, losses or ξ stop being finite, or where ‖ξ‖ passes
+    ``blowup`` (:data:`BLOWUP_XI_NORM`): ``diverged_at`` is that iteration, ``diverged_because``
+    says which, and the training stops there (no final evaluation, no final checkpoint).
     """
     config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper, shaping_alpha)
     eval_until = iterations if eval_until is None else eval_until
@@ -159,6 +184,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     optimiser = rmsprop(lr)
     if checkpoint_every is not None:
         check_positive("checkpoint_every", checkpoint_every, integer=True)
+    check_positive("blowup", blowup)
     z_eval = eval_latents(spec, seed)
     logs_losses, logs_xi, logs_p, logs_lam = [], [], [], []
     evaluations, samples = [], {}
@@ -182,7 +208,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     alpha = lr if shaping in (None, "lr", "predicted") else shaping
     bar = _bar(iterations, start, desc, progress, position) if bar is None else bar(iterations, start, desc)
     began = time.perf_counter()
-    diverged_at = None
+    diverged_at, diverged_because = None, None
     hyper_full = config["hyperparameters"]
     try:
         for s in trajectory(game, algo, theta0, alpha=alpha, steps=iterations, hyper=hyper_full, optimiser=optimiser,
@@ -191,10 +217,13 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
                 _save(checkpoint, config, s, logs_losses, logs_xi, logs_p, logs_lam, evaluations, samples,
                       elapsed + time.perf_counter() - began)
             if not s.active[0]:
-                diverged_at = s.t
+                diverged_at, diverged_because = s.t, "not finite"
                 break
             logs_losses.append(s.losses[:, 0].astype(float))
             logs_xi.append(float(s.xi_norm[0]))
+            if s.xi_norm[0] > blowup:  # logged: the final ‖ξ‖ is the one that passed the bound
+                diverged_at, diverged_because = s.t, f"‖ξ‖ > {blowup:g}"
+                break
             if s.t < iterations and "p" in s.diagnostics:
                 logs_p.append(float(s.diagnostics["p"][0]))
             if s.t < iterations and "lambda" in s.diagnostics:
@@ -215,7 +244,7 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     out = Training(config, numpy.array(logs_losses).reshape(-1, 2), numpy.array(logs_xi),
                    numpy.array(logs_p) if "p" in algo.diagnostics else None, evaluations, samples, diverged_at,
                    seconds, resumed_from, None if diverged_at is not None else theta_last[0],
-                   numpy.array(logs_lam) if "lambda" in algo.diagnostics else None)
+                   numpy.array(logs_lam) if "lambda" in algo.diagnostics else None, diverged_because)
     if checkpoint is not None and diverged_at is None:
         final = s
         _save(checkpoint, config, final, logs_losses[:-1], logs_xi[:-1], logs_p, logs_lam,
