@@ -39,12 +39,12 @@ BACKENDS = ("autograd", "jax")
 PAPER_SIX = ("nl", "co", "sga", "la", "lola", "sos")
 
 
-def step_times(game, rule: str, theta0, steps: int, backend: str, rng=None, compiled_loop=False):
+def step_times(game, rule: str, theta0, steps: int, backend: str, rng=None):
     """(seconds of the first step, median seconds of the later ones) through the runner, one step per call."""
     algo = get_algorithm(rule)
     stamps = [time.perf_counter()]
     for s in trajectory(game, algo, theta0, alpha=1e-4 if game.draws_data else 1.0, steps=steps,
-                        hyper=algo.defaults, rng=rng, backend=backend, compiled_loop=compiled_loop):
+                        hyper=algo.defaults, rng=rng, backend=backend, chunk=1):
         stamps.append(time.perf_counter())
         if s.t == steps - 1:
             break
@@ -54,13 +54,13 @@ def step_times(game, rule: str, theta0, steps: int, backend: str, rng=None, comp
 
 def loop_times(game, rule: str, theta0, steps: int, backend: str = "jax"):
     """(seconds of the first whole run, which compiles; seconds of the best of two more) of a run
-    in compiled chunks (the program is cached between runs of the same setting)."""
+    in compiled chunks of the default length (the program is cached between runs of the same setting)."""
     algo = get_algorithm(rule)
     times = []
     for _ in range(3):
         start = time.perf_counter()
         for _ in trajectory(game, algo, theta0, alpha=1.0, steps=steps, hyper=algo.defaults, backend=backend,
-                            compiled_loop=True):
+                            ):
             pass
         times.append(time.perf_counter() - start)
     return times[0], min(times[1:])
@@ -76,7 +76,7 @@ def ipd(args) -> None:
           f"{'loop vs reference':>19}")
     for rule in args.algos:
         _, ag = step_times(game, rule, theta0, args.steps, "autograd")
-        _, jx = step_times(game, rule, theta0, args.steps, "jax", compiled_loop=False)
+        _, jx = step_times(game, rule, theta0, args.steps, "jax")
         first, whole = loop_times(game, rule, theta0, args.steps)
         ag_us, jx_us, lp_us = (x / args.runs * 1e6 for x in (ag, jx, whole / args.steps))
         print(f"{rule:<6}{ag_us:>10.2f}{jx_us:>11.2f}{lp_us:>10.2f}{first - whole:>11.2f}{ag_us / lp_us:>14.1f}x"

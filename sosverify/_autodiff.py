@@ -17,7 +17,7 @@ from __future__ import annotations
 from sosverify.backends import active, active_name, use_backend
 
 __all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback", "jvp",
-           "has_forward_mode", "scan", "compiles_loops",
+           "has_forward_mode", "scan",
            "weighted_gradient", "gradient_of_pairing", "gradient_of_self_pairing", "take", "take_columns",
            "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "invertible", "solve_or_nan",
            "active_name", "use_backend"]
@@ -72,15 +72,11 @@ def jvp(fun, x, tangent):
     return active().jvp(fun, x, tangent)
 
 
-def scan(body, carry, length: int):
-    """``body(carry, None) -> (carry, record)`` ``length`` times; returns the last carry and the
-    records stacked on a new first axis (JAX: one compiled ``lax.scan``; autograd: a Python loop)."""
-    return active().scan(body, carry, length)
-
-
-def compiles_loops() -> bool:
-    """Whether :func:`scan` is one compiled loop on the active backend (JAX) rather than Python."""
-    return active().LOOPS
+def scan(body, carry, length: int, xs=None):
+    """``body(carry, x) -> (carry, record)`` ``length`` times, ``x`` the next slice of ``xs`` (a
+    tuple of arrays, first axis ``length``; ``None``: ``x`` is ``None``); returns the last carry and
+    the records stacked on a new first axis (JAX: one compiled ``lax.scan``; autograd: a Python loop)."""
+    return active().scan(body, carry, length, xs)
 
 
 def has_forward_mode() -> bool:

@@ -1,9 +1,11 @@
 """Optimisers as pure functions with explicit state (Optax-style), applied to a rule's direction.
 
 An :class:`Optimiser` is a pair of pure functions: ``init(theta) -> state`` and
-``update(direction, state) -> (step, state)``; the runner then sets
-``θ ← θ − step``.  States are dicts of arrays shaped like ``theta`` ``(R, d)``
-(one row per run, so runs stay independent), which is what checkpoints save.
+``update(direction, state) -> (step, state)``; the step (:func:`sosverify.step.make_step`) then
+sets ``θ ← θ − step``.  States are dicts of arrays shaped like ``theta`` ``(R, d)``
+(one row per run, so runs stay independent), which is what checkpoints save.  ``update`` and
+``preconditioner`` are written in the array namespace (:data:`sosverify._autodiff.np`), so that a
+compiled step holds the optimiser too.
 
 The learning rule is unchanged; the α *inside* LA, LOLA and SOS is chosen by the caller (the
 GAN's shaping α, :data:`sosverify.gan.train.SHAPING_ALPHA`).  ``preconditioner(state)`` is the
@@ -18,6 +20,7 @@ from typing import NamedTuple
 
 import numpy
 
+from sosverify._autodiff import np
 from sosverify.errors import SosverifyError
 
 
@@ -83,10 +86,10 @@ def rmsprop(learning_rate: float, decay: float = 0.9, eps: float = 1e-10, initia
 
     def update(direction, state):
         nu = decay * state["nu"] + (1.0 - decay) * direction * direction
-        return lr * direction / numpy.sqrt(nu + eps), {"nu": nu}
+        return lr * direction / np.sqrt(nu + eps), {"nu": nu}
 
     def preconditioner(state):  # lr/√(ν + ε) with the accumulator before this update's g²
-        return lr / numpy.sqrt(state["nu"] + eps)
+        return lr / np.sqrt(state["nu"] + eps)
 
     return Optimiser("rmsprop", init, update,
                      {"learning_rate": lr, "decay": decay, "eps": eps, "initial_accumulator": initial_accumulator},

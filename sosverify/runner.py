@@ -8,7 +8,6 @@ and stops updating (its later entries are NaN); the other runs continue.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -17,7 +16,7 @@ import numpy
 
 from sosverify import _autodiff as B
 from sosverify import derivatives as D
-from sosverify import loop
+from sosverify import step as S
 from sosverify import validation as V
 from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
 from sosverify.backends import check_name, describe, use_backend
@@ -85,63 +84,25 @@ def _resolve(game, algorithm, hyper):
     return game, algo, hyper
 
 
-def _clone(rng: numpy.random.Generator) -> numpy.random.Generator:
-    """A generator in the same state as ``rng`` that does not advance it."""
-    bit = type(rng.bit_generator)()
-    bit.state = rng.bit_generator.state
-    return numpy.random.Generator(bit)
-
-
-def _rows(batch: tuple, idx: numpy.ndarray, runs: int) -> tuple:
-    return batch if idx.size == runs else tuple(b[idx] for b in batch)
-
-
-def _compiled(game: Game, algorithm: Algorithm, alpha: float, hyper: dict, predicted: bool = False):
-    """The update direction and the final measurement as functions of ``(theta, batch)``,
-    compiled by the active backend (JAX: one XLA program for a whole step; autograd: as is),
-    returning NumPy arrays.  ``predicted``: the direction takes ``(theta, batch, step)``, the
-    predicted step (per coordinate) standing for α inside the rule."""
-    if predicted:
-        def direction(theta, batch, step):
-            g = game.bind(batch) if game.draws_data else game
-            return algorithm.fn(g, theta, alpha=step, **hyper)
-    else:
-        def direction(theta, batch, step=None):  # type: ignore[misc]  # the scalar α: no per-step array
-            g = game.bind(batch) if game.draws_data else game
-            return algorithm.fn(g, theta, alpha=alpha, **hyper)
-
-    def measure(theta, batch):
-        g = game.bind(batch) if game.draws_data else game
-        f = D.first_order(g, theta)
-        return f.losses, f.xi
-
-    fast_direction, fast_measure = B.compile(direction), B.compile(measure)
-    return (lambda theta, batch, *step: B.to_numpy(fast_direction(theta, batch, *step)),
-            lambda theta, batch: B.to_numpy(fast_measure(theta, batch)))
-
-
 def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps: int,
                hyper: dict | None = None, optimiser: Optimiser | None = None,
                rng: numpy.random.Generator | None = None, start: int = 0,
                opt_state: dict | None = None, backend: str | None = None,
-               compiled_loop: bool | None = None, predicted_step: bool = False) -> Iterator[Step]:
+               chunk: int | None = None, predicted_step: bool = False) -> Iterator[Step]:
     """Yield the state before each update ``t = start, …, steps − 1``, then the final state.
 
     The update is ``θ ← θ − step`` with ``step, state = optimiser.update(direction, state)``;
-    the default optimiser is plain descent, ``step = α · direction``.  A game that draws data
-    gets one minibatch per step from ``rng``, shared by everything computed in that step; the
-    final state is measured on the minibatch the next step would draw, without advancing ``rng``.
+    the default optimiser is plain descent, ``step = α · direction``.  One pure step
+    (:func:`sosverify.step.make_step`: rule, optimiser and masks) is compiled by the backend and
+    run in chunks of ``chunk`` steps (default: :func:`sosverify.step.chunk_length`), each one
+    scan (JAX: one compiled loop; autograd: a Python loop).  A game that draws data gets one
+    minibatch per step from ``rng``, shared by everything computed in that step; the final state
+    is measured on the minibatch the next step would draw, without advancing ``rng``.
     To resume from a yielded :class:`Step` ``s``, pass ``theta0=s.theta``, ``start=s.t``,
     ``opt_state=s.opt_state`` and an ``rng`` whose state is ``s.rng_state``.
 
     ``backend`` (``"autograd"``, ``"jax"``; default: the backend active when this is called) does
     the differentiation; it is fixed here, so the generator may be consumed anywhere.
-
-    ``compiled_loop``: compute the steps in chunks of one compiled loop each
-    (:mod:`sosverify.loop`; same states, no return to Python between steps).  Default: on a
-    backend that compiles loops (JAX) for a game without data under plain descent; ``True``
-    elsewhere runs the same loop in Python (for checking it), and is refused for a game with
-    data or another optimiser.
 
     ``predicted_step`` (an extension beyond the paper, for rules with ``predicts``): α inside the
     rule is the optimiser's own step per unit of direction at this update,
@@ -155,104 +116,30 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
         if not algorithm.predicts:
             raise SosverifyError(f"predicted_step applies to rules that predict a step (LA, LOLA, p-LOLA, SOS, EG), "
                                  f"not {algorithm.name!r}")
-        compiled_loop = False if compiled_loop is None else compiled_loop
     if game.draws_data and rng is None:
         raise SosverifyError(f"game {game.name!r} draws data: give trajectory an rng (numpy.random.Generator)")
-    if _uses_loop(game, optimiser, compiled_loop, backend):
-        return _looped(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {}, start=start,
-                       backend=backend)
-    return _trajectory(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {}, optimiser=optimiser,
-                       rng=rng, start=start, opt_state=opt_state, backend=backend, predicted=predicted_step)
+    check_chunk(chunk)
+    return _trajectory(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {},
+                       optimiser=sgd(alpha) if optimiser is None else optimiser, rng=rng, start=start,
+                       opt_state=opt_state, backend=backend, predicted=predicted_step, chunk=chunk)
 
 
-def _uses_loop(game: Game, optimiser, compiled_loop: bool | None, backend: str) -> bool:
-    """Whether a run steps in compiled chunks (:mod:`sosverify.loop`); refuses ``compiled_loop=True``
-    where the loop does not apply."""
-    if compiled_loop not in (None, True, False):
-        raise SosverifyError(f"compiled_loop must be None (the backend decides), True or False, got {compiled_loop!r}")
-    supported = loop.supported(game, optimiser)
-    if compiled_loop and not supported:
-        raise SosverifyError("a compiled loop runs games without data under plain descent only; "
-                             f"game {game.name!r}{' draws data' if game.draws_data else ''}"
-                             f"{'' if optimiser is None else f' with optimiser {optimiser.name!r}'}")
-    with use_backend(backend):
-        return supported and (B.compiles_loops() if compiled_loop is None else bool(compiled_loop))
-
-
-def _looped(game, algorithm, theta0, *, alpha, steps, hyper, start, backend):
-    chunks = loop.steps(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper, start=start)
-    while True:
-        with numpy.errstate(all="ignore"), use_backend(backend):
-            item = next(chunks, None)
-        if item is None:
-            return
-        yield Step(*item, {}, None)
+def check_chunk(chunk) -> None:
+    """Refuse a ``chunk`` that is neither ``None`` nor a positive integer."""
+    if chunk is not None:
+        check_positive("chunk", chunk, integer=True)
 
 
 def _trajectory(game, algorithm, theta0, *, alpha, steps, hyper, optimiser, rng, start, opt_state, backend,
-                predicted=False):
-    with use_backend(backend):
-        step_direction, measure = _compiled(game, algorithm, alpha, hyper, predicted)
-        # Autograd evaluates only the active runs; a compiled backend keeps every shape fixed and
-        # evaluates all runs (a diverged run's NaN rows stay in their own rows and are masked out).
-        subsets = B.active().SUBSETS_RUNS
-    optimiser = sgd(alpha) if optimiser is None else optimiser
-    theta = numpy.array(theta0, dtype=game.dtype)
-    runs, d = theta.shape
-    n = game.n_players
-    state = optimiser.init(theta) if opt_state is None else opt_state
-    active = numpy.all(numpy.isfinite(theta), axis=1)
-    theta[~active] = numpy.nan
-    for t in range(start, steps + 1):
-        losses = numpy.full((n, runs), numpy.nan, dtype=theta.dtype)
-        xi_norm = numpy.full(runs, numpy.nan, dtype=theta.dtype)
-        diags = {name: numpy.full(runs, numpy.nan) for name in algorithm.diagnostics}
-        idx = numpy.flatnonzero(active)
-        rows = idx if subsets else numpy.arange(runs)
-        rng_state = copy.deepcopy(rng.bit_generator.state) if game.draws_data else None
-        batch = game.sample(rng if t < steps else _clone(rng), runs) if game.draws_data else None
-        new = None
-        if idx.size:
-            data = _rows(batch, rows, runs) if game.draws_data else None
-            with numpy.errstate(all="ignore"), use_backend(backend):
-                if t < steps:
-                    if predicted:  # the step the optimiser takes per unit of direction, per run and coordinate
-                        pre = numpy.broadcast_to(numpy.asarray(optimiser.preconditioner(state), dtype=theta.dtype),
-                                                 theta.shape)
-                        out = step_direction(theta[rows], data, numpy.ascontiguousarray(pre[rows]))
-                    else:
-                        out = step_direction(theta[rows], data)
-                    if not subsets:  # keep the active runs' rows
-                        out = out._replace(direction=out.direction[idx], losses=out.losses[:, idx], xi=out.xi[idx],
-                                           diagnostics={k: v[idx] for k, v in out.diagnostics.items()})
-                    direction = out.direction
-                    if idx.size < runs:  # inactive runs get no direction (their θ is NaN already)
-                        direction = numpy.zeros_like(theta)
-                        direction[idx] = out.direction
-                    step, new_state = optimiser.update(direction, state)
-                    new = theta - step
-                    l_now, x_now = out.losses, out.xi
-                else:
-                    l_now, x_now = measure(theta[rows], data)
-                    l_now, x_now = l_now[:, idx] if not subsets else l_now, x_now[idx] if not subsets else x_now
-                norm = numpy.sqrt(numpy.einsum("rd,rd->r", x_now, x_now))
-            # a run diverges at the first step whose losses or ξ are not finite ...
-            ok = numpy.all(numpy.isfinite(l_now), axis=0) & numpy.isfinite(norm)
-            good, bad = idx[ok], idx[~ok]
-            losses[:, good] = l_now[:, ok]
-            xi_norm[good] = norm[ok]
-            if t < steps:
-                for name in diags:
-                    diags[name][good] = out.diagnostics[name][ok]
-            active[bad] = False
-            theta[bad] = numpy.nan
-        yield Step(t, theta.copy(), losses, xi_norm, diags, active.copy(), state, rng_state)
-        if new is not None:
-            # ... or whose parameters are not: those runs stop here and are NaN from step t + 1 on
-            theta[good] = new[good]
-            active[good[~numpy.all(numpy.isfinite(new[good]), axis=1)]] = False
-            theta[~active] = numpy.nan
-            state = new_state
+                predicted, chunk):
+    items = S.steps(game, algorithm, optimiser, theta0, opt_state, alpha=alpha, steps=steps, hyper=hyper,
+                    start=start, rng=rng, predicted=predicted, chunk=chunk)
+    while True:
+        with numpy.errstate(all="ignore"), use_backend(backend):
+            item = next(items, None)
+        if item is None:
+            return
+        yield Step(*item)
 
 
 @dataclass
@@ -294,7 +181,7 @@ class History:
 
 def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int = 0,
         init=None, init_std: float | None = None, progress: bool = False, params_every: int | None = 1,
-        optimiser: Optimiser | None = None, backend: str | None = None, compiled_loop: bool | None = None,
+        optimiser: Optimiser | None = None, backend: str | None = None, chunk: int | None = None,
         **hyper) -> History:
     """Run ``algorithm`` on ``game`` for ``steps`` updates of ``runs`` independent runs.
 
@@ -314,8 +201,8 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
       optimiser: a :mod:`sosverify.optimisers` optimiser (default: plain ``θ ← θ − α·direction``).
       backend: ``"autograd"`` (the reference) or ``"jax"`` (compiled; ``pip install "sosverify[jax]"``);
         default: ``SOSVERIFY_BACKEND`` or autograd.  Recorded in ``config["backend"]`` with its version.
-      compiled_loop: step in chunks of one compiled loop (default: on JAX, for a game without data
-        under plain descent; see :func:`trajectory`).  Recorded in ``config["compiled_loop"]``.
+      chunk: steps per compiled call (default: :func:`sosverify.step.chunk_length`, up to 256; see
+        :func:`trajectory`).  Recorded in ``config["chunk"]``.
       **hyper: the algorithm's hyperparameters (``a``, ``b``, ``gamma``, ``eps``, ``p``, ``lam``).
 
     >>> h = run("tandem", "sos", alpha=0.1, steps=200, runs=3, seed=0, a=0.5, b=0.5)
@@ -326,6 +213,7 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     game, algo, hyper = _resolve(game, algorithm, hyper)
     check_positive("alpha", alpha)
     V.check_count("steps", steps, V.MAX_STEPS)
+    check_chunk(chunk)
     if params_every is not None:
         check_positive("params_every", params_every, integer=True)
     every = steps if params_every is None else params_every
@@ -349,7 +237,7 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
               "steps": steps, "runs": runs, "seed": None if init is not None else seed,
               "init_std": None if init is not None else (game.init_std if init_std is None else init_std),
               "hyperparameters": hyper, "backend": describe(backend),
-              "compiled_loop": _uses_loop(game, optimiser, compiled_loop, backend)}
+              "chunk": S.chunk_length(game, runs, (optimiser or sgd(alpha)).init(theta0[:1]), steps, chunk)}
     if optimiser is not None:
         config["optimiser"] = {"name": optimiser.name, **optimiser.settings}
     param_steps = numpy.unique(numpy.r_[numpy.arange(0, steps + 1, every), steps])
@@ -361,7 +249,7 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     diverged_step = numpy.full(runs, -1)
     bar = _progress(steps + 1, f"{algo.name} on {game.name}", progress)
     for s in trajectory(game, algo, theta0, alpha=alpha, steps=steps, hyper=hyper, optimiser=optimiser, rng=rng,
-                        backend=backend, compiled_loop=config["compiled_loop"]):
+                        backend=backend, chunk=chunk):
         if s.t in slot:
             params[slot[s.t]] = s.theta
         losses[s.t], xi_norm[s.t] = s.losses, s.xi_norm

@@ -10,7 +10,8 @@ from sosverify.algorithms import ALGORITHMS, extragradient
 from sosverify.game import Game
 from sosverify.games import GAMES, get_game
 from sosverify.gan.game import gmm_gan
-from sosverify.runner import _clone, initial_parameters, run, trajectory
+from sosverify.runner import initial_parameters, run, trajectory
+from sosverify.step import _clone
 
 TINY_GAN = {"hidden": 8, "layers": 2, "latent": 4, "batch": 16}
 

@@ -25,8 +25,6 @@ from autograd.tracer import getval as _getval
 
 NAME = "autograd"
 VERSION = _metadata.version("autograd")
-SUBSETS_RUNS = True  # the runner may evaluate only the active runs (shapes may change between steps)
-LOOPS = False  # nothing to compile: the runner steps in Python (and evaluates only the active runs)
 FORWARD_MODE = False  # jvp is reverse over reverse: Hessian-vector products by stacked copies are faster
 
 Array = Any
@@ -55,12 +53,13 @@ def compile(fun: Callable) -> Callable:  # noqa: A001 - the seam's name for "jit
     return fun
 
 
-def scan(body: Callable, carry, length: int):
-    """``body(carry, None) -> (carry, record)`` ``length`` times in Python; returns the last carry
-    and the records stacked on a new first axis (the semantics of ``jax.lax.scan``)."""
+def scan(body: Callable, carry, length: int, xs=None):
+    """``body(carry, x) -> (carry, record)`` for each ``x`` of ``xs`` (a tuple of arrays sliced on
+    their first axis, or ``None``: ``x`` is ``None``), ``length`` times in Python; returns the last
+    carry and the records stacked on a new first axis (the semantics of ``jax.lax.scan``)."""
     records = []
-    for _ in range(length):
-        carry, record = body(carry, None)
+    for k in range(length):
+        carry, record = body(carry, None if xs is None else tuple(x[k] for x in xs))
         records.append(record)
     return carry, _stack(records)
 
@@ -69,6 +68,8 @@ def _stack(records: list):
     first = records[0]
     if isinstance(first, dict):
         return {k: _stack([r[k] for r in records]) for k in first}
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # a NamedTuple
+        return type(first)(*(_stack([r[i] for r in records]) for i in range(len(first))))
     if isinstance(first, (tuple, list)):
         return type(first)(_stack([r[i] for r in records]) for i in range(len(first)))
     return _onp.stack([_onp.asarray(r) for r in records])

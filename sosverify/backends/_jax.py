@@ -28,8 +28,6 @@ from sosverify.backends import _dense  # noqa: E402
 
 NAME = "jax"
 VERSION = jax.__version__
-SUBSETS_RUNS = False  # shapes never change under jit: diverged runs are masked, not removed
-LOOPS = True  # a fixed-length stretch of a run is one compiled loop (lax.scan)
 FORWARD_MODE = True  # jvp is a true forward pass: network games take Hessian-vector products by blocks
 
 Array = Any
@@ -52,10 +50,10 @@ def compile(fun: Callable) -> Callable:  # noqa: A001 - the seam's name for "jit
     return jax.jit(fun)
 
 
-def scan(body: Callable, carry, length: int):
-    """``lax.scan(body, carry, None, length)``: ``body(carry, None) -> (carry, record)`` ``length``
+def scan(body: Callable, carry, length: int, xs=None):
+    """``lax.scan(body, carry, xs, length)``: ``body(carry, x) -> (carry, record)`` ``length``
     times in one compiled loop; returns the last carry and the records stacked on a new first axis."""
-    return lax.scan(body, carry, None, length=length)
+    return lax.scan(body, carry, xs, length=length)
 
 
 def invertible(A):
