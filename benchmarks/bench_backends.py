@@ -7,7 +7,9 @@ Prints, in one run:
 - IPD, every rule, 300 runs x 200 steps: microseconds per run-step on autograd, on JAX one
   compiled step per call, and on JAX with the whole run one compiled loop (the default there;
   compile time apart), the loop's ratio to autograd and to the PyTorch reference
-  (1.86 ms per run-step, SOS, one run at a time).
+  (1.86 ms per run-step, SOS, one run at a time), and for SOS and LA the same step written
+  directly in JAX with no project code (``plain_jax.py``: the compiled limit) and the project's
+  ratio to it.
 - GAN (paper size, float32): seconds per iteration of each rule that runs on the GAN on both
   backends, their ratio, and the time to train the paper's six rules to 8k iterations,
   measured per iteration and projected.
@@ -66,6 +68,22 @@ def loop_times(game, rule: str, theta0, steps: int, backend: str = "jax"):
     return times[0], min(times[1:])
 
 
+def plain_times(rule: str, theta0, steps: int):
+    """(seconds of the first step, which compiles; median seconds of the later ones) of the plain
+    jitted step of ``rule`` (``plain_jax.py``), one call per step."""
+    import plain_jax
+
+    step = plain_jax.STEPS[rule]
+    theta = plain_jax.jnp.asarray(theta0)
+    stamps = [time.perf_counter()]
+    for _ in range(steps):
+        theta = step(theta, 1.0)
+        theta.block_until_ready()
+        stamps.append(time.perf_counter())
+    gaps = numpy.diff(stamps)
+    return float(gaps[0]), float(statistics.median(gaps[1:]))
+
+
 def ipd(args) -> None:
     game = get_game("ipd")
     theta0 = numpy.random.default_rng(0).standard_normal((args.runs, game.dim))
@@ -73,14 +91,18 @@ def ipd(args) -> None:
           f"(autograd {describe('autograd')['version']}, jax {describe('jax')['version']}); "
           "jax steps: one compiled step per call; jax loop: the whole run one compiled loop (the default)")
     print(f"{'rule':<6}{'autograd':>10}{'jax steps':>11}{'jax loop':>10}{'compile s':>11}{'loop/autograd':>15}"
-          f"{'loop vs reference':>19}")
+          f"{'loop vs reference':>19}{'plain step':>12}{'loop/plain':>12}{'steps/plain':>13}")
     for rule in args.algos:
         _, ag = step_times(game, rule, theta0, args.steps, "autograd")
         _, jx = step_times(game, rule, theta0, args.steps, "jax")
         first, whole = loop_times(game, rule, theta0, args.steps)
         ag_us, jx_us, lp_us = (x / args.runs * 1e6 for x in (ag, jx, whole / args.steps))
+        limit = ""
+        if rule in ("sos", "la"):
+            pl_us = plain_times(rule, theta0, args.steps)[1] / args.runs * 1e6
+            limit = f"{pl_us:>12.2f}{lp_us / pl_us:>11.2f}x{jx_us / pl_us:>12.2f}x"
         print(f"{rule:<6}{ag_us:>10.2f}{jx_us:>11.2f}{lp_us:>10.2f}{first - whole:>11.2f}{ag_us / lp_us:>14.1f}x"
-              f"{REFERENCE_US_PER_RUN_STEP / lp_us:>18.0f}x", flush=True)
+              f"{REFERENCE_US_PER_RUN_STEP / lp_us:>18.0f}x{limit}", flush=True)
 
 
 def gan(args) -> None:

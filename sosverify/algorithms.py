@@ -68,9 +68,9 @@ def _shaped(game: Game, theta, alpha, terms) -> tuple:
     ``α``, ``H_o(α ⊙ ξ)`` and ``χ^α`` for a per-coordinate step array."""
     if _per_coordinate(alpha):
         s = D.second_order(game, theta, terms, scale=alpha)
-        return s["first"], {t: s[t] for t in terms}
+        return s.first, {t: getattr(s, t) for t in terms}
     s = D.second_order(game, theta, terms)
-    return s["first"], {t: alpha * s[t] for t in terms}
+    return s.first, {t: alpha * getattr(s, t) for t in terms}
 
 
 def naive(game: Game, theta, *, alpha: float) -> Direction:
@@ -112,8 +112,8 @@ def p_lola(game: Game, theta, *, alpha: float, p: float) -> Direction:
         f, shaped = _shaped(game, theta, alpha, ("H_o_xi", "chi"))
         return Direction(f.xi - shaped["H_o_xi"] - p * shaped["chi"], f.losses, f.xi, {})
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
-    f = s["first"]
-    return Direction(f.xi - alpha * s["H_o_xi"] - p * alpha * s["chi"], f.losses, f.xi, {})
+    f = s.first
+    return Direction(f.xi - alpha * s.H_o_xi - p * alpha * s.chi, f.losses, f.xi, {})
 
 
 def lola(game: Game, theta, *, alpha: float) -> Direction:
@@ -170,10 +170,10 @@ def sos(game: Game, theta, *, alpha: float, a: float = SOS_A.default, b: float =
         p = sos_p(f.xi, xi_0, shaped["chi"], alpha=1.0, a=a, b=b)
         return Direction(xi_0 - p[:, None] * shaped["chi"], f.losses, f.xi, {"p": p})
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
-    f = s["first"]
-    xi_0 = f.xi - alpha * s["H_o_xi"]
-    p = sos_p(f.xi, xi_0, s["chi"], alpha=alpha, a=a, b=b)
-    return Direction(xi_0 - (p * alpha)[:, None] * s["chi"], f.losses, f.xi, {"p": p})
+    f = s.first
+    xi_0 = f.xi - alpha * s.H_o_xi
+    p = sos_p(f.xi, xi_0, s.chi, alpha=alpha, a=a, b=b)
+    return Direction(xi_0 - (p * alpha)[:, None] * s.chi, f.losses, f.xi, {"p": p})
 
 
 def consensus(game: Game, theta, *, alpha: float, gamma: float = CO_GAMMA.default) -> Direction:
@@ -185,8 +185,8 @@ def consensus(game: Game, theta, *, alpha: float, gamma: float = CO_GAMMA.defaul
     """
     CO_GAMMA.check(gamma)
     s = D.second_order(game, theta, ("Ht_xi",))
-    f = s["first"]
-    return Direction(f.xi + gamma * s["Ht_xi"], f.losses, f.xi, {})
+    f = s.first
+    return Direction(f.xi + gamma * s.Ht_xi, f.losses, f.xi, {})
 
 
 def sga(game: Game, theta, *, alpha: float, eps: float = SGA_EPS.default) -> Direction:
@@ -201,9 +201,9 @@ def sga(game: Game, theta, *, alpha: float, eps: float = SGA_EPS.default) -> Dir
     """
     SGA_EPS.check(eps)
     s = D.second_order(game, theta, ("H_xi", "Ht_xi"))
-    f = s["first"]
-    a_xi = 0.5 * (s["Ht_xi"] - s["H_xi"])
-    lam = np.sign(_rowdot(f.xi, s["Ht_xi"]) * _rowdot(a_xi, s["Ht_xi"]) / game.dim + eps)
+    f = s.first
+    a_xi = 0.5 * (s.Ht_xi - s.H_xi)
+    lam = np.sign(_rowdot(f.xi, s.Ht_xi) * _rowdot(a_xi, s.Ht_xi) / game.dim + eps)
     return Direction(f.xi + lam[:, None] * a_xi, f.losses, f.xi, {"lambda": lam})
 
 

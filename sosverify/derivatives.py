@@ -19,7 +19,7 @@ Only :func:`hessian` forms a dense matrix (for small games and analysis).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy
 
@@ -37,7 +37,7 @@ from sosverify._autodiff import (
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
 
-__all__ = ["FirstOrder", "first_order", "xi", "second_order", "mixed_partial", "H_o_xi", "chi", "H_xi", "Ht_xi",
+__all__ = ["FirstOrder", "SecondOrder", "first_order", "xi", "second_order", "mixed_partial", "H_o_xi", "chi", "H_xi", "Ht_xi",
            "hessian", "hessian_and_first", "off_diagonal", "diagonal_blocks", "DENSE_LIMIT", "check_dense"]
 
 # The largest number of parameters d for which a dense d × d game Hessian is formed (CGD, LSS,
@@ -67,6 +67,17 @@ class FirstOrder(NamedTuple):
     losses: numpy.ndarray
     grads: numpy.ndarray
     xi: numpy.ndarray
+
+
+class SecondOrder(NamedTuple):
+    """What :func:`second_order` returns: ``first`` (the :class:`FirstOrder`) and each requested
+    term ``(R, d)``; a term not requested is ``None``."""
+
+    first: FirstOrder
+    H_o_xi: Any = None
+    chi: Any = None
+    H_xi: Any = None
+    Ht_xi: Any = None
 
 
 def _copy_weights(n: int, runs: int, loss_of_copy, dtype) -> numpy.ndarray:
@@ -195,7 +206,7 @@ def mixed_partial(game: Game, blocks, k: int, out: int, inp: int, v):
     return jvp(gradient_of_out, blocks[inp], stop_gradient(v))[1]
 
 
-def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None, scale=None) -> dict:
+def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None, scale=None) -> SecondOrder:
     """:func:`second_order` by mixed partials on the players' blocks (``method="blocks"``)."""
     first = first_order(game, theta) if first is None else first
     blocks = game.split(theta)
@@ -204,7 +215,7 @@ def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None, 
     tangent: dict = {("xi", j): xi_blocks[j] for j in range(game.n_players)}
     tangent.update({("grad", i, j): grad_blocks[i][j] for i in range(game.n_players) for j in range(game.n_players)})
     done: dict = {}  # one product per (out, k, in, tangent), shared between terms (SGA: Hξ and Hᵀξ)
-    result = {"first": first}
+    result: dict = {}
     for term in terms:
         parts: list = [None] * game.n_players
         for out, k, inp, key in _block_plan(game.n_players, term):
@@ -213,14 +224,14 @@ def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None, 
             product = done[out, k, inp, key]
             parts[out] = product if parts[out] is None else parts[out] + product
         result[term] = np.concatenate([np.zeros_like(b) if p is None else p for p, b in zip(parts, blocks)], axis=1)
-    return result
+    return SecondOrder(first, **result)
 
 
 METHODS = ("copies", "blocks")
 
 
 def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder | None = None,
-                 method: str | None = None, scale=None) -> dict:
+                 method: str | None = None, scale=None) -> SecondOrder:
     """Compute the requested second-order terms in one pass.
 
     Terms (player ``i``'s block; SPEC §1):
@@ -241,7 +252,8 @@ def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder |
     step is predicted as ``s_j ⊙ ξ_j`` rather than ``α ξ_j`` (with ``s = α`` everywhere they are
     ``α H_o ξ`` and ``α χ``).
 
-    Returns a dict with the terms and ``first`` (the :class:`FirstOrder`).
+    Returns a :class:`SecondOrder`: ``first`` (the :class:`FirstOrder`) and the terms (``None``
+    for a term not requested).
     """
     unknown = set(terms) - set(_TERMS)
     if unknown:
@@ -258,34 +270,34 @@ def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder |
     plan = [(term, k, v, mask) for term in terms for k, v, mask in _plan(game, term, scale)]
     if not plan:  # e.g. chi of a one-player game
         first = first_order(game, theta) if first is None else first
-        return {"first": first, **{term: np.zeros_like(theta) for term in terms}}
+        return SecondOrder(first, **{term: np.zeros_like(theta) for term in terms})
     out, first = _hessian_products(
         game, theta, [k for _, k, _, _ in plan],
         lambda f: np.concatenate([v(f) for _, _, v, _ in plan], axis=0), first)
-    result = {"first": first, **{term: np.zeros_like(theta) for term in terms}}
+    result = {term: np.zeros_like(theta) for term in terms}
     for p, (term, _, _, mask) in enumerate(plan):
         result[term] += out[p] * mask
-    return result
+    return SecondOrder(first, **result)
 
 
 def H_o_xi(game: Game, theta) -> numpy.ndarray:
     """``H_o ξ`` (off-diagonal blocks of the game Hessian times ξ), shape ``(R, d)``."""
-    return second_order(game, theta, ("H_o_xi",))["H_o_xi"]
+    return second_order(game, theta, ("H_o_xi",)).H_o_xi
 
 
 def chi(game: Game, theta) -> numpy.ndarray:
     """The shaping term ``χ = diag(H_oᵀ ∇L)``, shape ``(R, d)``."""
-    return second_order(game, theta, ("chi",))["chi"]
+    return second_order(game, theta, ("chi",)).chi
 
 
 def H_xi(game: Game, theta) -> numpy.ndarray:
     """``H ξ``, shape ``(R, d)``."""
-    return second_order(game, theta, ("H_xi",))["H_xi"]
+    return second_order(game, theta, ("H_xi",)).H_xi
 
 
 def Ht_xi(game: Game, theta) -> numpy.ndarray:
     """``Hᵀ ξ = ∇ ½‖ξ‖²``, shape ``(R, d)``."""
-    return second_order(game, theta, ("Ht_xi",))["Ht_xi"]
+    return second_order(game, theta, ("Ht_xi",)).Ht_xi
 
 
 def hessian(game: Game, theta) -> numpy.ndarray:

@@ -32,7 +32,7 @@ def test_lola_without_the_middle_term_is_caught(rng):
     game = get_game("ipd")
     theta = rng.normal(size=(3, game.dim))
     s = D.second_order(game, theta, ("chi",))
-    wrong = s["first"].xi - 0.5 * s["chi"]
+    wrong = s.first.xi - 0.5 * s.chi
     with pytest.raises(AssertionError):
         assert_close(wrong, taylor_lola_gradient(game, theta, 0.5), rtol=1e-6, atol=1e-6)
 

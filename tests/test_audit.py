@@ -96,7 +96,7 @@ def test_a_rule_with_its_own_setting_is_audited_with_it():
     def damped_la(game, theta, *, alpha, k=1.0):
         from sosverify import derivatives as D
         s = D.second_order(game, theta, ("H_o_xi",))
-        return Direction(k * (s["first"].xi - alpha * s["H_o_xi"]), s["first"].losses, s["first"].xi, {})
+        return Direction(k * (s.first.xi - alpha * s.H_o_xi), s.first.losses, s.first.xi, {})
 
     report = audit(Algorithm("damped-la", damped_la, {"k": 1.0}), properties=["reduction"], profile="quick",
                    hyper={"k": 0.5})
@@ -112,8 +112,8 @@ RULES = textwrap.dedent('''
     def momentum_la(game, theta, *, alpha):
         """LA plus a step along ξ scaled by α: (I − αH_o)ξ + ½αξ."""
         s = D.second_order(game, theta, ("H_o_xi",))
-        f = s["first"]
-        return Direction(f.xi - alpha * s["H_o_xi"] + 0.5 * alpha * f.xi, f.losses, f.xi, {})
+        f = s.first
+        return Direction(f.xi - alpha * s.H_o_xi + 0.5 * alpha * f.xi, f.losses, f.xi, {})
 
     def momentum_la_symbolic(game, alpha):
         return game.lookahead(alpha) + alpha / 2 * game.xi

@@ -32,10 +32,10 @@ def test_derivatives_agree_with_finite_differences_on_each_backend(name, backend
     with use_backend(backend):
         s = D.second_order(game, theta, ("H_o_xi", "chi", "H_xi", "Ht_xi"))
         H = D.hessian(game, theta)
-    assert_close(s["first"].xi, fd.xi, rtol=1e-7, atol=1e-8, err_msg="xi")  # first differences, h = 1e-5
-    assert_close(s["first"].grads, fd.grads, rtol=1e-7, atol=1e-8, err_msg="all gradients")
+    assert_close(s.first.xi, fd.xi, rtol=1e-7, atol=1e-8, err_msg="xi")  # first differences, h = 1e-5
+    assert_close(s.first.grads, fd.grads, rtol=1e-7, atol=1e-8, err_msg="all gradients")
     for term in ("H_o_xi", "chi", "H_xi", "Ht_xi"):
-        assert_close(s[term], getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
+        assert_close(getattr(s, term), getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
     assert_close(H, fd.H, rtol=FD_RTOL, atol=FD_ATOL, err_msg="dense H")
     assert_close(D.off_diagonal(game, H), fd.H_o, rtol=FD_RTOL, atol=FD_ATOL, err_msg="H_o")
     assert_close(D.diagonal_blocks(game, H), fd.H - fd.H_o, rtol=FD_RTOL, atol=FD_ATOL, err_msg="H_d")
@@ -75,7 +75,7 @@ def test_three_player_derivatives_agree_with_finite_differences(rng):
     fd = FDQuantities(game, theta)
     s = D.second_order(game, theta, ("H_o_xi", "chi", "H_xi", "Ht_xi"))
     for term in ("H_o_xi", "chi", "H_xi", "Ht_xi"):
-        assert_close(s[term], getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
+        assert_close(getattr(s, term), getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
 
 
 def test_finite_difference_check_catches_a_chi_with_flipped_index(rng):
@@ -143,13 +143,13 @@ def test_second_order_of_a_one_player_game_still_returns_the_first_order_quantit
     game = get_game("single-loss")
     theta = numpy.array([[0.5, -1.5], [2.0, 0.25]])
     s = D.second_order(game, theta, ("chi",))  # no Hessian-vector product to take at all
-    assert_close(s["first"].xi, D.xi(game, theta), rtol=0, atol=0)
-    assert_close(s["chi"], 0.0, rtol=0, atol=0)
+    assert_close(s.first.xi, D.xi(game, theta), rtol=0, atol=0)
+    assert_close(s.chi, 0.0, rtol=0, atol=0)
     both = D.second_order(game, theta, ("chi", "H_o_xi"))
-    assert_close(both["first"].xi, D.xi(game, theta), rtol=0, atol=0)
-    assert_close(both["H_o_xi"], 0.0, rtol=0, atol=0)
+    assert_close(both.first.xi, D.xi(game, theta), rtol=0, atol=0)
+    assert_close(both.H_o_xi, 0.0, rtol=0, atol=0)
     given = D.first_order(game, theta)
-    assert D.second_order(game, theta, ("chi",), first=given)["first"] is given
+    assert D.second_order(game, theta, ("chi",), first=given).first is given
 
 
 TERMS = ("H_o_xi", "chi", "H_xi", "Ht_xi")
@@ -167,9 +167,9 @@ def test_mixed_partials_on_blocks_agree_with_finite_differences(name, backend, r
         s = D.second_order(game, theta, TERMS, method="blocks")
         copies = D.second_order(game, theta, TERMS, method="copies")
     for term in TERMS:
-        assert_close(s[term], getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
+        assert_close(getattr(s, term), getattr(fd, term), rtol=FD_RTOL, atol=FD_ATOL, err_msg=term)
         # the two methods are two orders of the same sums: equal to rounding
-        assert_close(s[term], copies[term], rtol=1e-11, atol=1e-12, err_msg=f"{term}: blocks vs copies")
+        assert_close(getattr(s, term), getattr(copies, term), rtol=1e-11, atol=1e-12, err_msg=f"{term}: blocks vs copies")
 
 
 @pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])  # JAX compiles: tox -e slow
@@ -181,10 +181,10 @@ def test_mixed_partials_on_blocks_agree_with_copies_on_a_float32_gan(backend):
         blocks = D.second_order(game, theta, TERMS, method="blocks")
         copies = D.second_order(game, theta, TERMS, method="copies")
     for term in TERMS:
-        assert numpy.asarray(blocks[term]).dtype == numpy.float32, term
+        assert numpy.asarray(getattr(blocks, term)).dtype == numpy.float32, term
         # float32 sums in another order: relative 1e-5 of the largest entry
-        scale = float(numpy.max(numpy.abs(numpy.asarray(copies[term]))))
-        assert_close(blocks[term], copies[term], rtol=1e-4, atol=1e-5 * scale, err_msg=term)
+        scale = float(numpy.max(numpy.abs(numpy.asarray(getattr(copies, term)))))
+        assert_close(getattr(blocks, term), getattr(copies, term), rtol=1e-4, atol=1e-5 * scale, err_msg=term)
 
 
 def test_a_mixed_partial_is_one_block_of_a_hessian_vector_product(rng):
@@ -239,13 +239,13 @@ def test_scaled_shaping_terms_equal_dense_products_with_the_scaled_vectors(metho
     H, first = D.hessian_and_first(game, theta)
     H_o = D.off_diagonal(game, H)
     got = D.second_order(game, theta, ("H_o_xi", "chi"), scale=scale, method=method)
-    assert_close(got["H_o_xi"], numpy.einsum("rab,rb->ra", H_o, scale * first.xi), rtol=1e-10, atol=1e-12)
+    assert_close(got.H_o_xi, numpy.einsum("rab,rb->ra", H_o, scale * first.xi), rtol=1e-10, atol=1e-12)
     chi = sum(game.masks[i] * numpy.einsum("rba,rb->ra", H_o, scale * first.grads[i]) for i in range(game.n_players))
-    assert_close(got["chi"], chi, rtol=1e-10, atol=1e-12)
+    assert_close(got.chi, chi, rtol=1e-10, atol=1e-12)
     # a constant scale alpha is the paper's alpha H_o xi and alpha chi
     plain = D.second_order(game, theta, ("H_o_xi", "chi"), method=method)
     const = D.second_order(game, theta, ("H_o_xi", "chi"), scale=numpy.full(theta.shape, 0.3), method=method)
     for term in ("H_o_xi", "chi"):
-        assert_close(const[term], 0.3 * plain[term], rtol=1e-10, atol=1e-12)
+        assert_close(getattr(const, term), 0.3 * getattr(plain, term), rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="H_o_xi and chi only"):
         D.second_order(game, theta, ("Ht_xi",), scale=scale)

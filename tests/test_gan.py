@@ -35,9 +35,9 @@ def test_gan_derivatives_agree_with_finite_differences():
     bound = game.draw(rng, 2)
     fd = FDQuantities(bound, theta, h2=1e-4)
     s = D.second_order(bound, theta, ("H_o_xi", "chi", "H_xi", "Ht_xi"))
-    assert_close(s["first"].xi, fd.xi, rtol=1e-6, atol=1e-8, err_msg="xi")
+    assert_close(s.first.xi, fd.xi, rtol=1e-6, atol=1e-8, err_msg="xi")
     for term in ("H_o_xi", "chi", "H_xi", "Ht_xi"):
-        assert_close(s[term], getattr(fd, term), rtol=1e-5, atol=1e-7, err_msg=term)
+        assert_close(getattr(s, term), getattr(fd, term), rtol=1e-5, atol=1e-7, err_msg=term)
 
 
 def test_unflatten_and_relu_have_the_derivatives_of_slicing_and_max():
@@ -551,8 +551,8 @@ def test_sga_with_the_notebook_epsilon_takes_the_notebooks_lambda():
         bound = game.bind(game.sample(rng, 4))
         theta = bound.as_params(game.init(rng, 4) * rng.uniform(0.5, 3.0))
         s = D.second_order(bound, theta, ("H_xi", "Ht_xi"))
-        xi, ht = s["first"].xi.astype(float), s["Ht_xi"].astype(float)
-        at = 0.5 * (ht - s["H_xi"].astype(float))
+        xi, ht = s.first.xi.astype(float), s.Ht_xi.astype(float)
+        at = 0.5 * (ht - s.H_xi.astype(float))
         product = (xi * ht).sum(axis=1) * (at * ht).sum(axis=1)
         expected = numpy.sign(product / spec.tensors + 0.1)
         assert numpy.array_equal(sga(bound, theta, alpha=1e-3, eps=eps).diagnostics["lambda"], expected)

@@ -137,11 +137,11 @@ def test_the_strategy_finds_fixed_points_where_chi_is_not_zero():
 def sos_without_p2(game, theta, *, alpha, a=0.5, b=0.1):
     """Planted bug: SOS's second test dropped (p = p1); at a fixed point p1 = 1, so this is LOLA there."""
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
-    xi_0, chi = s["first"].xi - alpha * s["H_o_xi"], s["chi"]
+    xi_0, chi = s.first.xi - alpha * s.H_o_xi, s.chi
     dot = numpy.einsum("rd,rd->r", -alpha * chi, xi_0)
     ratio = -a * numpy.einsum("rd,rd->r", xi_0, xi_0) / numpy.where(dot < 0, dot, -1.0)
     p = numpy.where(dot >= 0, 1.0, numpy.minimum(1.0, ratio))
-    return A.Direction(xi_0 - (p * alpha)[:, None] * chi, s["first"].losses, s["first"].xi, {"p": p})
+    return A.Direction(xi_0 - (p * alpha)[:, None] * chi, s.first.losses, s.first.xi, {"p": p})
 
 
 def test_fixed_point_property_catches_sos_without_its_second_test():
@@ -177,9 +177,9 @@ def check_sos_alignment(rule, game, point, alpha, a, b):
 def sos_without_p1_safeguard(game, theta, *, alpha, a=0.5, b=0.1):
     """Planted bug: p1 ≡ 1 (no alignment safeguard), so p = p2 and LOLA's χ can reverse ξ_0."""
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
-    xi, xi_0 = s["first"].xi, s["first"].xi - alpha * s["H_o_xi"]
+    xi, xi_0 = s.first.xi, s.first.xi - alpha * s.H_o_xi
     p = A.sos_p(xi, xi_0, numpy.zeros_like(xi), alpha=alpha, a=a, b=b)  # χ = 0 in the tests: p1 = 1
-    return A.Direction(xi_0 - (p * alpha)[:, None] * s["chi"], s["first"].losses, xi, {"p": p})
+    return A.Direction(xi_0 - (p * alpha)[:, None] * s.chi, s.first.losses, xi, {"p": p})
 
 
 @pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
@@ -292,12 +292,12 @@ def test_property_near_a_fixed_point_sos_p_is_squared_norm(game, data, u):
 def sos_with_p2_the_norm(game, theta, *, alpha, a=0.5, b=0.1):
     """Planted bug: SOS's second test p2 = ‖ξ‖ (not ‖ξ‖²) where ‖ξ‖ < b."""
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
-    f = s["first"]
-    xi_0 = f.xi - alpha * s["H_o_xi"]
-    p1, _ = A.sos_p_parts(f.xi, xi_0, s["chi"], alpha=alpha, a=a, b=b)
+    f = s.first
+    xi_0 = f.xi - alpha * s.H_o_xi
+    p1, _ = A.sos_p_parts(f.xi, xi_0, s.chi, alpha=alpha, a=a, b=b)
     norm = numpy.sqrt(numpy.einsum("rd,rd->r", f.xi, f.xi))
     p = numpy.minimum(p1, numpy.where(norm < b, norm, 1.0))
-    return A.Direction(xi_0 - (p * alpha)[:, None] * s["chi"], f.losses, f.xi, {"p": p})
+    return A.Direction(xi_0 - (p * alpha)[:, None] * s.chi, f.losses, f.xi, {"p": p})
 
 
 @pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
@@ -334,7 +334,7 @@ def test_property_lola_is_the_gradient_of_the_taylor_objective(game, data, alpha
 def lola_without_the_middle_term(game, theta, *, alpha):
     """Planted bug: ξ − αχ (the H_oξ term dropped, as in Foerster et al.'s appendix)."""
     s = D.second_order(game, theta, ("chi",))
-    return A.Direction(s["first"].xi - alpha * s["chi"], s["first"].losses, s["first"].xi, {})
+    return A.Direction(s.first.xi - alpha * s.chi, s.first.losses, s.first.xi, {})
 
 
 @pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
@@ -693,7 +693,7 @@ def test_the_suite_finds_stable_games_where_nl_does_not_converge():
 def lookahead_with_the_sign_flipped(game, theta, *, alpha, **_):
     """Planted bug: (I + αH_o)ξ."""
     s = D.second_order(game, theta, ("H_o_xi",))
-    return A.Direction(s["first"].xi + alpha * s["H_o_xi"], s["first"].losses, s["first"].xi, {})
+    return A.Direction(s.first.xi + alpha * s.H_o_xi, s.first.losses, s.first.xi, {})
 
 
 @pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
@@ -772,7 +772,7 @@ def test_property_la_and_sos_leave_strict_saddles(name, game, u, seed):
 def consensus_only(game, theta, *, alpha, **_):
     """Planted bug: Hᵀξ in place of ξ (the gradient of ½‖ξ‖², which saddles attract)."""
     s = D.second_order(game, theta, ("Ht_xi",))
-    return A.Direction(s["Ht_xi"], s["first"].losses, s["first"].xi, {})
+    return A.Direction(s.Ht_xi, s.first.losses, s.first.xi, {})
 
 
 def test_saddle_property_catches_a_rule_that_descends_the_gradient_norm():
@@ -908,8 +908,8 @@ def test_property_permuting_players_permutes_the_direction(name, case, alpha):
 def lola_where_only_player_1_shapes(game, theta, *, alpha):
     """Planted bug: χ kept on player 1's block only."""
     s = D.second_order(game, theta, ("H_o_xi", "chi"))
-    chi = s["chi"] * game.masks[0]
-    return A.Direction(s["first"].xi - alpha * s["H_o_xi"] - alpha * chi, s["first"].losses, s["first"].xi, {})
+    chi = s.chi * game.masks[0]
+    return A.Direction(s.first.xi - alpha * s.H_o_xi - alpha * chi, s.first.losses, s.first.xi, {})
 
 
 @pytest.mark.slow  # a planted-bug test: hypothesis searches and shrinks (tox -e slow)
@@ -946,7 +946,7 @@ def test_property_second_order_terms_are_the_same_with_first_order_given_or_inte
     fresh = D.second_order(game.numeric, theta.astype(float), terms)
     given_first = D.second_order(game.numeric, theta, terms, first=D.first_order(game.numeric, theta))
     for term in terms:
-        assert_close(given_first[term], fresh[term], rtol=1e-12, atol=1e-12, err_msg=term)
+        assert_close(getattr(given_first, term), getattr(fresh, term), rtol=1e-12, atol=1e-12, err_msg=term)
     assert_close(D.hessian(game.numeric, theta), D.hessian(game.numeric, theta.astype(float)), rtol=0, atol=0)
 
 

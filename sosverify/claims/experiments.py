@@ -129,9 +129,9 @@ def check_exp_gmm(seeds=(0, 1), runs: int = 4, steps: int = 60, alphas=(1.0, 10.
                 continue
             bound = game.draw(numpy.random.default_rng([seed, s.t]), runs)
             sec = D.second_order(bound, s.theta, ("H_o_xi", "chi"))
-            xi, chi = sec["first"].xi, sec["chi"]
+            xi, chi = sec.first.xi, sec.chi
             for alpha in alphas:
-                xi_0 = xi - alpha * sec["H_o_xi"]
+                xi_0 = xi - alpha * sec.H_o_xi
                 p = sos_p(xi, xi_0, chi, alpha=alpha, a=a, b=b)
                 xi_p = xi_0 - (p * alpha)[:, None] * chi
                 sq = numpy.einsum("rd,rd->r", xi_0, xi_0)

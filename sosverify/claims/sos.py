@@ -49,8 +49,8 @@ def check_lemd7_p_near_fp() -> Evidence:
         for name, r, game, theta, b in _near_fixed_points(rng):
             out = A.sos(game, theta, alpha=alpha, a=a, b=b)
             s = D.second_order(game, theta, ("H_o_xi", "chi"))
-            xi, chi = s["first"].xi, s["chi"]
-            xi_0 = xi - alpha * s["H_o_xi"]
+            xi, chi = s.first.xi, s.chi
+            xi_0 = xi - alpha * s.H_o_xi
             p1, p2 = A.sos_p_parts(xi, xi_0, chi, alpha=alpha, a=a, b=b)  # the project's two criteria
             sq = numpy.einsum("rd,rd->r", xi, xi)
             chi_norm = numpy.linalg.norm(chi, axis=1)

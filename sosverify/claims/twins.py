@@ -42,7 +42,7 @@ def _second_order(transform) -> list:
 
     def wrong(game, theta, terms=("H_o_xi", "chi"), first=None, method=None, **options):
         out = real(game, theta, tuple(dict.fromkeys(tuple(terms) + ("H_o_xi", "H_xi"))), first, method, **options)
-        return {k: v for k, v in transform(out).items() if k == "first" or k in terms}
+        return transform(out)._replace(**{t: None for t in ("H_o_xi", "chi", "H_xi", "Ht_xi") if t not in terms})
 
     return [(D, "second_order", wrong)]
 
@@ -96,7 +96,7 @@ def _plant_nl_ascent():
 
 def _plant_la_plus_alpha():
     def negate(out):  # every numeric rule reads H_oξ from second_order: LA, LOLA, p-LOLA and SOS all see it
-        return {**out, "H_o_xi": -out["H_o_xi"]}
+        return out._replace(H_o_xi=-out.H_o_xi)
 
     return (_second_order(negate)
             + _sym("lookahead", lambda self, alpha=sympy.Symbol("alpha", positive=True):
@@ -116,7 +116,7 @@ def _plant_la_is_lola():
 
 def _plant_ho_with_diagonal():
     def keep_diagonal(out):
-        return {**out, "H_o_xi": out["H_xi"]}
+        return out._replace(H_o_xi=out.H_xi)
 
     return _second_order(keep_diagonal) + _sym("H_o", lambda self: self.H, as_property=True)
 
@@ -126,7 +126,7 @@ def _plant_lola_no_middle():
 
     def lola(game, theta, *, alpha):
         s = A.D.second_order(game, theta, ("chi",))
-        return A.Direction(s["first"].xi - alpha * s["chi"], s["first"].losses, s["first"].xi, {})
+        return A.Direction(s.first.xi - alpha * s.chi, s.first.losses, s.first.xi, {})
 
     return _rule("lola", lola) + _sym("lola", lambda self, alpha=sympy.Symbol("alpha", positive=True):
                                       self.xi - alpha * self.chi)
@@ -134,7 +134,7 @@ def _plant_lola_no_middle():
 
 def _plant_chi_flipped():
     def flipped(out):  # Σ_j ∇_i∇_j L^i ∇_j L^j (= H_oξ) instead of Σ_j ∇_i∇_j L^j ∇_j L^i
-        return {**out, "chi": out["H_o_xi"]}
+        return out._replace(chi=out.H_o_xi)
 
     return _second_order(flipped) + _sym("chi", lambda self: self.H_o * self.xi, as_property=True)
 
@@ -155,8 +155,8 @@ def _plant_plola_p_squared():
 
     def p_lola(game, theta, *, alpha, p):
         s = A.D.second_order(game, theta, ("H_o_xi", "chi"))
-        f = s["first"]
-        return A.Direction(f.xi - alpha * s["H_o_xi"] - p ** 2 * alpha * s["chi"], f.losses, f.xi, {})
+        f = s.first
+        return A.Direction(f.xi - alpha * s.H_o_xi - p ** 2 * alpha * s.chi, f.losses, f.xi, {})
 
     return _rule("plola", p_lola) + _sym(
         "p_lola", lambda self, alpha=sympy.Symbol("alpha", positive=True), p=sympy.Symbol("p", nonnegative=True):
@@ -214,7 +214,7 @@ def _plant_sos_half_shaping():
     def sos(game, theta, *, alpha, a=A.SOS_A.default, b=A.SOS_B.default):  # steps with half the shaping it reports
         out = real(game, theta, alpha=alpha, a=a, b=b)
         s = A.D.second_order(game, theta, ("chi",))
-        return out._replace(direction=out.direction + 0.5 * (out.diagnostics["p"] * alpha)[:, None] * s["chi"])
+        return out._replace(direction=out.direction + 0.5 * (out.diagnostics["p"] * alpha)[:, None] * s.chi)
 
     return _rule("sos", sos)
 
@@ -241,7 +241,7 @@ def _plant_co_minus():
 
     def consensus(game, theta, *, alpha, gamma=A.CO_GAMMA.default):
         s = A.D.second_order(game, theta, ("Ht_xi",))
-        return A.Direction(s["first"].xi - gamma * s["Ht_xi"], s["first"].losses, s["first"].xi, {})
+        return A.Direction(s.first.xi - gamma * s.Ht_xi, s.first.losses, s.first.xi, {})
 
     return _rule("co", consensus)
 
