@@ -19,7 +19,7 @@ from sosverify.backends import active, active_name, use_backend
 __all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback", "jvp",
            "has_forward_mode", "scan",
            "weighted_gradient", "gradient_of_pairing", "gradient_of_self_pairing", "take", "take_columns",
-           "unflatten", "batch_matmul", "relu", "sigmoid", "bmatmul", "binv", "invertible", "solve_or_nan",
+           "unflatten", "batch_matmul", "relu", "sigmoid", "bsolve", "invertible", "solve_or_nan",
            "active_name", "use_backend"]
 
 
@@ -143,11 +143,7 @@ def sigmoid(x):
     return active().sigmoid(x)
 
 
-def bmatmul(a, b):
-    """``out[:, :, r] = a[:, :, r] @ b[:, :, r]`` for runs-last stacks (leading axes broadcast)."""
-    return active().bmatmul(a, b)
-
-
-def binv(a):
-    """Inverse of each ``a[:, :, r]`` of a runs-last stack ``(n, n, R)``."""
-    return active().binv(a)
+def bsolve(a, b):
+    """``a[r]⁻¹ b[r]`` per run for ``a`` ``(R, n, n)`` and ``b`` ``(R, n)``, differentiable to any
+    order (each backend its fastest form: see its ``bsolve``)."""
+    return active().bsolve(a, b)

@@ -101,3 +101,10 @@ def _close_figures():
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+def jax_param(*marks):
+    """The backend name "jax" as a parameter, skipped without the [jax] extra (the test extra installs it)."""
+    from importlib.util import find_spec
+
+    return pytest.param("jax", marks=[*marks, pytest.mark.skipif(find_spec("jax") is None, reason="needs jax")])

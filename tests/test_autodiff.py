@@ -5,16 +5,21 @@ import warnings
 import numpy
 import pytest
 from autograd import grad
-from conftest import assert_close
+from conftest import assert_close, jax_param
 
-from sosverify._autodiff import binv, bmatmul, np, sigmoid, take
+from sosverify._autodiff import bsolve, np, sigmoid, take
+from sosverify.backends import use_backend
 
 
+@pytest.mark.parametrize("backend", ["autograd", jax_param()])
 @pytest.mark.parametrize("n", [2, 3, 4])
-def test_binv_inverts_each_runs_last_block(n, rng):
-    a = rng.normal(size=(n, n, 40)) + 3 * numpy.eye(n)[:, :, None]
-    expected = numpy.moveaxis(numpy.linalg.inv(numpy.moveaxis(a, -1, 0)), 0, -1)
-    assert_close(binv(a), expected, rtol=1e-12, atol=1e-12)
+def test_bsolve_solves_each_run_on_each_backend(n, backend, rng):
+    # 1e-12: a well-conditioned system (diagonal shift 3) solved two ways in float64
+    a = rng.normal(size=(40, n, n)) + 3 * numpy.eye(n)
+    b = rng.normal(size=(40, n))
+    with use_backend(backend):
+        got = numpy.asarray(bsolve(a, b))
+    assert_close(got, numpy.linalg.solve(a, b[..., None])[..., 0], rtol=1e-12, atol=1e-12)
 
 
 def _fd_grad(f, x, h=1e-6):
@@ -26,23 +31,26 @@ def _fd_grad(f, x, h=1e-6):
     return g
 
 
-def test_binv_and_bmatmul_gradients_match_finite_differences(rng):
-    a = rng.normal(size=(4, 4, 3)) + 4 * numpy.eye(4)[:, :, None]
-    w = rng.normal(size=(1, 4, 3))
-    weights = rng.normal(size=(1, 4, 3))
+@pytest.mark.parametrize("backend", ["autograd", jax_param()])
+def test_bsolve_derivatives_to_second_order_match_finite_differences(backend, rng):
+    from sosverify._autodiff import gradient
 
-    def f(x):
-        return np.sum(bmatmul(w, binv(x)) * weights)
-
-    # first differences of a smooth function with h = 1e-6: error ~1e-9 relative
-    assert_close(grad(f)(a), _fd_grad(lambda x: float(f(x)), a), rtol=1e-6, atol=1e-8)
-    # second order: gradient of a directional derivative, against differences of the gradient
+    a = rng.normal(size=(3, 4, 4)) + 4 * numpy.eye(4)
+    b = rng.normal(size=(3, 4))
+    weights = rng.normal(size=(3, 4))
     v = rng.normal(size=a.shape)
+    with use_backend(backend):
+        def f(x):
+            return np.sum(bsolve(x, np.sin(b + np.sum(x, axis=2))) * weights)
 
-    def directional(x):
-        return np.sum(grad(f)(x) * v)
+        def directional(x):
+            return np.sum(gradient(f, x) * v)
 
-    assert_close(grad(directional)(a), _fd_grad(lambda x: float(directional(x)), a), rtol=1e-5, atol=1e-7)
+        # first differences of a smooth function with h = 1e-6: error ~1e-9 relative
+        assert_close(numpy.asarray(gradient(f, a)), _fd_grad(lambda x: float(f(x)), a), rtol=1e-6, atol=1e-8)
+        # second order: gradient of a directional derivative, against differences of the gradient
+        assert_close(numpy.asarray(gradient(directional, a)), _fd_grad(lambda x: float(directional(x)), a),
+                     rtol=1e-5, atol=1e-7)
 
 
 def test_take_and_sigmoid_derivatives(rng):

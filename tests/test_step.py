@@ -6,7 +6,7 @@ same states whatever its chunk length, diverged runs flagged at the same step.""
 
 import numpy
 import pytest
-from conftest import assert_close
+from conftest import assert_close, jax_param
 
 from sosverify import step as S
 from sosverify.algorithms import Algorithm, get_algorithm, naive
@@ -60,7 +60,7 @@ def _by_hand(game, algo, theta, optimiser, steps, *, alpha, predicted=False):
     return out
 
 
-@pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("backend", ["autograd", jax_param(pytest.mark.slow)])
 @pytest.mark.parametrize("optimiser, predicted", [(sgd(0.3), False), (rmsprop(0.05), False), (rmsprop(0.05), True)])
 def test_the_step_is_the_rule_then_the_optimiser(optimiser, predicted, backend):
     # 1e-12: the same arithmetic, compiled (JAX fuses it in another order) over 12 steps of the IPD
@@ -74,7 +74,7 @@ def test_the_step_is_the_rule_then_the_optimiser(optimiser, predicted, backend):
             assert_close(b, a, rtol=0, atol=1e-12 * (1 + numpy.abs(a).max()), err_msg=f"step {s.t}")
 
 
-@pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("backend", ["autograd", jax_param(pytest.mark.slow)])
 @pytest.mark.parametrize("game_name, rule, alpha", CASES)
 def test_a_run_gives_the_same_states_whatever_its_chunk_length(game_name, rule, alpha, backend):
     """One step per call, chunks of 7 (the last computing steps in vain) and the default chunk:

@@ -10,7 +10,7 @@ variable ``SOSVERIFY_BACKEND`` or ``autograd``.  A backend module provides ``np`
 ``stop_gradient``, ``as_array``, ``to_numpy``, ``compile``, the derivatives
 (``value_and_pullback``, ``gradient``, ``weighted_gradient``, ``gradient_of_pairing``,
 ``gradient_of_self_pairing``) and the array helpers the games use (``take``, ``take_columns``,
-``unflatten``, ``batch_matmul``, ``relu``, ``sigmoid``, ``bmatmul``, ``binv``).
+``unflatten``, ``batch_matmul``, ``relu``, ``sigmoid``, ``bsolve``).
 """
 
 from __future__ import annotations
