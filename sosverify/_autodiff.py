@@ -144,6 +144,6 @@ def sigmoid(x):
 
 
 def bsolve(a, b):
-    """``a[r]⁻¹ b[r]`` per run for ``a`` ``(R, n, n)`` and ``b`` ``(R, n)``, differentiable to any
-    order (each backend its fastest form: see its ``bsolve``)."""
+    """``x[:, r] = a[:, :, r]⁻¹ b[:, r]`` for a runs-last stack ``a`` ``(n, n, R)`` and ``b`` ``(n, R)``,
+    differentiable to any order (each backend its fastest form: see its ``bsolve``)."""
     return active().bsolve(a, b)

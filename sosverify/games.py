@@ -71,6 +71,10 @@ def matching_pennies() -> Game:
 
 
 IPD_PAYOFFS = ((1.0, 3.0, 0.0, 2.0), (1.0, 0.0, 3.0, 2.0))
+# c * SIGN + ONE_HOT = (c, 1 − c) along axis 1 (player 1's action) or axis 2 (player 2's),
+# for arrays shaped (states, 1, 1, runs).
+_SIGN_ROW, _ONE_HOT_ROW = numpy.array([1.0, -1.0])[:, None, None], numpy.array([0.0, 1.0])[:, None, None]
+_SIGN_COL, _ONE_HOT_COL = numpy.array([1.0, -1.0])[None, :, None], numpy.array([0.0, 1.0])[None, :, None]
 
 
 IPD_DISCOUNT = Setting("gamma", 0.96, "the IPD's discount gamma", low=0.0, high=1.0, flag="discount")
@@ -89,17 +93,22 @@ def ipd(gamma: float = IPD_DISCOUNT.default, payoffs=IPD_PAYOFFS) -> Game:
     r = numpy.asarray(payoffs, dtype=float)
     if r.shape != (2, 4) or not numpy.all(numpy.isfinite(r)):
         raise SosverifyError(f"IPD payoffs must be two finite rows of 4 (CC, CD, DC, DD), got shape {r.shape}")
-    eye = numpy.eye(4)
+    eye = numpy.eye(4)[:, :, None]
 
     def losses(p):
-        # c_i[r, s]: probability that player i cooperates in state s = start, CC, CD, DC, DD
-        c1, c2 = sigmoid(p[0]), sigmoid(p[1])
-        # joint[r, s, a]: probability of the joint action a = CC, CD, DC, DD in state s
-        joint = np.stack([c1 * c2, c1 * (1.0 - c2), (1.0 - c1) * c2, (1.0 - c1) * (1.0 - c2)], axis=2)
-        p0, P = take(joint, 0, 1, axis=1)[:, 0], take(joint, 1, 5, axis=1)  # (R, 4), (R, 4, 4)
-        # L^i = p0ᵀ (I − γP)^{-1} r_i, for both players at once: x = (I − γP)^{-T} p0, (R, 4)
-        x = bsolve(np.swapaxes(eye - gamma * P, 1, 2), p0)
-        return np.dot(r, np.transpose(x))
+        runs = p[0].shape[0]
+        # Runs on the last axis (every inner loop over R).  c_i[s, 0, 0, r]: probability that
+        # player i cooperates in state s = start, CC, CD, DC, DD.
+        c1 = np.reshape(sigmoid(np.transpose(p[0])), (5, 1, 1, runs))
+        c2 = np.reshape(sigmoid(np.transpose(p[1])), (5, 1, 1, runs))
+        # joint[s, a1·2 + a2, r] = P(player 1 plays a1) P(player 2 plays a2); action 0 = C, 1 = D,
+        # so the second axis runs over the joint actions CC, CD, DC, DD.
+        u1, u2 = c1 * _SIGN_ROW + _ONE_HOT_ROW, c2 * _SIGN_COL + _ONE_HOT_COL
+        joint = np.reshape(u1 * u2, (5, 4, runs))
+        p0, P = take(joint, 0, 1, axis=0), take(joint, 1, 5, axis=0)  # (1, 4, R), (4, 4, R)
+        # L^i = p0ᵀ (I − γP)^{-1} r_i for both players at once: x = (I − γP)^{-T} p0, (4, R)
+        x = bsolve(np.swapaxes(eye - gamma * P, 0, 1), np.reshape(p0, (4, runs)))
+        return np.dot(r, x)
 
     return Game("ipd", (5, 5), losses, report_scale=1.0 - gamma, init_std=1.0,
                 params={"gamma": gamma, "payoffs": r.tolist()},

@@ -152,20 +152,28 @@ def _settings_key(*values):
     return values
 
 
+def _optimiser_key(optimiser: Optimiser):
+    """An optimiser as part of a cache key: its name, settings and the code of its functions (two
+    optimisers made by the same factory with the same settings compute the same step)."""
+    code = tuple(getattr(f, "__code__", f) for f in (optimiser.init, optimiser.update, optimiser.preconditioner))
+    return (optimiser.name, tuple(sorted(optimiser.settings.items())), code)
+
+
 def _program(game, algorithm, optimiser, alpha, hyper, predicted, length):
     """The compiled chunk and final measurement for these settings, from a small cache keyed by
-    the game, rule and optimiser objects themselves (the entry keeps them, so their ids stay their
-    own); settings that are not hashable are not cached."""
-    settings = _settings_key(alpha if numpy.isscalar(alpha) else None, tuple(sorted(hyper.items())))
-    key = (id(game), id(algorithm), id(optimiser), settings, predicted, length, B.active_name())
+    the game and rule objects themselves (the entry keeps them, so their ids stay their own) and
+    the optimiser's settings; settings that are not hashable are not cached."""
+    settings = _settings_key(alpha if numpy.isscalar(alpha) else None, tuple(sorted(hyper.items())),
+                             _optimiser_key(optimiser))
+    key = (id(game), id(algorithm), settings, predicted, length, B.active_name())
     hit = _programs.get(key) if settings is not None else None
-    if hit is not None and hit[0] is game and hit[1] is algorithm and hit[2] is optimiser:
+    if hit is not None and hit[0] is game and hit[1] is algorithm:
         _programs.move_to_end(key)
-        return hit[3]
+        return hit[2]
     step = make_step(game, algorithm, optimiser, alpha=alpha, hyper=hyper, predicted=predicted)
     program = (B.compile(_chunk(step, length)), B.compile(make_measure(game)))
     if settings is not None:
-        _programs[key] = (game, algorithm, optimiser, program)
+        _programs[key] = (game, algorithm, program)
         while len(_programs) > CACHE_SIZE:
             _programs.popitem(last=False)
     return program

@@ -15,11 +15,12 @@ from sosverify.backends import use_backend
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_bsolve_solves_each_run_on_each_backend(n, backend, rng):
     # 1e-12: a well-conditioned system (diagonal shift 3) solved two ways in float64
-    a = rng.normal(size=(40, n, n)) + 3 * numpy.eye(n)
-    b = rng.normal(size=(40, n))
+    a = rng.normal(size=(n, n, 40)) + 3 * numpy.eye(n)[:, :, None]   # runs last
+    b = rng.normal(size=(n, 40))
     with use_backend(backend):
         got = numpy.asarray(bsolve(a, b))
-    assert_close(got, numpy.linalg.solve(a, b[..., None])[..., 0], rtol=1e-12, atol=1e-12)
+    want = numpy.linalg.solve(numpy.moveaxis(a, -1, 0), b.T[..., None])[..., 0].T
+    assert_close(got, want, rtol=1e-12, atol=1e-12)
 
 
 def _fd_grad(f, x, h=1e-6):
@@ -35,13 +36,13 @@ def _fd_grad(f, x, h=1e-6):
 def test_bsolve_derivatives_to_second_order_match_finite_differences(backend, rng):
     from sosverify._autodiff import gradient
 
-    a = rng.normal(size=(3, 4, 4)) + 4 * numpy.eye(4)
-    b = rng.normal(size=(3, 4))
-    weights = rng.normal(size=(3, 4))
+    a = rng.normal(size=(4, 4, 3)) + 4 * numpy.eye(4)[:, :, None]
+    b = rng.normal(size=(4, 3))
+    weights = rng.normal(size=(4, 3))
     v = rng.normal(size=a.shape)
     with use_backend(backend):
         def f(x):
-            return np.sum(bsolve(x, np.sin(b + np.sum(x, axis=2))) * weights)
+            return np.sum(bsolve(x, np.sin(b + np.sum(x, axis=1))) * weights)
 
         def directional(x):
             return np.sum(gradient(f, x) * v)
