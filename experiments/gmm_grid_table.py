@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 
+from sosverify.gan.train import divergence_of
 from sosverify.sweep import collect
 
 
@@ -32,6 +33,8 @@ def rows(out) -> list[dict]:
                       "lambda_negative_share": res.get("lambda_negative_share"),
                       "p_below_one_share": res.get("p_below_one_share"),
                       "evaluations": sorted(evals), "diverged_at": res.get("diverged_at"),
+                      # flagged, or (results written before the flag) blown up while finite
+                      "diverged": divergence_of(res),
                       "p_below_one": res.get("p_below_one"), "seconds_per_iteration": res.get("seconds_per_iteration")})
     return sorted(found, key=lambda f: (f["algorithm"], f["rate"], str(f["shaping_alpha"]), f["variant"], f["seed"]))
 
@@ -58,7 +61,7 @@ def best_settings(found: list[dict]) -> dict:
     trainings excluded)."""
     finals: dict = defaultdict(lambda: defaultdict(list))
     for f in found:
-        if f["diverged_at"] is None and f["evaluations"]:
+        if f["diverged"] is None and f["evaluations"]:
             if not f["variant"]:  # the rates and alphas are ranked under the default setup
                 finals[f["algorithm"]][f["rate"], f["shaping_alpha"]].append(f["evaluations"][-1][1])
     return {a: min(cells, key=lambda c: sum(cells[c]) / len(cells[c])) for a, cells in finals.items()}
@@ -80,8 +83,9 @@ def table(found: list[dict]) -> str:
              + " | p < 1 | λ = −1 | ms/it | commit |", "|---" * (len(iterations) + 9) + "|"]
     for f in found:
         cells = {e[0]: f"{e[1]:.3g} ({e[2]}, {e[3]:.1%})" for e in f["evaluations"]}
-        if f["diverged_at"] is not None:
-            cells[iterations[-1] if iterations else 0] = f"diverged at {f['diverged_at']}"
+        if f["diverged"] is not None:
+            at = f" at {f['diverged_at']}" if f["diverged_at"] is not None else ""
+            cells[iterations[-1] if iterations else 0] = f"diverged{at} ({f['diverged']})"
         ms = "" if f["seconds_per_iteration"] is None else f"{1000 * f['seconds_per_iteration']:.0f}"
         share = "" if f["p_below_one_share"] is None else f"{f['p_below_one_share']:.1%}"
         lam = "" if f["lambda_negative_share"] is None else f"{f['lambda_negative_share']:.1%}"

@@ -581,5 +581,6 @@ def test_a_training_whose_xi_blows_up_while_finite_is_flagged_and_stops():
     # a result written before the flag: its final ‖ξ‖ decides
     assert divergence_of({**healthy.summary(), "final_xi_norm": 2.7e11}) == "‖ξ‖ > 1e+06 at the end"
     assert divergence_of({**healthy.summary(), "final_xi_norm": float("nan")}) == "not finite"
+    assert divergence_of({**healthy.summary(), "final_xi_norm": None}) is None  # not recorded
     with pytest.raises(SosverifyError, match="blowup"):
         train("nl", 1e-3, blowup=0.0, **kw)

@@ -308,12 +308,12 @@ def test_the_grid_table_picks_the_lowest_mean_final_kl_and_never_a_diverged_trai
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
 
-    def result(algo, rate, seed, kls, diverged=None):
+    def result(algo, rate, seed, kls, diverged=None, xi=1.0):
         task = {"game": "gmm", "algorithm": algo, "alpha": rate, "seed": seed, "iterations": 4, "eval_every": 2}
         evals = {str(2 * (i + 1)): kl for i, kl in enumerate(kls)}
         write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
             "kl": evals, "modes_covered": {k: 1 for k in evals}, "high_quality": {k: 0.5 for k in evals},
-            "diverged_at": diverged, "seconds_per_iteration": 0.1}})
+            "diverged_at": diverged, "seconds_per_iteration": 0.1, "final_xi_norm": xi}})
 
     (tmp_path / "tasks").mkdir()
     result("nl", 1e-4, 0, [50.0, 10.0])
@@ -321,10 +321,12 @@ def test_the_grid_table_picks_the_lowest_mean_final_kl_and_never_a_diverged_trai
     result("nl", 2e-4, 0, [5.0, 15.0])       # mean 15: lowest
     result("sos", 1e-4, 0, [9.0, 8.0])
     result("sos", 2e-4, 0, [1.0], diverged=3)  # lowest number, but diverged
+    result("sos", 3e-4, 0, [0.5, 0.5], xi=2.7e11)  # lowest again, but blown up while finite (not flagged)
     found = module.rows(tmp_path)
     assert module.best_rates(found) == {"nl": 2e-4, "sos": 1e-4}
     text = module.table(found)
-    assert "diverged at 3" in text and "Lowest final KL: NL 0.0002, SOS 0.0001" in text
+    assert "diverged at 3 (not finite)" in text and "diverged (‖ξ‖ > 1e+06 at the end)" in text
+    assert "Lowest final KL: NL 0.0002, SOS 0.0001" in text
 
 
 def test_results_of_sweeps_from_before_the_backend_was_recorded_are_still_found(tmp_path):

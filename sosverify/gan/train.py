@@ -108,7 +108,9 @@ def divergence_of(summary: dict, blowup: float = BLOWUP_XI_NORM) -> str | None:
     if summary.get("diverged_at") is not None:
         return summary.get("diverged_because") or "not finite"
     xi = summary.get("final_xi_norm")
-    if xi is None or not numpy.isfinite(xi):
+    if xi is None:  # not recorded: nothing says it diverged
+        return None
+    if not numpy.isfinite(xi):
         return "not finite"
     return f"‖ξ‖ > {blowup:g} at the end" if xi > blowup else None
 
