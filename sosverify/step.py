@@ -163,8 +163,8 @@ def _program(game, algorithm, optimiser, alpha, hyper, predicted, length):
     """The compiled chunk and final measurement for these settings, from a small cache keyed by
     the game and rule objects themselves (the entry keeps them, so their ids stay their own) and
     the optimiser's settings; settings that are not hashable are not cached."""
-    settings = _settings_key(alpha if numpy.isscalar(alpha) else None, tuple(sorted(hyper.items())),
-                             _optimiser_key(optimiser))
+    settings = None if not numpy.isscalar(alpha) else _settings_key(alpha, tuple(sorted(hyper.items())),
+                                                                    _optimiser_key(optimiser))
     key = (id(game), id(algorithm), settings, predicted, length, B.active_name())
     hit = _programs.get(key) if settings is not None else None
     if hit is not None and hit[0] is game and hit[1] is algorithm:
