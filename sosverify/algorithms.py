@@ -17,8 +17,8 @@ the same name in Optax.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy
@@ -30,6 +30,7 @@ from sosverify._autodiff import solve_or_nan as _solve_or_nan
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.game import Game
 from sosverify.settings import Setting, as_settings, resolve
+from sosverify.symbolic import rules as R
 
 # Each rule's settings, declared once: defaults, ranges, help and command-line flags come from here.
 SOS_A = Setting("a", 0.5, "SOS's a", low=0.0, high=1.0)
@@ -256,12 +257,32 @@ def lss(game: Game, theta, *, alpha: float, lam: float = LSS_LAM.default) -> Dir
     return Direction(0.5 * (f.xi + (Ht @ w[:, :, None])[:, :, 0]), f.losses, f.xi, {})
 
 
+PROPERTIES = ("consistency", "convergence", "saddles", "reduction", "alignment")  # sosverify.audit's
+
+
 @dataclass(frozen=True)
 class Algorithm:
-    """A registry entry: the rule, its settings, one line of text.
+    """A rule's one record: the function and everything the rest of the house needs to know of it.
 
-    ``settings`` is a tuple of :class:`~sosverify.settings.Setting` (default, range, help) or,
-    for a quick rule of one's own, a ``{name: default}`` mapping (any finite value allowed).
+    A rule joins by being registered (:func:`register`): the shared suite (shape, batching,
+    determinism, agreement with ``exact``), ``audit``, ``run``, ``sosverify algorithms`` and the
+    theorems' tests read these fields and nothing else.
+
+    - ``settings``: a tuple of :class:`~sosverify.settings.Setting` (default, range, help, flag) or,
+      for a quick rule of one's own, a ``{name: default}`` mapping (any finite value allowed).
+    - ``diagnostics``: the names of the per-run values the rule reports (SOS's ``p``).
+    - ``dense``: forms the dense d × d game Hessian (refused above ``derivatives.DENSE_LIMIT``).
+    - ``predicts``: α inside the direction is a predicted step (LA, LOLA, p-LOLA, SOS, EG): the GAN's
+      shaping α applies, and α may be a per-coordinate step array ``(R, d)``.
+    - ``exact``: the rule's formula evaluated exactly by the symbolic layer at a point
+      (:mod:`sosverify.symbolic.rules`), or ``None`` if it has none.
+    - ``properties``: the audit's verdict on each of :data:`PROPERTIES`, ``"holds"`` or ``"fails"``,
+      as the paper and the rule's literature state it (empty: not stated).
+    - ``fixed_point_p``: ``None`` if the rule leaves fixed points fixed (§3.1); otherwise its
+      direction at a fixed point is ``−p α χ`` with ``p = fixed_point_p(settings)`` (LOLA: 1).
+    - ``scaling``: how the settings move when ``L → cL`` and ``α → α/c`` so that the direction
+      scales by ``c`` (``{setting: (value, c) -> value}``; empty: none moves), or, as a string, why
+      the rule is not scale-equivariant.
     """
 
     name: str
@@ -269,37 +290,112 @@ class Algorithm:
     settings: tuple | dict = ()  # Settings, or {name: default} (normalised to a tuple of Settings)
     description: str = ""
     diagnostics: tuple = ()
-    dense: bool = False  # forms the dense d × d game Hessian: refused above derivatives.DENSE_LIMIT
-    # α inside the direction is a predicted step (LA, LOLA, p-LOLA, SOS, EG): the GAN's shaping α
-    # applies, and α may be a per-coordinate step array (R, d)
+    dense: bool = False
     predicts: bool = False
+    exact: Callable | None = None
+    properties: Mapping[str, str] = field(default_factory=dict)
+    fixed_point_p: Callable[[dict], float] | None = None
+    scaling: Mapping[str, Callable] | str = field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "settings", as_settings(self.settings))
+        if not (isinstance(self.name, str) and self.name == self.name.lower() and self.name.isidentifier()):
+            raise SosverifyError(f"a rule's name must be a lower-case identifier, got {self.name!r}")
+        if not callable(self.fn):
+            raise SosverifyError(f"rule {self.name!r}: fn must be a function (game, theta, *, alpha, ...)")
+        wrong = {k: v for k, v in self.properties.items() if k not in PROPERTIES or v not in ("holds", "fails")}
+        if wrong:
+            raise SosverifyError(f"rule {self.name!r}: properties must map some of {', '.join(PROPERTIES)} "
+                                 f"to 'holds' or 'fails', got {wrong}")
+        if not isinstance(self.scaling, str):
+            unknown = sorted(set(self.scaling) - {s.name for s in self.settings})
+            if unknown:
+                raise SosverifyError(f"rule {self.name!r}: scaling names {unknown}, which are not its settings")
 
     @property
     def defaults(self) -> dict:
         """``{name: default}`` of every setting."""
         return {s.name: s.default for s in self.settings}
 
+    @property
+    def complete(self) -> list:
+        """What this record does not state (empty for every built-in rule): ``exact``, and each property."""
+        missing = [] if self.exact is not None else ["exact"]
+        return missing + [p for p in PROPERTIES if p not in self.properties]
 
-ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in [
-    Algorithm("nl", naive, {}, "naive simultaneous gradient descent: xi"),
-    Algorithm("la", lookahead, {}, "LookAhead: (I - alpha H_o) xi", predicts=True),
-    Algorithm("lola", lola, {}, "LOLA: (I - alpha H_o) xi - alpha chi", predicts=True),
+
+def _holds(*failing) -> dict:
+    """``{property: "holds" | "fails"}`` over :data:`PROPERTIES`, failing the named ones."""
+    return {p: "fails" if p in failing else "holds" for p in PROPERTIES}
+
+
+# Each rule's ``properties``: what the theory says (H the game Hessian, H_o its off-diagonal blocks,
+# χ LOLA's extra term); tests/test_audit.py checks the audit finds exactly this on drawn games.
+# consistency: the direction vanishes wherever ξ does — all but LOLA and p-LOLA, whose −pαχ does not
+# (§3.1).  convergence at stable fixed points for small α: the map's Jacobian is I − αM with M = H
+# (NL: fails on the cyclic game, whose H has eigenvalues ±i), (I − αH_o)H (LA, SOS: Theorem 4),
+# H + γHᵀH (CO), ½(H + HᵀH⁻¹H) (LSS: 0 on the cyclic game, built for local Nash only); LOLA and
+# p-LOLA move off the shaped fixed points.  saddles: an eigenvalue of modulus > 1 at strict saddles
+# (Theorem 6 for LA, SOS; CO's HᵀH term can make the common saddle L1 = L2 = xy attracting; SGA's
+# (I + Aᵀ)H is positive stable at the three-player cycle L1 = xy, L2 = yz, L3 = zx, whose H has
+# eigenvalues 1, e^{±2πi/3}: near a fixed point ξ → 0 and alignment's λ is sign(ε) = +1, so it cannot
+# flip to escape).  reduction: α = 0 gives ξ for the rules whose correction is scaled by α (CO's γ,
+# SGA's λ and LSS's surgery are not).  alignment: ⟨direction, ξ⟩ ≥ 0 near fixed points (CO's γξᵀHξ is
+# negative near a saddle; LOLA's −α⟨χ, ξ⟩ is of order ‖ξ‖ where χ ≠ 0 at the fixed point, and beats
+# ‖ξ‖² close enough to it; LSS's ½ξᵀHᵀH⁻¹ξ = ½δᵀ(H²)ᵀδ at offset δ is negative where H² is
+# indefinite, e.g. H with eigenvalues near the imaginary axis).
+ALGORITHMS: dict[str, Algorithm] = {}
+
+
+def register(algorithm: Algorithm) -> Algorithm:
+    """Add a rule to the registry (its name must be new); returns it.
+
+    From then on ``run``, ``audit``, the command line (``--algo``, ``sosverify algorithms``) and the
+    shared test suite take it by name.  :func:`unregister` takes it out again.
+    """
+    if not isinstance(algorithm, Algorithm):
+        raise SosverifyError(f"register takes an Algorithm record, got {type(algorithm).__name__}")
+    if algorithm.name in ALGORITHMS:
+        raise SosverifyError(f"a rule named {algorithm.name!r} is already registered")
+    ALGORITHMS[algorithm.name] = algorithm
+    return algorithm
+
+
+def unregister(name: str) -> None:
+    """Take a rule registered with :func:`register` out of the registry (built-in rules stay)."""
+    if name in BUILT_IN:
+        raise SosverifyError(f"{name!r} is a built-in rule and stays registered")
+    ALGORITHMS.pop(name, None)
+
+
+for _a in [
+    Algorithm("nl", naive, {}, "naive simultaneous gradient descent: xi", exact=R.nl,
+              properties=_holds("convergence")),
+    Algorithm("la", lookahead, {}, "LookAhead: (I - alpha H_o) xi", predicts=True, exact=R.la,
+              properties=_holds()),
+    Algorithm("lola", lola, {}, "LOLA: (I - alpha H_o) xi - alpha chi", predicts=True, exact=R.lola,
+              properties=_holds("consistency", "convergence", "alignment"), fixed_point_p=lambda s: 1.0),
     Algorithm("plola", p_lola, (PLOLA_P,), "p-LOLA: (I - alpha H_o) xi - p alpha chi, fixed p in [0,1]",
-              predicts=True),
+              predicts=True, exact=R.plola, properties=_holds("consistency", "convergence", "alignment"),
+              fixed_point_p=lambda s: s["p"]),
     Algorithm("sos", sos, (SOS_A, SOS_B), "Stable Opponent Shaping: p-LOLA with p chosen per step", ("p",),
-              predicts=True),
-    Algorithm("co", consensus, (CO_GAMMA,), "consensus optimisation: xi + gamma H^T xi"),
+              predicts=True, exact=R.sos, properties=_holds(),
+              scaling="p2 compares ‖ξ‖ with the fixed b and is ‖ξ‖², not scale-free"),
+    Algorithm("co", consensus, (CO_GAMMA,), "consensus optimisation: xi + gamma H^T xi", exact=R.co,
+              properties=_holds("saddles", "reduction", "alignment"), scaling={"gamma": lambda g, c: g / c}),
     Algorithm("sga", sga, (SGA_EPS,), "symplectic gradient adjustment with alignment: xi + lambda A^T xi",
-              ("lambda",)),
-    Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi", predicts=True),
+              ("lambda",), exact=R.sga, properties=_holds("saddles", "reduction"),
+              scaling="λ's sign compares ⟨ξ,Hᵀξ⟩⟨Aᵀξ,Hᵀξ⟩/d (degree 4 in c) with the fixed ε"),
+    Algorithm("eg", extragradient, {}, "extragradient: xi at theta - alpha xi", predicts=True, exact=R.eg,
+              properties=_holds()),
     Algorithm("cgd", cgd, {}, "competitive gradient descent: (I + alpha H_o)^-1 xi (dense solve)",
-              dense=True),
+              dense=True, exact=R.cgd, properties=_holds()),
     Algorithm("lss", lss, (LSS_LAM,), "local symplectic surgery: (xi + H^T H^-1 xi)/2, regularised where H is singular (dense)",
-              dense=True),
-]}
+              dense=True, exact=R.lss, properties=_holds("convergence", "reduction", "alignment"),
+              scaling={"lam": lambda lam, c: lam * c * c}),  # (c²HᵀH + c²λ)⁻¹ cHᵀ cξ = (HᵀH + λ)⁻¹Hᵀξ
+]:
+    register(_a)
+BUILT_IN = tuple(ALGORITHMS)
 
 
 def get_algorithm(name: str) -> Algorithm:

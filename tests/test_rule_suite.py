@@ -1,7 +1,8 @@
 """The shared suite every entry of ``ALGORITHMS`` must pass (Optax style): a rule joins by being registered.
 
 Shape and dtype, batched = one run at a time, same seed → same numbers, finite on finite input,
-and agreement with the symbolic layer's formula for that rule (``tests/oracles.py``) on random
+and agreement with the symbolic layer's formula for that rule (its record's ``exact``,
+``sosverify/symbolic/rules.py``) on random
 polynomial games — with SOS's p1 and p2 and LSS's two solves each driven into every branch.
 """
 
@@ -13,7 +14,6 @@ import sympy
 from conftest import assert_close, examples
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
-from oracles import ORACLES, sos_parts
 
 from sosverify import algorithms as A
 from sosverify.algorithms import ALGORITHMS
@@ -35,6 +35,7 @@ from sosverify.audit.strategies import (
     unit_fractions,
 )
 from sosverify.runner import run
+from sosverify.symbolic.rules import sos_parts
 
 RULES = sorted(ALGORITHMS)
 # Symbolic (exact) and autograd (float64) values of low-degree polynomials at O(1) points:
@@ -65,8 +66,8 @@ def games_and_thetas(draw, runs=st.integers(1, 3)):
 
 
 def test_every_registered_rule_has_a_symbolic_formula():
-    missing = sorted(set(ALGORITHMS) - set(ORACLES))
-    assert not missing, f"add the symbolic formula of {missing} to tests/oracles.py"
+    missing = sorted(name for name, a in ALGORITHMS.items() if a.exact is None)
+    assert not missing, f"give {missing} an exact form (sosverify/symbolic/rules.py) in its record"
 
 
 @pytest.mark.parametrize("name", RULES)
@@ -126,7 +127,7 @@ def check_agreement(name, game, point, alpha, hyper=None, *, rule=None, min_marg
     """The numeric rule at ``point`` equals the symbolic formula there; returns the oracle's branches."""
     algorithm = ALGORITHMS.get(name)
     hyper = {**(algorithm.defaults if algorithm else {}), **(hyper or {})}
-    expected, branches, margin = ORACLES[name](game.sym, game.point(point), alpha, **hyper)
+    expected, branches, margin = algorithm.exact(game.sym, game.point(point), alpha, **hyper)
     note(f"branches {sorted(branches)}")
     assume(expected is not None and margin > min_margin)  # rounding may take the other side of a jump
     expected = numpy.array([float(v) for v in expected], dtype=float)

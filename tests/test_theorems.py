@@ -84,8 +84,9 @@ def _rule(name):
 
 # == 1. §3.1: LA, SOS, CO, SGA, EG, CGD, LSS, NL leave fixed points fixed; LOLA does not ==========
 
-# The rules whose direction at a fixed point is −pαχ(θ̄) rather than 0 (p = 1 for LOLA).
-MOVE_OFF_FIXED_POINTS = {"lola": 1.0, "plola": ALGORITHMS["plola"].defaults.get("p", 0.5)}
+# The rules whose direction at a fixed point is −pαχ(θ̄) rather than 0 (p = 1 for LOLA): each record's
+# fixed_point_p, at its default settings.
+MOVE_OFF_FIXED_POINTS = {n: a.fixed_point_p(a.defaults) for n, a in ALGORITHMS.items() if a.fixed_point_p}
 PRESERVE_FIXED_POINTS = [n for n in RULES if n not in MOVE_OFF_FIXED_POINTS]
 
 
@@ -833,19 +834,9 @@ def test_derivative_property_catches_chi_with_flipped_index():
 
 # == 8. Metamorphic: scaling, permuting players, constants ====================================
 
-# How each rule's hyperparameters move when L → cL and α → α/c so that the direction scales by c.
-SCALING = {"nl": {}, "la": {}, "lola": {}, "plola": {}, "eg": {}, "cgd": {},
-           "co": {"gamma": lambda g, c: g / c},
-           "lss": {"lam": lambda lam, c: lam * c * c}}  # (c²HᵀH + c²λ)⁻¹ cHᵀ cξ = (HᵀH + λ)⁻¹Hᵀξ
-NOT_SCALE_EQUIVARIANT = {
-    "sos": "p2 compares ‖ξ‖ with the fixed b and is ‖ξ‖², not scale-free",
-    "sga": "λ's sign compares ⟨ξ,Hᵀξ⟩⟨Aᵀξ,Hᵀξ⟩/d (degree 4 in c) with the fixed ε",
-}
-
-
-def test_every_rule_declares_how_it_scales():
-    undeclared = set(ALGORITHMS) - set(SCALING) - set(NOT_SCALE_EQUIVARIANT)
-    assert not undeclared, f"declare {sorted(undeclared)} in SCALING or NOT_SCALE_EQUIVARIANT"
+# How each rule's settings move when L → cL and α → α/c so that the direction scales by c: each
+# record's ``scaling`` (a string says why the rule is not scale-equivariant).
+SCALING = {n: a.scaling for n, a in ALGORITHMS.items() if not isinstance(a.scaling, str)}
 
 
 def scaled(game: DrawnGame, c) -> DrawnGame:

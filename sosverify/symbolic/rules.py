@@ -1,4 +1,8 @@
-"""Each registered rule's formula (SPEC §2) evaluated exactly by the symbolic layer at a point.
+"""Each rule's formula (SPEC §2) evaluated exactly by the symbolic layer at a point.
+
+A rule's ``exact`` form in its registry record (:class:`sosverify.algorithms.Algorithm`): the
+shared suite checks the numeric rule against it on drawn games, so a rule of one's own that gives
+one is checked the same way.  Written from the paper's formulas, independently of the numeric rules.
 
 Where :class:`~sosverify.symbolic.SymGame` has the rule (NL, LA, LOLA, p-LOLA, CO, SGA's
 ``Aᵀξ``) its method is used; EG, CGD, LSS and SOS's ``p`` are written here from SymGame's
@@ -6,7 +10,8 @@ Where :class:`~sosverify.symbolic.SymGame` has the rule (NL, LA, LOLA, p-LOLA, C
 evaluated to 40 digits otherwise (games with ``exp``), so every branch decision (SOS's p1 and p2,
 SGA's sign, LSS's singular test) is made on the exact value.
 
-``ORACLES[name](game, point, alpha, **hyperparameters)`` returns ``(direction, branches, margin)``:
+``form(game, point, alpha, **hyperparameters)`` (``game`` a :class:`~sosverify.symbolic.SymGame`,
+``point`` a ``{symbol: value}`` mapping) returns ``(direction, branches, margin)``:
 the direction as a SymPy column, the set of branches taken, and the distance to the nearest
 discontinuity of the rule (SOS's ‖ξ‖ = b, SGA's sign, LSS's det H = 0; ``oo`` if none), so a test
 can leave out points where rounding may take the other branch.
@@ -21,7 +26,7 @@ DIGITS = 40
 
 def value(expr, at: dict):
     """Exact where the value is rational, otherwise ``DIGITS`` significant digits."""
-    v = sympy.sympify(expr).subs(at)
+    v = (expr if isinstance(expr, sympy.Basic) else sympy.Rational(expr)).subs(at)  # never a string
     return v if v.is_Rational else sympy.N(v, DIGITS)
 
 
@@ -113,7 +118,4 @@ def lss(game, at, alpha, lam):
     return (xi + H.T * w) / 2, {branch}, abs(det)
 
 
-ORACLES = {"nl": nl, "la": la, "lola": lola, "plola": plola, "sos": sos, "co": co, "sga": sga,
-           "eg": eg, "cgd": cgd, "lss": lss}
-
-__all__ = ["ORACLES", "sos_parts", "value", "matrix"]
+__all__ = ["nl", "la", "lola", "plola", "sos", "sos_parts", "co", "sga", "eg", "cgd", "lss", "value", "matrix"]
