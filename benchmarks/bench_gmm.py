@@ -20,7 +20,7 @@ from dataclasses import asdict, replace
 import numpy
 
 from sosverify.algorithms import ALGORITHMS
-from sosverify.gan.game import GanSpec
+from sosverify.games.gmm import GanSpec
 from sosverify.gan.train import check_gan_algorithm
 from sosverify.optimisers import rmsprop
 from sosverify.reproduce.gmm import PRESETS
@@ -90,7 +90,7 @@ def main(argv=None):
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     parser.add_argument("--algos", nargs="+", default=["nl", "la", "lola", "sos", "co", "sga", "eg"])
     args = parser.parse_args(argv)
-    from sosverify.gan.game import gmm_gan
+    from sosverify.games.gmm import gmm_gan
 
     spec = replace(PRESETS[args.preset]["spec"], dtype=args.dtype)
     game = gmm_gan(**asdict(spec))

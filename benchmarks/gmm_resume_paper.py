@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy
 
-from sosverify.gan.game import GanSpec
+from sosverify.games.gmm import GanSpec
 from sosverify.gan.train import train
 
 

@@ -5,11 +5,12 @@ from sosverify.errors import SosverifyError
 from sosverify.game import Game
 
 __version__ = "0.1.0"
-__all__ = ["np", "Game", "SosverifyError", "__version__", "run", "get_game", "analyse"]
+__all__ = ["np", "Game", "SosverifyError", "__version__", "run", "get_game", "analyse", "from_expressions"]
 
 
 def __getattr__(name):
-    """``sosverify.run``, ``sosverify.get_game`` and ``sosverify.analyse``, imported when first used
+    """``sosverify.run``, ``sosverify.get_game``, ``sosverify.analyse`` and ``sosverify.from_expressions``
+    (a :class:`Game` from SymPy loss expressions), imported when first used
     (so that ``import sosverify`` stays light and does not load SymPy)."""
     if name == "run":
         from sosverify.runner import run
@@ -17,6 +18,9 @@ def __getattr__(name):
     if name == "get_game":
         from sosverify.games import get_game
         return get_game
+    if name == "from_expressions":
+        from sosverify.expressions import from_expressions
+        return from_expressions
     if name == "analyse":
         from sosverify.symbolic.analyse import analyse
         return analyse

@@ -17,6 +17,7 @@ the same name in Optax.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -299,8 +300,6 @@ class Algorithm:
 
     def __post_init__(self):
         object.__setattr__(self, "settings", as_settings(self.settings))
-        if not (isinstance(self.name, str) and self.name == self.name.lower() and self.name.isidentifier()):
-            raise SosverifyError(f"a rule's name must be a lower-case identifier, got {self.name!r}")
         if not callable(self.fn):
             raise SosverifyError(f"rule {self.name!r}: fn must be a function (game, theta, *, alpha, ...)")
         wrong = {k: v for k, v in self.properties.items() if k not in PROPERTIES or v not in ("holds", "fails")}
@@ -355,6 +354,9 @@ def register(algorithm: Algorithm) -> Algorithm:
     """
     if not isinstance(algorithm, Algorithm):
         raise SosverifyError(f"register takes an Algorithm record, got {type(algorithm).__name__}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", str(algorithm.name)):
+        raise SosverifyError("a registered rule's name is lower-case letters, digits, '_', '.' and '-' "
+                             f"(it is given as --algo NAME), got {algorithm.name!r}")
     if algorithm.name in ALGORITHMS:
         raise SosverifyError(f"a rule named {algorithm.name!r} is already registered")
     ALGORITHMS[algorithm.name] = algorithm
@@ -436,3 +438,36 @@ def all_settings() -> dict:
         for s in algo.settings:
             out.setdefault(s.option, []).append((algo.name, s))
     return out
+
+
+def probe_rule(game, algo, theta0, alpha, hyper) -> None:
+    """Run a user's rule once on up to two runs and check it returns a ``Direction`` of the right
+    shapes (a wrong shape would otherwise be broadcast: every player moving by player 1's ξ).
+    The registered rules are not probed: they are tested, and a probe step would cost one more
+    evaluation of the game."""
+    if ALGORITHMS.get(algo.name) is algo:
+        return
+
+    theta = numpy.nan_to_num(game.as_params(theta0[:2]))
+    bound = game.draw(numpy.random.default_rng(0), theta.shape[0]) if game.draws_data else game
+    try:
+        with numpy.errstate(all="ignore"):
+            out = algo.fn(bound, theta, alpha=alpha, **hyper)
+    except SosverifyError:
+        raise
+    except Exception as exc:
+        raise SosverifyError(f"algorithm {algo.name!r} failed on a first step: {type(exc).__name__}: {exc}"[:300]) \
+            from None
+    if not isinstance(out, Direction):
+        raise SosverifyError(f"algorithm {algo.name!r} returned {type(out).__name__}; a rule must return a "
+                             "Direction(direction, losses, xi, diagnostics)")
+    r, d = theta.shape
+    for part, shape in (("direction", (r, d)), ("xi", (r, d)), ("losses", (game.n_players, r))):
+        got = numpy.shape(getattr(out, part))
+        if got != shape:
+            raise SosverifyError(f"algorithm {algo.name!r} returned a {part} of shape {got} for {r} runs of "
+                                 f"{d} parameters; expected {shape}")
+    missing = set(algo.diagnostics) - set(out.diagnostics or {})
+    if missing:
+        raise SosverifyError(f"algorithm {algo.name!r} declares diagnostics {', '.join(sorted(missing))} "
+                             "but does not return them")

@@ -363,9 +363,9 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from sosverify.reproduce.common import QUICK_EXPERIMENTS, check_algorithms, get_experiment, write
+    from sosverify.reproduce import get_experiment
+    from sosverify.reproduce.common import QUICK_EXPERIMENTS, check_algorithms, write
 
-    get_experiment("ipd")  # fills the registry
     if args.experiment == "gmm":
         return cmd_gmm(args)
     names = list(QUICK_EXPERIMENTS) if args.experiment == "all" else [args.experiment]

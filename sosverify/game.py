@@ -173,14 +173,6 @@ class Game:
             return np.stack(list(out))
         return out  # already an (n, R) array
 
-    @classmethod
-    def from_expressions(cls, losses, symbols, name: str = "custom") -> Game:
-        """A game from SymPy loss expressions and the symbols each player controls
-        (see :func:`sosverify.expressions.from_expressions`)."""
-        from sosverify.expressions import from_expressions
-
-        return from_expressions(losses, symbols, name=name)
-
     def _check_shapes(self) -> None:
         runs = 2
         probe = numpy.zeros((runs, self.dim), dtype=self.dtype) + 0.1

@@ -18,7 +18,7 @@ from sosverify import _autodiff as B
 from sosverify import derivatives as D
 from sosverify import step as S
 from sosverify import validation as V
-from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters
+from sosverify.algorithms import Algorithm, get_algorithm, hyperparameters, probe_rule
 from sosverify.backends import check_name, describe, use_backend
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
@@ -232,7 +232,7 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
         V.check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics), kept)
     theta0 = numpy.asarray(theta0)
     with use_backend(backend):
-        V.probe_rule(game, algo, theta0, alpha, hyper)
+        probe_rule(game, algo, theta0, alpha, hyper)
     config = {"game": game.name, "game_params": game.params, "algorithm": algo.name, "alpha": alpha,
               "steps": steps, "runs": runs, "seed": None if init is not None else seed,
               "init_std": None if init is not None else (game.init_std if init_std is None else init_std),

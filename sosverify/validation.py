@@ -83,38 +83,3 @@ def initial_array(init, dims) -> numpy.ndarray:
     if theta.ndim != 2 or theta.shape[1] != d or theta.shape[0] < 1:
         raise SosverifyError(f"init must have shape (R, {d}), got {theta.shape}")
     return theta
-
-
-def probe_rule(game, algo, theta0, alpha, hyper) -> None:
-    """Run a user's rule once on up to two runs and check it returns a ``Direction`` of the right
-    shapes (a wrong shape would otherwise be broadcast: every player moving by player 1's ξ).
-    The registered rules are not probed: they are tested, and a probe step would cost one more
-    evaluation of the game."""
-    from sosverify.algorithms import ALGORITHMS, Direction
-
-    if ALGORITHMS.get(algo.name) is algo:
-        return
-
-    theta = numpy.nan_to_num(game.as_params(theta0[:2]))
-    bound = game.draw(numpy.random.default_rng(0), theta.shape[0]) if game.draws_data else game
-    try:
-        with numpy.errstate(all="ignore"):
-            out = algo.fn(bound, theta, alpha=alpha, **hyper)
-    except SosverifyError:
-        raise
-    except Exception as exc:
-        raise SosverifyError(f"algorithm {algo.name!r} failed on a first step: {type(exc).__name__}: {exc}"[:300]) \
-            from None
-    if not isinstance(out, Direction):
-        raise SosverifyError(f"algorithm {algo.name!r} returned {type(out).__name__}; a rule must return a "
-                             "Direction(direction, losses, xi, diagnostics)")
-    r, d = theta.shape
-    for field, shape in (("direction", (r, d)), ("xi", (r, d)), ("losses", (game.n_players, r))):
-        got = numpy.shape(getattr(out, field))
-        if got != shape:
-            raise SosverifyError(f"algorithm {algo.name!r} returned a {field} of shape {got} for {r} runs of "
-                                 f"{d} parameters; expected {shape}")
-    missing = set(algo.diagnostics) - set(out.diagnostics or {})
-    if missing:
-        raise SosverifyError(f"algorithm {algo.name!r} declares diagnostics {', '.join(sorted(missing))} "
-                             "but does not return them")

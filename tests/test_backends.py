@@ -146,7 +146,7 @@ def test_a_diverging_run_is_masked_on_jax_and_the_others_match_the_reference():
 
 
 def test_a_game_typed_as_expressions_runs_on_jax():
-    game = sosverify.Game.from_expressions(["x*y + sin(x)**2", "-x*y + exp(y)/4"], [["x"], ["y"]])
+    game = sosverify.from_expressions(["x*y + sin(x)**2", "-x*y + exp(y)/4"], [["x"], ["y"]])
     theta = numpy.array([[0.3, -0.7], [1.2, 0.4]])
     ref = ALGORITHMS["sos"].fn(game, theta, alpha=0.1)
     with use_backend("jax"):
@@ -191,7 +191,7 @@ def test_the_command_line_runs_on_jax(tmp_path):
 
 @pytest.mark.slow  # JAX compiles per rule and game: minutes in all (tox -e slow)
 def test_a_short_gan_training_runs_on_jax_and_follows_the_reference():
-    from sosverify.gan.game import GanSpec
+    from sosverify.games.gmm import GanSpec
     from sosverify.gan.train import train
 
     spec = GanSpec(hidden=16, layers=2, latent=4, batch=32)

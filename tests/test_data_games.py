@@ -9,7 +9,7 @@ from sosverify import derivatives as D
 from sosverify.algorithms import ALGORITHMS, extragradient
 from sosverify.game import Game
 from sosverify.games import GAMES, get_game
-from sosverify.gan.game import gmm_gan
+from sosverify.games.gmm import gmm_gan
 from sosverify.runner import initial_parameters, run, trajectory
 from sosverify.step import _clone
 

@@ -11,8 +11,8 @@ from conftest import FDQuantities, assert_close
 from sosverify import SosverifyError
 from sosverify import derivatives as D
 from sosverify._autodiff import gradient, relu, unflatten
+from sosverify.games.gmm import GanSpec, Mixture, gmm_gan
 from sosverify.gan.evaluate import entropy_knn, kl_divergence, mode_coverage
-from sosverify.gan.game import GanSpec, Mixture, gmm_gan
 from sosverify.gan.train import divergence_of, load_checkpoint, train
 from sosverify.optimisers import rmsprop
 
@@ -539,7 +539,7 @@ def test_sga_with_the_notebook_epsilon_takes_the_notebooks_lambda():
     # the notebook: lambda = sign(<xi, H^T xi><A^T xi, H^T xi> / n + 0.1), n the number of parameter tensors;
     # SPEC §2 divides by d: with eps = 0.1 n / d the signs agree (n, d > 0)
     from sosverify.algorithms import sga
-    from sosverify.gan.game import notebook_sga_eps
+    from sosverify.games.gmm import notebook_sga_eps
 
     spec = SMALL
     assert spec.tensors == 12 and GanSpec().tensors == 28

@@ -96,6 +96,8 @@ def test_registering_refuses_a_taken_name_a_bad_record_and_removing_a_built_in_r
         Algorithm("x", linearised_eg, properties={"speed": "holds"})
     with pytest.raises(SosverifyError, match="scaling names \\['gamma'\\], which are not its settings"):
         Algorithm("x", linearised_eg, scaling={"gamma": lambda g, c: g})
+    with pytest.raises(SosverifyError, match="a registered rule's name is lower-case letters"):
+        register(Algorithm("My Rule", linearised_eg))
     with pytest.raises(SosverifyError, match="'sos' is a built-in rule and stays registered"):
         unregister("sos")
     assert "leg" not in ALGORITHMS

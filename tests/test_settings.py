@@ -9,7 +9,8 @@ from sosverify.cli import build_parser, main
 from sosverify.errors import SosverifyError
 from sosverify.games import GAME_SETTINGS, get_game
 from sosverify.gan.train import training_config
-from sosverify.reproduce.common import HYPER_DEFAULTS, get_experiment
+from sosverify.reproduce import get_experiment
+from sosverify.reproduce.common import HYPER_DEFAULTS
 from sosverify.runner import run
 from sosverify.settings import Setting, as_settings, resolve
 
@@ -51,7 +52,7 @@ def test_a_value_outside_the_range_is_refused_alike_by_the_rule_the_api_the_expe
         with pytest.raises(SosverifyError, match=_re(expected)):
             get_experiment("matching-pennies")(runs=1, steps=1, algos=[name], hyper={setting.name: value})
         if not algo.dense:
-            from sosverify.gan.game import GanSpec
+            from sosverify.games.gmm import GanSpec
             with pytest.raises(SosverifyError, match=_re(expected)):
                 training_config(name, 1e-4, GanSpec(), 10, 5, 0, {setting.name: value})
     good = inside(setting)

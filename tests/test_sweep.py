@@ -192,7 +192,7 @@ def test_a_scheduler_that_cannot_be_reached_leaves_no_half_started_client(tmp_pa
 def test_a_failing_task_of_a_gan_grid_stops_the_others_at_once(client):
     """map_tasks (reproduce gmm's Dask path) raises the first error and cancels the rest, instead
     of waiting for trainings that may take hours: here three 20 s tasks on two workers."""
-    from sosverify.sweep import map_tasks
+    from sosverify.distribute import map_tasks
 
     start = time.perf_counter()
     with pytest.raises(ValueError, match="non-negative"):
@@ -223,16 +223,16 @@ def test_a_sweep_on_one_worker_finishes_its_tasks_in_the_order_given(tmp_path):
 def test_local_workers_run_without_dasks_malloc_trim_threshold(monkeypatch):
     """Dask's MALLOC_TRIM_THRESHOLD_ made paper-size GAN trainings 2.7x slower in its workers; the
     local cluster a sweep starts unsets it (and keeps one BLAS thread per worker)."""
-    from sosverify.sweep import _client, _close
+    from sosverify.distribute import close_client, start_client
 
     # any cluster started earlier in the process has written Dask's value into os.environ (its
     # nanny does); it must not reach these workers, and this process keeps it afterwards
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    client = _client(None, 1)
+    client = start_client(None, 1)
     try:
         env = client.run(lambda: {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS")})
     finally:
-        _close(client)
+        close_client(client)
     assert list(env.values()) == [{"MALLOC_TRIM_THRESHOLD_": None, "OPENBLAS_NUM_THREADS": "1"}]
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
 
@@ -437,7 +437,7 @@ def test_shaping_alpha_is_refused_on_sweeps_of_other_games(tmp_path):
 
 
 def test_a_gan_task_stopped_part_way_continues_from_its_checkpoint_to_the_same_result(tmp_path):
-    from sosverify.gan.game import GanSpec
+    from sosverify.games.gmm import GanSpec
     from sosverify.gan.train import train
     from sosverify.sweep import run_task
 

@@ -108,8 +108,8 @@ def check_exp_gmm(seeds=(0, 1), runs: int = 4, steps: int = 60, alphas=(1.0, 10.
 
     from sosverify import derivatives as D
     from sosverify.algorithms import ALGORITHMS, sos_p
+    from sosverify.games.gmm import GanSpec, Mixture, gmm_gan
     from sosverify.gan.evaluate import kl_divergence
-    from sosverify.gan.game import GanSpec, Mixture, gmm_gan
     from sosverify.optimisers import rmsprop
     from sosverify.runner import initial_parameters, trajectory
 
@@ -184,7 +184,7 @@ def check_exp_gmm_modes(seeds=MODES_SEEDS, iterations: int = MODES_ITERATIONS, l
     SOS is not part of the claim: at this size it covers about as many modes as NL (seeds 0-5:
     5/8/5/4/7/6 against NL's 5/5/8/4/2/5; its p stays 1, so it runs as LOLA), as docs/gmm.md reports.
     """
-    from sosverify.gan.game import GanSpec
+    from sosverify.games.gmm import GanSpec
     from sosverify.gan.train import train
 
     ev = Evidence()

@@ -28,7 +28,7 @@ import numpy
 from scipy.spatial import cKDTree
 from scipy.special import digamma
 
-from sosverify.gan.game import GanSpec, Mixture, generate
+from sosverify.games.gmm import GanSpec, Mixture, generate
 
 EVAL_SAMPLES = 25_600
 KNN_K = 4

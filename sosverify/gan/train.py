@@ -29,8 +29,8 @@ import numpy
 from sosverify.algorithms import get_algorithm, hyperparameters
 from sosverify.backends import active_name
 from sosverify.errors import SosverifyError
+from sosverify.games.gmm import GanSpec, gmm_gan
 from sosverify.gan.evaluate import eval_latents, evaluate_generator
-from sosverify.gan.game import GanSpec, gmm_gan
 from sosverify.optimisers import rmsprop
 from sosverify.results import write_atomic
 from sosverify.runner import check_positive, initial_parameters, trajectory

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy
 
 from sosverify.algorithms import get_algorithm, hyperparameters_for
-from sosverify.errors import SosverifyError, unknown_name
+from sosverify.errors import SosverifyError
 from sosverify.results import jsonable, prepare_out_dir, versions, write_atomic
 from sosverify.runner import check_positive, initial_parameters, run
 from sosverify.validation import MAX_RUNS, MAX_STEPS, check_count, check_history_memory, check_seed
@@ -211,14 +211,6 @@ def register(name: str):
         EXPERIMENTS[name] = fn
         return fn
     return deco
-
-
-def get_experiment(name: str):
-    from sosverify.reproduce import gmm, ipd, pennies, tandem  # noqa: F401  (fill the registry)
-
-    if name not in EXPERIMENTS:
-        raise unknown_name("experiment", name, list(EXPERIMENTS) + ["all"])
-    return EXPERIMENTS[name]
 
 
 # `reproduce all` runs these; the GAN (minutes to hours) is run on its own: `reproduce gmm`

@@ -25,7 +25,7 @@ import numpy
 from sosverify.algorithms import check_shared, get_algorithm, hyperparameters_for
 from sosverify.backends import active_name, use_backend
 from sosverify.errors import SosverifyError, unknown_name
-from sosverify.gan.game import GanSpec
+from sosverify.games.gmm import GanSpec
 from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm, shaping_alpha_of, train
 from sosverify.plotting import plt
 from sosverify.reproduce.common import Reproduction, check_algorithms, register
@@ -130,7 +130,7 @@ def checkpoint_name(name: str, rate: float, seed: int, shaping) -> str:
 
 
 def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: bool = False) -> list:
-    """Run independent trainings: one after another, or as Dask tasks (:func:`sosverify.sweep.map_tasks`:
+    """Run independent trainings: one after another, or as Dask tasks (:func:`sosverify.distribute.map_tasks`:
     a local cluster of ``n_jobs`` single-threaded worker processes, or ``scheduler``).  Without
     ``dask.distributed`` installed, a local pool of ``n_jobs`` processes does the same."""
     if scheduler is None and (n_jobs <= 1 or len(jobs) <= 1):
@@ -145,12 +145,12 @@ def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: b
             raise SosverifyError('--scheduler needs dask.distributed: pip install "sosverify[sweep]"') from None
         from concurrent.futures import ProcessPoolExecutor
 
-        from sosverify.sweep import single_threaded_blas
+        from sosverify.distribute import single_threaded_blas
 
         with single_threaded_blas(), ProcessPoolExecutor(max_workers=workers,
                                                          mp_context=multiprocessing.get_context("spawn")) as pool:
             return list(pool.map(_job, quiet))
-    from sosverify.sweep import map_tasks
+    from sosverify.distribute import map_tasks
 
     return map_tasks(_job, quiet, scheduler=scheduler, workers=workers, progress=progress, desc="trainings",
                      reports=True)
@@ -165,7 +165,7 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     """Train every algorithm in ``algos`` (or every algorithm at every rate of ``grid``) and draw Figures 4–7.
 
     With ``jobs > 1`` or a Dask ``scheduler`` address the trainings are Dask tasks
-    (:func:`sosverify.sweep.map_tasks`); checkpoints are written by the workers, so resuming a
+    (:func:`sosverify.distribute.map_tasks`); checkpoints are written by the workers, so resuming a
     training that ran on another machine needs a filesystem both see.
 
     ``hyper``: the rules' settings shared by name (``{"a": .., "b": .., "gamma": ..}``; SPEC §3:
@@ -173,7 +173,7 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
 
     ``shaping_alpha``: α inside LA/LOLA/p-LOLA/SOS/EG for every rule, or ``{algorithm: value}``
     (others: the default), as :data:`sosverify.gan.train.SHAPING_ALPHA` allows.
-    ``minibatch``: ``"random"`` or ``"tiled"`` real minibatches (:class:`~sosverify.gan.game.GanSpec`).
+    ``minibatch``: ``"random"`` or ``"tiled"`` real minibatches (:class:`~sosverify.games.gmm.GanSpec`).
     """
     algos = check_algorithms(algos)
     check_shared(algos, hyper or {})

@@ -163,7 +163,7 @@ def remark_d5() -> Game:
 
 def gmm(**spec) -> Game:
     """The Gaussian-mixture GAN (§5, Figures 4–7); see :func:`sosverify.gan.gmm_gan` for its settings."""
-    from sosverify.gan.game import gmm_gan
+    from sosverify.games.gmm import gmm_gan
 
     return gmm_gan(**spec)
 
