@@ -35,8 +35,16 @@ def rows(out) -> list[dict]:
                       "evaluations": sorted(evals), "diverged_at": res.get("diverged_at"),
                       # flagged, or (results written before the flag) blown up while finite
                       "diverged": divergence_of(res),
-                      "p_below_one": res.get("p_below_one"), "seconds_per_iteration": res.get("seconds_per_iteration")})
+                      "p_below_one": res.get("p_below_one"), "seconds_per_iteration": _per_iteration(res)})
     return sorted(found, key=lambda f: (f["algorithm"], f["rate"], str(f["shaping_alpha"]), f["variant"], f["seed"]))
+
+
+def _per_iteration(res: dict) -> float | None:
+    """Seconds per iteration run: a diverged training ran to ``diverged_at`` (results written before
+    the summary counted only the iterations run divided by all of them)."""
+    if res.get("seconds") is None:
+        return res.get("seconds_per_iteration")
+    return res["seconds"] / max(1, res.get("diverged_at") or res["iterations"])
 
 
 def _predicts(task: dict) -> bool:

@@ -576,8 +576,10 @@ def test_a_training_whose_xi_blows_up_while_finite_is_flagged_and_stops():
     assert t.diverged_at == 0 and t.diverged_because == "‖ξ‖ > 0.5" and not t.evaluations and t.theta is None
     s = t.summary()
     assert s["diverged_at"] == 0 and divergence_of(s) == "‖ξ‖ > 0.5"
+    assert s["seconds_per_iteration"] == s["seconds"]  # per iteration run (none: counted as one), not per 5
     healthy = train("nl", 1e-3, **kw)
     assert healthy.diverged_at is None and divergence_of(healthy.summary()) is None
+    assert healthy.summary()["seconds_per_iteration"] == healthy.seconds / 5
     # a result written before the flag: its final ‖ξ‖ decides
     assert divergence_of({**healthy.summary(), "final_xi_norm": 2.7e11}) == "‖ξ‖ > 1e+06 at the end"
     assert divergence_of({**healthy.summary(), "final_xi_norm": float("nan")}) == "not finite"

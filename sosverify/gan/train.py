@@ -96,8 +96,9 @@ class Training:
                 "final_xi_norm": float(self.xi_norm[-1]) if len(self.xi_norm) else None,
                 "diverged_at": self.diverged_at, "diverged_because": self.diverged_because,
                 "seconds": self.seconds,
-                # seconds add up over resumed sessions, so this is the mean over the whole training
-                "seconds_per_iteration": self.seconds / max(1, self.config["iterations"]),
+                # seconds add up over resumed sessions, so this is the mean over the whole training,
+                # per iteration run (a diverged training stopped at diverged_at)
+                "seconds_per_iteration": self.seconds / max(1, len(self.xi_norm) - 1),
                 "resumed_from": self.resumed_from}
 
 
