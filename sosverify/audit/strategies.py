@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from sosverify.expressions import from_expressions
 from sosverify.games import ipd
+from sosverify.games import paper as P
 from sosverify.symbolic import SymGame
 from sosverify.symbolic.game import same_player_mask
 
@@ -305,27 +306,19 @@ def any_games() -> st.SearchStrategy:
 
 # -- the paper's games, for @example ------------------------------------------------------
 
-_x, _y = sympy.symbols("x y", real=True)
-TANDEM = DrawnGame(((_x + _y) ** 2 - 2 * _x, (_x + _y) ** 2 - 2 * _y), ((_x,), (_y,)), name="tandem",
-                   fixed_point=(sympy.Rational(1, 2), sympy.Rational(1, 2)))
-CYCLIC = DrawnGame((_x * _y, -_x * _y), ((_x,), (_y,)), name="cyclic", fixed_point=(0, 0),
-                   H_at_fixed_point=sympy.Matrix([[0, 1], [-1, 0]]))
-COMMON_SADDLE = DrawnGame((_x * _y, _x * _y), ((_x,), (_y,)), name="common-saddle", fixed_point=(0, 0),
-                          H_at_fixed_point=sympy.Matrix([[0, 1], [1, 0]]))
-SINGLE_LOSS = DrawnGame((_y ** 2,), ((_x, _y),), name="single-loss", fixed_point=(0, 0))
+_x, _y = P.x, P.y
 
 
-def _remark_d5() -> DrawnGame:
-    from sosverify.games import REMARK_D5_H
-
-    H = sympy.Matrix(REMARK_D5_H)
-    t = sympy.symbols("x y z w", real=True)
-    losses = tuple(sympy.Rational(1, 2) * H[i, i] * t[i] ** 2 + sum(H[i, j] * t[i] * t[j] for j in range(4) if j != i)
-                   for i in range(4))
-    return DrawnGame(losses, tuple((s,) for s in t), name="remark-d5", fixed_point=(0, 0, 0, 0), H_at_fixed_point=H)
+def _paper(game: P.PaperGame, **known) -> DrawnGame:
+    """One of the paper's games (:mod:`sosverify.games.paper`, where each is written once), with what is known of it."""
+    return DrawnGame(game.losses, game.players, name=game.name, **known)
 
 
-REMARK_D5 = _remark_d5()
+TANDEM = _paper(P.TANDEM, fixed_point=(sympy.Rational(1, 2), sympy.Rational(1, 2)))
+CYCLIC = _paper(P.CYCLIC, fixed_point=(0, 0), H_at_fixed_point=sympy.Matrix([[0, 1], [-1, 0]]))
+COMMON_SADDLE = _paper(P.COMMON_SADDLE, fixed_point=(0, 0), H_at_fixed_point=sympy.Matrix([[0, 1], [1, 0]]))
+SINGLE_LOSS = _paper(P.SINGLE_LOSS, fixed_point=(0, 0))
+REMARK_D5 = _paper(P.REMARK_D5, fixed_point=(0, 0, 0, 0), H_at_fixed_point=sympy.Matrix(P.REMARK_D5_H))
 PAPER_GAMES = (TANDEM, CYCLIC, COMMON_SADDLE, REMARK_D5)
 
 # A strict saddle found by the audit's search: three players in a cycle (each loss the product of

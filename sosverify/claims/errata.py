@@ -14,9 +14,10 @@ import numpy
 import sympy
 
 from sosverify.claims.base import Evidence
-from sosverify.claims.examples import tandem, x, y
+from sosverify.claims.examples import paper_game, tandem, x, y
+from sosverify.games.paper import CYCLIC
 from sosverify.symbolic import stability as ST
-from sosverify.symbolic.game import ALPHA, SymGame, is_zero, off_diagonal_blocks
+from sosverify.symbolic.game import ALPHA, is_zero, off_diagonal_blocks
 
 F = importlib.import_module("sosverify.symbolic.fixed_points")  # sosverify.symbolic.fixed_points is also a function
 
@@ -159,7 +160,7 @@ def check_alg1_strict_test() -> Evidence:
 
 def check_typo_ex1_distance() -> Evidence:
     ev = Evidence()
-    g = SymGame([x * y, -x * y], [[x], [y]], name="cyclic")
+    g = paper_game(CYCLIC)
     new = (sympy.Matrix([x, y]) - ALPHA * g.naive()).subs({x: 1, y: 0, ALPHA: 1})
     dist = sympy.sqrt(new.dot(new))
     ev.expect("one NL step from (1, 0) at α = 1 lands at distance √2 from the origin, not (1 + α²)(x² + y²) = 2",

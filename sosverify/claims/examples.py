@@ -8,6 +8,7 @@ import numpy
 import sympy
 
 from sosverify.claims.base import Evidence
+from sosverify.games.paper import COMMON_SADDLE, CYCLIC, SINGLE_LOSS, TANDEM, PaperGame
 from sosverify.runner import run
 from sosverify.symbolic import SymGame, is_zero
 from sosverify.symbolic.game import ALPHA
@@ -18,13 +19,18 @@ F = importlib.import_module("sosverify.symbolic.fixed_points")
 x, y = sympy.symbols("x y", real=True)
 
 
+def paper_game(game: PaperGame) -> SymGame:
+    """One of the paper's games (:mod:`sosverify.games.paper`, where each is written once) as a SymGame."""
+    return SymGame(list(game.losses), [list(p) for p in game.players], name=game.name)
+
+
 def tandem() -> SymGame:
-    return SymGame([(x + y) ** 2 - 2 * x, (x + y) ** 2 - 2 * y], [[x], [y]], name="tandem")
+    return paper_game(TANDEM)
 
 
 def check_ex1_nl_diverges() -> Evidence:
     ev = Evidence()
-    g = SymGame([x * y, -x * y], [[x], [y]], name="cyclic")
+    g = paper_game(CYCLIC)
     new = sympy.Matrix([x, y]) - ALPHA * g.naive()
     ratio_identity = sympy.expand(new.dot(new) - (1 + ALPHA ** 2) * (x ** 2 + y ** 2))
     ev.note("NL step", sympy.Eq(sympy.Matrix([sympy.Symbol("x'"), sympy.Symbol("y'")]), new))
@@ -49,7 +55,7 @@ def check_ex1_nl_diverges() -> Evidence:
 
 def check_sec22_nash_saddle() -> Evidence:
     ev = Evidence()
-    g = SymGame([x * y, x * y], [[x], [y]], name="common-saddle")
+    g = paper_game(COMMON_SADDLE)
     fps = F.fixed_points(g)
     ev.expect("ξ = 0 only at the origin", [fp["solution"] for fp in fps] == [{x: 0, y: 0}],
               [fp["solution"] for fp in fps])
@@ -101,7 +107,7 @@ def check_appc_lola_fixed_points() -> Evidence:
 
 def check_appa_gd_singular() -> Evidence:
     ev = Evidence()
-    g = SymGame([y ** 2], [[x, y]], name="single-loss")
+    g = paper_game(SINGLE_LOSS)
     step = sympy.Matrix([x, y]) - ALPHA * g.naive()
     ev.expect("one GD step maps (x, y) ↦ (x, (1 − 2α) y)", is_zero(step - sympy.Matrix([x, (1 - 2 * ALPHA) * y])),
               step)

@@ -14,6 +14,7 @@ import numpy
 from sosverify._autodiff import bsolve, np, sigmoid, take
 from sosverify.errors import SosverifyError, unknown_name
 from sosverify.game import Game
+from sosverify.games.paper import REMARK_D5_H
 from sosverify.settings import Setting
 
 
@@ -149,9 +150,6 @@ def linear(H, dims=None, name: str = "linear") -> Game:
 
     return Game(name, dims, losses, params={"H": H.tolist(), "dims": list(dims)},
                 description="constant-Jacobian game xi(theta)=H theta")
-
-
-REMARK_D5_H = ((9, -4, -3, -3), (-2, 1, 2, 1), (-3, 0, 1, 0), (-3, 1, 2, 1))
 
 
 def remark_d5() -> Game:
