@@ -72,11 +72,15 @@ def jvp(fun, x, tangent):
     return active().jvp(fun, x, tangent)
 
 
-def scan(body, carry, length: int, xs=None):
+def scan(body, carry, length: int, xs=None, count=None):
     """``body(carry, x) -> (carry, record)`` ``length`` times, ``x`` the next slice of ``xs`` (a
     tuple of arrays, first axis ``length``; ``None``: ``x`` is ``None``); returns the last carry and
-    the records stacked on a new first axis (JAX: one compiled ``lax.scan``; autograd: a Python loop)."""
-    return active().scan(body, carry, length, xs)
+    the records stacked on a new first axis (JAX: one compiled ``lax.scan``; autograd: a Python loop).
+
+    ``count`` (a number, traced on JAX): only the first ``count`` slices are computed; the carry
+    stops there and the later records are zeros.  One compiled program then serves a chunk of any
+    length up to ``length`` without computing the steps past its end."""
+    return active().scan(body, carry, length, xs, count)
 
 
 def has_forward_mode() -> bool:

@@ -120,25 +120,13 @@ def make_measure(game: Game):
 
 
 def _chunk(step, length: int):
-    """``length`` steps of ``step`` as one scan; the steps at ``t ≥ stop`` are computed, not applied."""
+    """Up to ``length`` steps of ``step`` as one scan: the steps from ``t`` to ``stop`` (at most
+    ``length``); the slots past ``stop`` are not computed (a 200-step run in one 256-step program
+    computed 56 steps in vain) and their records are zeros."""
     def chunk(state: State, batches, t, stop):
-        def body(carry, batch):
-            state, t = carry
-            new, record = step(state, batch)
-            live = t < stop
-            new = State(*(_where_tree(live, a, b) for a, b in zip(new, state)))
-            return (new, t + 1), record
-
-        (state, _), records = B.scan(body, (state, t), length, xs=batches)
-        return state, records
+        return B.scan(step, state, length, xs=batches, count=stop - t)
 
     return chunk
-
-
-def _where_tree(cond, a, b):
-    if isinstance(a, dict):
-        return {k: np.where(cond, a[k], b[k]) for k in a}
-    return np.where(cond, a, b)
 
 
 _programs: OrderedDict = OrderedDict()
@@ -181,7 +169,8 @@ def _program(game, algorithm, optimiser, alpha, hyper, predicted, length):
 
 def chunk_length(game: Game, runs: int, opt_state: dict, total: int, chunk: int | None = None) -> int:
     """Steps per compiled call: ``chunk`` if given, else a power of two up to :data:`CHUNK` (few
-    distinct programs for few steps computed in vain) whose recorded states fit :data:`RECORD_BUDGET`."""
+    distinct programs; a chunk computes only the steps it has, see :func:`_chunk`) whose recorded
+    states fit :data:`RECORD_BUDGET`."""
     if chunk is not None:
         return chunk
     per_step = runs * game.dim * numpy.dtype(game.dtype).itemsize * (1 + len(opt_state))
@@ -232,7 +221,7 @@ def steps(game: Game, algorithm: Algorithm, optimiser: Optimiser, theta0, opt_st
             for k in range(todo):
                 rng_states[k] = copy.deepcopy(rng.bit_generator.state)
                 batches[k] = game.sample(rng, runs)
-            batches[todo:] = [batches[todo - 1]] * (length - todo)  # steps past the end: computed, not applied
+            batches[todo:] = [batches[todo - 1]] * (length - todo)  # slots past the end: not computed
         state = State(B.as_array(theta, game.dtype), {k: B.as_array(v, game.dtype) for k, v in opt_state.items()},
                       active)
         new, records = B.to_numpy(run_chunk(state, _stack(batches), t, steps))

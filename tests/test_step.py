@@ -10,6 +10,7 @@ from conftest import assert_close, jax_param
 
 from sosverify import step as S
 from sosverify.algorithms import Algorithm, get_algorithm, naive
+from sosverify.backends import use_backend
 from sosverify.errors import SosverifyError
 from sosverify.games import get_game
 from sosverify.optimisers import rmsprop, sgd
@@ -194,3 +195,32 @@ def test_a_game_with_data_under_rmsprop_runs_in_chunks_as_step_by_step():
                           rng=numpy.random.default_rng(3))
         assert_same_states(one, chunked, rtol=1e-10)
         assert [s.rng_state for s in one] == [s.rng_state for s in chunked]
+
+
+def test_a_chunk_computes_only_the_steps_it_has():
+    """5 steps in one chunk of 8: the rule runs 5 times (plus the probe of a rule of one's own), not 8
+    (the three slots past the end were computed and thrown away before)."""
+    calls = []
+
+    def counting(game, theta, *, alpha):
+        calls.append(1)
+        return naive(game, theta, alpha=alpha)
+
+    rule = Algorithm("counting-nl", counting)
+    history = run("tandem", rule, alpha=0.1, steps=5, runs=2, seed=0, chunk=8)
+    assert len(calls) == 5 + 1 and history.params.shape == (6, 2, 2)
+    assert numpy.array_equal(history.params, run("tandem", "nl", alpha=0.1, steps=5, runs=2, seed=0, chunk=1).params)
+
+
+@pytest.mark.parametrize("backend", ["autograd", jax_param()])
+def test_scan_with_a_count_stops_the_carry_there_and_records_zeros_after(backend):
+    from sosverify import _autodiff as B
+
+    def body(carry, x):
+        return carry + x[0], carry * 10.0
+
+    with use_backend(backend):
+        xs = (B.as_array(numpy.arange(1.0, 6.0), "float64"),)
+        carry, records = B.to_numpy(B.scan(body, B.as_array(numpy.float64(0.0), "float64"), 5, xs=xs, count=3))
+    assert float(carry) == 1.0 + 2.0 + 3.0
+    assert numpy.array_equal(numpy.asarray(records), [0.0, 10.0, 30.0, 0.0, 0.0])

@@ -53,15 +53,30 @@ def compile(fun: Callable) -> Callable:  # noqa: A001 - the seam's name for "jit
     return fun
 
 
-def scan(body: Callable, carry, length: int, xs=None):
+def scan(body: Callable, carry, length: int, xs=None, count=None):
     """``body(carry, x) -> (carry, record)`` for each ``x`` of ``xs`` (a tuple of arrays sliced on
     their first axis, or ``None``: ``x`` is ``None``), ``length`` times in Python; returns the last
-    carry and the records stacked on a new first axis (the semantics of ``jax.lax.scan``)."""
+    carry and the records stacked on a new first axis (the semantics of ``jax.lax.scan``).  With
+    ``count``, only the first ``count`` slices are computed and the later records are zeros."""
+    todo = length if count is None else max(0, min(length, int(count)))
     records = []
-    for k in range(length):
+    for k in range(todo):
         carry, record = body(carry, None if xs is None else tuple(x[k] for x in xs))
         records.append(record)
+    if not records:
+        raise ValueError("scan computed no step (count < 1): there is no record to stack")
+    records += [_zeros_like(records[0])] * (length - todo)
     return carry, _stack(records)
+
+
+def _zeros_like(record):
+    if isinstance(record, dict):
+        return {k: _zeros_like(v) for k, v in record.items()}
+    if isinstance(record, tuple) and hasattr(record, "_fields"):  # a NamedTuple
+        return type(record)(*(_zeros_like(v) for v in record))
+    if isinstance(record, (tuple, list)):
+        return type(record)(_zeros_like(v) for v in record)
+    return _onp.zeros_like(_onp.asarray(record))
 
 
 def _stack(records: list):

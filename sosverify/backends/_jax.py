@@ -50,10 +50,26 @@ def compile(fun: Callable) -> Callable:  # noqa: A001 - the seam's name for "jit
     return jax.jit(fun)
 
 
-def scan(body: Callable, carry, length: int, xs=None):
+def scan(body: Callable, carry, length: int, xs=None, count=None):
     """``lax.scan(body, carry, xs, length)``: ``body(carry, x) -> (carry, record)`` ``length``
-    times in one compiled loop; returns the last carry and the records stacked on a new first axis."""
-    return lax.scan(body, carry, xs, length=length)
+    times in one compiled loop; returns the last carry and the records stacked on a new first axis.
+    With ``count``, each slice runs under ``lax.cond(k < count, ...)``: the slices from ``count`` on
+    are skipped (one branch executes), their records zeros."""
+    if count is None:
+        return lax.scan(body, carry, xs, length=length)
+    first = None if xs is None else jax.tree_util.tree_map(lambda a: a[0], xs)
+    record = jax.eval_shape(body, carry, first)[1]
+
+    def skip(inner, x):
+        return inner, jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), record)
+
+    def guarded(c, x):
+        k, inner = c
+        inner, out = lax.cond(k < count, body, skip, inner, x)
+        return (k + 1, inner), out
+
+    (_, carry), records = lax.scan(guarded, (np.asarray(0, dtype=np.int32), carry), xs, length=length)
+    return carry, records
 
 
 def invertible(A):
