@@ -3,14 +3,13 @@
 import numpy
 import pytest
 from conftest import assert_close
-from hypothesis import assume, given, note
+from hypothesis import given
 from hypothesis import strategies as st
 from test_derivatives import _three_player_cubic
 
 from sosverify import algorithms as A
 from sosverify import derivatives as D
 from sosverify.algorithms import ALGORITHMS
-from sosverify.audit.strategies import quadratic_games
 from sosverify.claims.lola import taylor_lola_gradient
 from sosverify.games import get_game, linear
 from sosverify.runner import run
@@ -90,59 +89,6 @@ def test_batched_runs_equal_separate_single_runs_on_ipd(algo, rng):
             assert_close(batched.diagnostics[name][:, r], single.diagnostics[name][:, 0], rtol=0, atol=1e-12)
 
 
-@st.composite
-def linear_games(draw, n_players=st.integers(2, 4)):
-    """Constant-Jacobian games ξ = Hθ with small integer H (diagonal blocks symmetric: 1 parameter each)."""
-    n = draw(n_players)
-    entries = draw(st.lists(st.integers(-4, 4), min_size=n * n, max_size=n * n))
-    return linear(numpy.array(entries, dtype=float).reshape(n, n))
-
-
-@given(game=linear_games(), seed=st.integers(0, 2 ** 32 - 1), alpha=st.floats(0.01, 1.0),
-       a=st.floats(0.05, 0.95), b=st.floats(0.05, 0.95))
-def test_property_sos_p_in_unit_interval_and_aligned_with_lookahead(game, seed, alpha, a, b):
-    """§3.2: p ∈ [0, 1] and ⟨ξ_p, ξ_0⟩ ≥ (1 − a)‖ξ_0‖² per run."""
-    theta = numpy.random.default_rng(seed).normal(size=(6, game.dim))
-    out = A.sos(game, theta, alpha=alpha, a=a, b=b)
-    xi_0 = A.lookahead(game, theta, alpha=alpha).direction
-    p = out.diagnostics["p"]
-    note(f"p={p}")
-    assert numpy.all((0 <= p) & (p <= 1))
-    lhs = numpy.einsum("rd,rd->r", out.direction, xi_0)
-    rhs = (1 - a) * numpy.einsum("rd,rd->r", xi_0, xi_0)
-    assert numpy.all(lhs >= rhs - 1e-9 * (1 + numpy.abs(rhs)))  # rounding slack only
-
-
-@given(game=quadratic_games("general", shaping=True), alpha=st.floats(0.01, 1.0))
-def test_property_lookahead_and_sos_preserve_fixed_points_where_lola_moves(game, alpha):
-    """§3.1: at a fixed point θ̄ with χ(θ̄) ≠ 0, LA and SOS do not move while LOLA does.
-
-    The game ξ = H(θ − θ̄) carries terms linear in the other players' parameters, so ∇_j L^i(θ̄) ≠ 0:
-    at θ = 0 of a plain linear game χ vanishes too, and LOLA would pass this test in SOS's place.
-    Off θ̄, LA and SOS differ from NL by −αH_oξ (NL too leaves fixed points fixed)."""
-    theta = numpy.array([[float(v) for v in game.fixed_point]])
-    chi = D.chi(game.numeric, theta)
-    assume(numpy.abs(chi).max() > 0.1)
-    note(f"chi = {chi}")
-    assert_close(A.lookahead(game.numeric, theta, alpha=alpha).direction, 0.0, rtol=0, atol=1e-12)
-    assert_close(A.sos(game.numeric, theta, alpha=alpha).direction, 0.0, rtol=0, atol=1e-12)
-    assert numpy.abs(A.lola(game.numeric, theta, alpha=alpha).direction).max() > 0.01 * alpha
-    off = theta + 0.5
-    h_o_xi = D.H_o_xi(game.numeric, off)
-    if numpy.abs(h_o_xi).max() > 0.1:
-        nl = A.naive(game.numeric, off, alpha=alpha).direction
-        assert_close(A.lookahead(game.numeric, off, alpha=alpha).direction, nl - alpha * h_o_xi, rtol=1e-12, atol=1e-12)
-        assert numpy.abs(A.sos(game.numeric, off, alpha=alpha).direction - nl).max() > 0
-
-
-def test_lola_moves_off_tandem_fixed_points_la_and_sos_do_not():
-    game = get_game("tandem")
-    theta = numpy.array([[0.3, 0.7], [1.5, -0.5]])  # on x + y = 1, ξ = 0
-    assert_close(A.lookahead(game, theta, alpha=0.1).direction, 0.0, rtol=0, atol=1e-15)
-    assert_close(A.sos(game, theta, alpha=0.1, a=0.5, b=0.5).direction, 0.0, rtol=0, atol=1e-15)
-    assert_close(A.lola(game, theta, alpha=0.1).direction, -0.4, rtol=1e-14, atol=0)  # −αχ = −0.1·(4, 4)
-
-
 @pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 1.5])
 def test_sos_rejects_a_or_b_outside_open_unit_interval(bad):
     game = get_game("tandem")
@@ -159,7 +105,6 @@ def test_a_run_whose_cgd_or_lss_system_is_singular_is_nan_not_an_exception():
     x = A._solve_or_nan(A_, numpy.array([[1.0, 1.0], [2.0, 4.0], [1.0, 1.0]]))
     assert numpy.isnan(x[0]).all() and numpy.isnan(x[2]).all()
     assert_close(x[1], [1.0, 1.0], rtol=0, atol=1e-15)
-    from sosverify.games import linear
     game = linear(numpy.array([[0.0, 1.0], [1.0, 0.0]]))
     assert run(game, "cgd", alpha=1.0, steps=3, runs=2, seed=0).diverged.all()
     assert not run(game, "cgd", alpha=0.5, steps=3, runs=2, seed=0).diverged.any()
