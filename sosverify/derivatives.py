@@ -46,10 +46,10 @@ __all__ = ["FirstOrder", "SecondOrder", "first_order", "xi", "second_order", "mi
 DENSE_LIMIT = 2000
 
 
-# Small games stack n copies of the runs so that one backward pass returns every loss's gradient
-# (many tiny array operations cost more than the arithmetic).  Above this many parameters the
-# arithmetic dominates and n copies would repeat the forward pass n times: first_order then does
-# one forward pass and one backward pass per loss instead.
+# Small games on autograd stack n copies of the runs so that one backward pass returns every loss's
+# gradient (many tiny array operations cost more than the arithmetic).  Above this many parameters
+# the arithmetic dominates and n copies would repeat the forward pass n times: first_order then does
+# one forward pass and one backward pass per loss instead, as it always does on JAX.
 STACK_LIMIT = 4096
 
 
@@ -95,7 +95,10 @@ def first_order(game: Game, theta) -> FirstOrder:
     """
     theta = game.as_params(theta)
     n, (runs, d) = game.n_players, theta.shape
-    if d > STACK_LIMIT:  # one forward pass, then one backward pass per loss
+    # one forward pass, then one backward pass per loss: above STACK_LIMIT, and on a compiled
+    # backend (JAX), where the forward pass is shared with the second-order terms' (the IPD's
+    # LU factorisation once instead of on 2R stacked copies and again on R: SOS 6.0 -> 4.6 us per run)
+    if d > STACK_LIMIT or has_forward_mode():
         value, pullback = value_and_pullback(game.losses, theta)
         weights = numpy.eye(n, dtype=theta.dtype)[:, :, None] * numpy.ones(runs, dtype=theta.dtype)
         grads = [pullback(w) for w in weights]
