@@ -1,0 +1,7 @@
+"""``python -m sosverify.cli``."""
+
+import sys
+
+from sosverify.cli import main
+
+sys.exit(main())

@@ -1,0 +1,107 @@
+"""``sosverify run``: learning rules on a game; results.json and a figure."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from sosverify.algorithms import ALGORITHMS, get_algorithm
+from sosverify.cli.args import (
+    LOSS_HELP,
+    add_backend,
+    add_setting_flags,
+    bounded_int,
+    check_files_writable,
+    game_settings,
+    non_negative,
+    number,
+    positive_float,
+    rule_settings,
+)
+from sosverify.errors import SosverifyError
+from sosverify.games import GAMES, get_game
+from sosverify.results import prepare_out_dir
+from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
+
+
+def _game_from_args(args):
+    from sosverify.expressions import game_from_specs
+
+    if args.player:
+        if args.game:
+            raise SosverifyError("give either a built-in GAME or --player expressions, not both")
+        game_settings(args, None)
+        return game_from_specs(args.player)
+    if not args.game:
+        raise SosverifyError(f"give a GAME ({', '.join(GAMES)}) or --player \"SYMBOLS=LOSS\" per player")
+    return get_game(args.game, **game_settings(args, args.game))
+
+
+def cmd_run(args) -> int:
+    from sosverify.plotting import loss_curves
+    from sosverify.results import save_figure, versions, write_json
+    from sosverify.runner import run, summarise
+
+    game = _game_from_args(args)
+    args.algo = list(dict.fromkeys(args.algo))  # a name given twice runs and is recorded once
+    algos = [get_algorithm(name) for name in args.algo]
+    hyper = rule_settings(args, args.algo)
+    out = prepare_out_dir(args.out)
+    check_files_writable(out, ["results.json", "losses.png"])
+    histories, entries, seconds = {}, {}, {}
+    for algo in algos:
+        mine = {k: v for k, v in hyper.items() if k in algo.defaults}
+        start = time.perf_counter()
+        h = run(game, algo, alpha=args.alpha, steps=args.steps, runs=args.runs, seed=args.seed,
+                init_std=args.init_std, progress=not args.quiet and sys.stderr.isatty(), params_every=None, **mine)
+        seconds[algo.name] = time.perf_counter() - start
+        histories[algo.name] = h
+        entries[algo.name] = {**summarise(h), "seconds": seconds[algo.name]}
+    config = {"command": "run", "game": game.name, "game_params": game.params, "algorithms": args.algo,
+              "alpha": args.alpha, "steps": args.steps, "runs": args.runs, "seed": args.seed,
+              "init_std": game.init_std if args.init_std is None else args.init_std,
+              "hyperparameters": {a.name: entries[a.name]["hyperparameters"] for a in algos}}
+    results = {"config": config, "versions": versions(), "algorithms": entries}
+    write_json(out / "results.json", results)
+    save_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"), out / "losses.png",
+                close=True)
+    if args.json:
+        import json
+
+        from sosverify.results import jsonable
+        print(json.dumps(jsonable(results), indent=2))
+    else:
+        print(_table(game, entries))
+        print(f"wrote {out / 'results.json'} and {out / 'losses.png'}")
+    return 0
+
+
+def _table(game, entries) -> str:
+    scaled = game.report_scale != 1.0
+    head = "final loss (reported)" if scaled else "final loss"
+    rows = [f"{'algorithm':<10} {head:<{12 * game.n_players + 8}} {'diverged':>8} {'seconds':>8}"]
+    for name, e in entries.items():
+        means, stds = e["final_reported_loss_mean"], e["final_reported_loss_std"]
+        cells = "  ".join("   n/a    " if m is None else f"{number(m)}±{number(s, 3)}" for m, s in zip(means, stds))
+        rows.append(f"{name:<10} {cells:<{12 * game.n_players + 8}} {e['diverged']:>8} {e['seconds']:>8.2f}")
+    return "\n".join(rows)
+
+
+def register(sub) -> None:
+    """Add this module's subcommand to ``sub``."""
+    p = sub.add_parser("run", help="run learning rules on a game and write results.json and a figure")
+    p.add_argument("game", nargs="?", help=f"built-in game: {', '.join(GAMES)}")
+    p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS",
+                   help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
+    p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
+    p.add_argument("--alpha", type=positive_float, required=True, help="learning rate (> 0)")
+    p.add_argument("--steps", type=bounded_int(1, MAX_STEPS), default=100)
+    p.add_argument("--runs", type=bounded_int(1, MAX_RUNS), default=1)
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=0)
+    p.add_argument("--init-std", type=non_negative, default=None, help="std of the initial parameters (default: the game's)")
+    add_setting_flags(p)
+    p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")
+    p.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
+    add_backend(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
