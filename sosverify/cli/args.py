@@ -98,17 +98,6 @@ def game_settings(args, game: str | None, what: str = "game") -> dict:
     return given
 
 
-def number(value: float, digits: int = 4) -> str:
-    """Fixed point for ordinary magnitudes, scientific notation for very large or very small ones.
-
-    >>> number(1.0625), number(2.5e-9), number(-3.1e7), number(0.0)
-    ('1.0625', '2.500e-09', '-3.100e+07', '0.0000')
-    """
-    if value != 0 and not 10 ** -(digits - 1) <= abs(value) < 1e5:
-        return f"{value:.{digits - 1}e}"
-    return f"{value:.{digits}f}"
-
-
 RESULT_SUFFIXES = (".json", ".csv", ".png", ".pdf", ".md")
 
 

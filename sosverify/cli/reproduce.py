@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,6 @@ from sosverify.cli.args import (
     game_settings,
     given,
     non_negative,
-    number,
     positive_float,
     rule_settings,
     shaping_help,
@@ -34,7 +32,7 @@ NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std")
 
 def cmd_reproduce(args) -> int:
     from sosverify.reproduce import get_experiment
-    from sosverify.reproduce.common import QUICK_EXPERIMENTS, check_algorithms, write
+    from sosverify.reproduce.common import QUICK_EXPERIMENTS, check_algorithms, up_to_date, write
 
     if args.experiment == "gmm":
         return cmd_gmm(args)
@@ -52,7 +50,7 @@ def cmd_reproduce(args) -> int:
                                       ("seed", args.seed), ("init_std", args.init_std), ("algos", args.algos))
                     if v is not None}
         settings.update(game_settings(args, fn.game, "experiment"))
-        hyper = rule_settings(args, check_algorithms(settings.get("algos") or _default_algos(fn)))
+        hyper = rule_settings(args, check_algorithms(settings.get("algos") or fn.defaults["algos"]))
         if hyper:
             settings["hyper"] = hyper
         every[name] = settings
@@ -62,8 +60,8 @@ def cmd_reproduce(args) -> int:
         check_files_writable(outs[name], ["summary.json"], figures=True)
     for name, fn in zip(names, fns):
         settings = every[name]
-        resolved = resolved_settings(fn, settings)
-        if args.resume and _up_to_date(outs[name], resolved):
+        resolved = fn.resolve(settings)
+        if args.resume and up_to_date(outs[name], resolved):
             print(f"== {name}: {outs[name]} already holds every file of these settings (manifest.json); skipped (--resume)")
             continue
         start = time.perf_counter()
@@ -71,14 +69,14 @@ def cmd_reproduce(args) -> int:
         rep.config["settings"] = resolved
         out = write(rep, outs[name])
         print(f"== {name} ({time.perf_counter() - start:.1f} s) -> {out}")
-        print(_reproduction_table(rep))
+        print(fn.table(rep))
     return 0
 
 
 def cmd_gmm(args) -> int:
     """``sosverify reproduce gmm``: the GAN of Figures 4–7 (see sosverify.reproduce.gmm)."""
     from sosverify.reproduce.common import check_algorithms, write
-    from sosverify.reproduce.gmm import DEFAULT_ALGOS, parse_learning_rates, parse_shaping_alphas, run_gmm
+    from sosverify.reproduce.gmm import DEFAULT_ALGOS, parse_learning_rates, parse_shaping_alphas, run_gmm, table
 
     wrong = given(args, NOT_GMM_FLAGS)
     if wrong:
@@ -102,65 +100,8 @@ def cmd_gmm(args) -> int:
                   shaping_alpha=parse_shaping_alphas(args.shaping_alpha), minibatch=args.minibatch or "random")
     write(rep, out)
     print(f"== gmm ({time.perf_counter() - start:.1f} s) -> {out}")
-    print(_gmm_table(rep))
+    print(table(rep))
     return 0
-
-
-def _gmm_table(rep) -> str:
-    rows = []
-    for name, e in rep.summary["algorithms"].items():
-        evals = "  ".join(f"{it}: KL {kl:.3g} {e['modes_covered'][it]}/16" for it, kl in e["kl"].items())
-        state = f"diverged at {e['diverged_at']}" if e["diverged_at"] is not None else evals
-        sa = e.get("shaping_alpha")
-        sa = "" if sa in (None, "lr") else f" alpha {sa if isinstance(sa, str) else format(sa, 'g')}"
-        rows.append(f"{name:<5} lr {e['lr']:<8g}{sa} {state}  ({e['seconds_per_iteration'] * 1000:.0f} ms/it)")
-    if "grid" in rep.summary:
-        rows.append("grid (final KL): " + "; ".join(
-            f"{n}: " + ", ".join(f"{lr}→{'diverged' if kl is None else format(kl, '.3g')}" for lr, kl in g.items())
-            for n, g in rep.summary["grid"].items()))
-    return "\n".join(rows)
-
-
-def _default_algos(fn) -> tuple:
-    return inspect.signature(fn).parameters["algos"].default
-
-
-def resolved_settings(fn, settings: dict) -> dict:
-    """Every setting of an experiment: its defaults overridden by ``settings``, and each rule's
-    settings in full (JSON-ready)."""
-    from sosverify.reproduce.common import hyper_config
-    from sosverify.results import jsonable
-
-    params = inspect.signature(fn).parameters
-    out = {k: p.default for k, p in params.items() if k != "progress"}
-    out.update(settings)
-    out["hyper"] = hyper_config(out["algos"], {**fn.hyper_defaults, **(settings.get("hyper") or {})})
-    return jsonable(out)
-
-
-def _up_to_date(out, resolved: dict) -> bool:
-    from sosverify.reproduce.common import up_to_date
-
-    return up_to_date(out, resolved)
-
-
-def _reproduction_table(rep) -> str:
-    rows = []
-    for algo, e in rep.summary["algorithms"].items():
-        loss = e.get("final_loss_mean")
-        cells = "  ".join("n/a" if v is None else f"{number(v):>8}" for v in (loss or [None]))
-        extra = ""
-        if "outcomes" in e:
-            extra = "  " + " ".join(f"{k}={v:.0%}" for k, v in e["outcomes"].items())
-            extra += f"  mutual-cooperation={e['mutual_cooperation']:.0%}"
-        if "final_sum_mean" in e and e["final_sum_mean"] is not None:
-            extra = f"  x+y={e['final_sum_mean']:.5f}  avg-loss={e['final_average_loss_mean']:.5f}"
-            if "final_p_mean" in e and e["final_p_mean"] is not None:
-                extra += f"  p={e['final_p_mean']:.2e}"
-        if "final_distance_mean" in e and e["final_distance_mean"] is not None:
-            extra = f"  distance to (1/2,1/2): {e['initial_distance_mean']:.3g} -> {e['final_distance_mean']:.3g}"
-        rows.append(f"{algo:<6} loss {cells}{extra}  diverged={e['diverged']}  ({rep.seconds[algo]:.2f} s)")
-    return "\n".join(rows)
 
 
 def register(sub) -> None:

@@ -14,12 +14,12 @@ from sosverify.cli.args import (
     check_files_writable,
     game_settings,
     non_negative,
-    number,
     positive_float,
     rule_settings,
 )
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
+from sosverify.reproduce.common import number
 from sosverify.results import prepare_out_dir
 from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -203,14 +204,62 @@ PLAYS = {"ipd": "ipd", "tandem": "tandem", "matching-pennies": "matching-pennies
 HYPER_DEFAULTS = {"tandem": {"b": 0.5}}
 
 
-def register(name: str):
-    """Register an experiment ``fn(*, ..., hyper=None, progress=False)`` (``name`` must be in ``PLAYS``)."""
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment's one record: its name, the built-in game it plays, the function that runs it
+    (``run(*, ..., hyper=None, progress=False) -> Reproduction``; its keyword defaults are the
+    experiment's settings), the table printed after it, and its own defaults for the rules'
+    settings.  The command line reads these and knows no experiment by name."""
+
+    name: str
+    game: str
+    run: Callable[..., Reproduction]
+    table: Callable[[Reproduction], str]
+    hyper_defaults: dict = field(default_factory=dict)
+
+    def __call__(self, **settings) -> Reproduction:
+        return self.run(**settings)
+
+    @property
+    def defaults(self) -> dict:
+        """Each setting's default, from ``run``'s signature (``progress`` is not a setting)."""
+        return {k: p.default for k, p in inspect.signature(self.run).parameters.items() if k != "progress"}
+
+    def resolve(self, settings: dict) -> dict:
+        """Every setting: the defaults overridden by ``settings``, and each rule's settings in full (JSON-ready)."""
+        out = {**self.defaults, **settings}
+        out["hyper"] = hyper_config(out["algos"], {**self.hyper_defaults, **(settings.get("hyper") or {})})
+        return jsonable(out)
+
+
+def register(name: str, table: Callable[[Reproduction], str]):
+    """Register the decorated ``run`` function as the experiment ``name`` (which must be in ``PLAYS``),
+    printed with ``table``; returns the function unchanged."""
     def deco(fn):
-        fn.game = PLAYS[name]
-        fn.hyper_defaults = HYPER_DEFAULTS.get(name, {})
-        EXPERIMENTS[name] = fn
+        EXPERIMENTS[name] = Experiment(name, PLAYS[name], fn, table, HYPER_DEFAULTS.get(name, {}))
         return fn
     return deco
+
+
+def number(value: float, digits: int = 4) -> str:
+    """Fixed point for ordinary magnitudes, scientific notation for very large or very small ones.
+
+    >>> number(1.0625), number(2.5e-9), number(-3.1e7), number(0.0)
+    ('1.0625', '2.500e-09', '-3.100e+07', '0.0000')
+    """
+    if value != 0 and not 10 ** -(digits - 1) <= abs(value) < 1e5:
+        return f"{value:.{digits - 1}e}"
+    return f"{value:.{digits}f}"
+
+
+def loss_table(rep: Reproduction, extra: Callable[[dict], str] = lambda e: "") -> str:
+    """One line per rule: its final losses, ``extra(summary entry)``, diverged runs and seconds."""
+    rows = []
+    for algo, e in rep.summary["algorithms"].items():
+        loss = e.get("final_loss_mean")
+        cells = "  ".join("n/a" if v is None else f"{number(v):>8}" for v in (loss or [None]))
+        rows.append(f"{algo:<6} loss {cells}{extra(e)}  diverged={e['diverged']}  ({rep.seconds[algo]:.2f} s)")
+    return "\n".join(rows)
 
 
 # `reproduce all` runs these; the GAN (minutes to hours) is run on its own: `reproduce gmm`

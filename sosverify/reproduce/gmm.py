@@ -156,7 +156,23 @@ def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: b
                      reports=True)
 
 
-@register("gmm")
+def table(rep) -> str:
+    """Each rule's evaluations (KL, modes covered), or where it diverged, and its ms per iteration."""
+    rows = []
+    for name, e in rep.summary["algorithms"].items():
+        evals = "  ".join(f"{it}: KL {kl:.3g} {e['modes_covered'][it]}/16" for it, kl in e["kl"].items())
+        state = f"diverged at {e['diverged_at']}" if e["diverged_at"] is not None else evals
+        sa = e.get("shaping_alpha")
+        sa = "" if sa in (None, "lr") else f" alpha {sa if isinstance(sa, str) else format(sa, 'g')}"
+        rows.append(f"{name:<5} lr {e['lr']:<8g}{sa} {state}  ({e['seconds_per_iteration'] * 1000:.0f} ms/it)")
+    if "grid" in rep.summary:
+        rows.append("grid (final KL): " + "; ".join(
+            f"{n}: " + ", ".join(f"{lr}→{'diverged' if kl is None else format(kl, '.3g')}" for lr, kl in g.items())
+            for n, g in rep.summary["grid"].items()))
+    return "\n".join(rows)
+
+
+@register("gmm", table)
 def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = None, iterations: int | None = None,
             eval_every: int | None = None, seed: int = 0, dtype: str = "float32", hyper: dict | None = None,
             grid=None, jobs: int | None = None, checkpoint_dir=None, checkpoint_every: int | None = None,

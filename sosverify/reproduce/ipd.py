@@ -25,6 +25,7 @@ from sosverify.reproduce.common import (
     check_algorithms,
     curve_columns,
     hyper_config,
+    loss_table,
     register,
     run_algorithms,
 )
@@ -68,7 +69,15 @@ def outcomes(theta: numpy.ndarray, reported: numpy.ndarray) -> numpy.ndarray:
     return numpy.where(tft, "tft", numpy.where(coop, "cooperate", numpy.where(defect, "defect", "other")))
 
 
-@register("ipd")
+def table(rep) -> str:
+    """The run's lines: final losses, outcome shares and mutual cooperation per rule."""
+    def extra(e):
+        return ("  " + " ".join(f"{k}={v:.0%}" for k, v in e["outcomes"].items())
+                + f"  mutual-cooperation={e['mutual_cooperation']:.0%}")
+    return loss_table(rep, extra)
+
+
+@register("ipd", table)
 def run_ipd(*, runs=300, steps=200, alpha=1.0, gamma=IPD_DISCOUNT.default, seed=0, init_std=1.0,
             algos=DEFAULT_ALGOS, hyper=None, scatter_runs=50, progress=False) -> Reproduction:
     """Figure 2; ``gamma`` is the IPD's discount, ``hyper`` the rules' settings (``{"a": .., "gamma": ..}``)."""

@@ -15,6 +15,7 @@ from sosverify.reproduce.common import (
     check_algorithms,
     curve_columns,
     hyper_config,
+    loss_table,
     register,
     run_algorithms,
 )
@@ -33,7 +34,16 @@ def distance(h) -> numpy.ndarray:
     return numpy.linalg.norm(heads(h) - 0.5, axis=2)
 
 
-@register("matching-pennies")
+def table(rep) -> str:
+    """The run's lines: final losses and the distance to (1/2, 1/2) per rule."""
+    def extra(e):
+        if e.get("final_distance_mean") is None:
+            return ""
+        return f"  distance to (1/2,1/2): {e['initial_distance_mean']:.3g} -> {e['final_distance_mean']:.3g}"
+    return loss_table(rep, extra)
+
+
+@register("matching-pennies", table)
 def run_pennies(*, runs=100, steps=300, alpha=1.0, seed=0, init_std=0.5, algos=DEFAULT_ALGOS, hyper=None,
                 progress=False) -> Reproduction:
     """Matching pennies; ``hyper``: the rules' settings (``{"a": .., "gamma": ..}``)."""

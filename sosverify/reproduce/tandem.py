@@ -17,6 +17,7 @@ from sosverify.reproduce.common import (
     check_algorithms,
     curve_columns,
     hyper_config,
+    loss_table,
     register,
     run_algorithms,
 )
@@ -32,7 +33,17 @@ def theory(alpha: float) -> dict:
             "lola": {"sum": s_lola, "loss": s_lola * (s_lola - 1)}}
 
 
-@register("tandem")
+def table(rep) -> str:
+    """The run's lines: final losses, x + y, the average loss and SOS's p per rule."""
+    def extra(e):
+        if e.get("final_sum_mean") is None:
+            return ""
+        p = f"  p={e['final_p_mean']:.2e}" if e.get("final_p_mean") is not None else ""
+        return f"  x+y={e['final_sum_mean']:.5f}  avg-loss={e['final_average_loss_mean']:.5f}{p}"
+    return loss_table(rep, extra)
+
+
+@register("tandem", table)
 def run_tandem(*, runs=300, steps=30, alpha=0.1, seed=0, init_std=0.1, algos=DEFAULT_ALGOS, hyper=None,
                progress=False) -> Reproduction:
     """Figure 3; ``hyper``: the rules' settings (default SOS b = 0.5)."""
