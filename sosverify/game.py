@@ -181,6 +181,14 @@ class Game:
 
         return from_expressions(losses, symbols, name=name)
 
+    @classmethod
+    def from_payoffs(cls, *payoffs, name: str = "normal-form") -> Game:
+        """A normal-form game from payoff arrays, over softmax logits with the last one fixed at 0
+        (see :func:`sosverify.normal_form.from_payoffs`)."""
+        from sosverify.normal_form import from_payoffs
+
+        return from_payoffs(*payoffs, name=name)
+
     def _check_shapes(self) -> None:
         runs = 2
         probe = numpy.zeros((runs, self.dim), dtype=self.dtype) + 0.1

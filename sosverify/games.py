@@ -184,8 +184,13 @@ GAMES: dict[str, Callable[..., Game]] = {
 GAME_SETTINGS: dict[str, tuple] = {"ipd": (IPD_DISCOUNT,)}
 
 
-def get_game(name: str, **params) -> Game:
-    """Build the built-in game ``name`` (with its settings, e.g. ``gamma`` for the IPD)."""
+def get_game(name, **params) -> Game:
+    """Build the built-in game ``name`` (with its settings, e.g. ``gamma`` for the IPD); a path ending
+    in ``.nfg`` or a sequence of payoff arrays is a normal-form game (:mod:`sosverify.normal_form`)."""
+    if not isinstance(name, str) or name.lower().endswith(".nfg"):
+        from sosverify.normal_form import from_payoffs, load_game
+
+        return load_game(name, **params) if isinstance(name, str) else from_payoffs(*name, **params)
     if name not in GAMES:
         raise unknown_name("game", name, GAMES)
     accepted = inspect.signature(GAMES[name]).parameters
