@@ -187,3 +187,16 @@ def test_a_malformed_nfg_file_is_one_clear_line(tmp_path):
     with pytest.raises(SosverifyError, match="bad.nfg") as err:
         read_nfg(bad)
     assert "\n" not in str(err.value)
+
+
+def test_a_game_pygambit_ships_is_read_and_solved():
+    """Nau et al. (2004) §4, in pygambit's catalogue: three players, a unique equilibrium in irrational numbers."""
+    gbt = pytest.importorskip("pygambit")
+    from sosverify.normal_form import read_nfg
+
+    path = Path(gbt.__file__).parent / "catalog_data" / "journals" / "ijgt" / "nau2004" / "sec4.nfg"
+    if not path.is_file():
+        pytest.skip("this pygambit ships no catalogue file nau2004/sec4.nfg")
+    found = equilibria(read_nfg(path))
+    assert len(found) == 1 and found[0].interior and not found[0].exact
+    assert "possibly incomplete" in found.table()
