@@ -1,6 +1,6 @@
 """Nash equilibria beside the learning dynamics (issue 22): four normal-form games, six rules, 100 runs each.
 
-    python experiments/equilibria.py --out DIR [--runs 100] [--steps 1000] [--alpha 0.5] [--seed 0]
+    python experiments/equilibria.py --out DIR [--runs 100] [--steps 1000] [--alpha 2] [--seed 0]
                                      [--algos nl la lola sos co sga] [--games ...] [--quiet]
 
 For each game, Gambit's equilibria (:func:`sosverify.equilibria.equilibria`: the solver and whether
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="directory for results.json and table.md")
     p.add_argument("--runs", type=int, default=100)
     p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--alpha", type=float, default=0.5)
+    p.add_argument("--alpha", type=float, default=2.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
     p.add_argument("--games", nargs="+", default=list(GAMES), choices=list(GAMES))

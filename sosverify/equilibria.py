@@ -95,7 +95,8 @@ class Equilibrium:
         return f"{profile}: interior, a fixed point of xi; {self.category}; {bound}"
 
     def as_dict(self) -> dict:
-        return {"strategies": [[str(p) for p in s] for s in self.strategies], "exact": self.exact,
+        return {"strategies": [[str(p) if isinstance(p, Fraction) else f"{p:.6g}" for p in s] for s in self.strategies],
+                "exact": self.exact,
                 "interior": self.interior, "pure": self.pure, "fixed_point_in_logit_space": self.interior,
                 "logits": None if self.logits is None else list(self.logits), "class": self.category,
                 "kind": self.kind, "degenerate": self.degenerate, "strict": self.strict,
@@ -151,6 +152,39 @@ def _solve(nf: NormalForm, solver: str):
     raise SosverifyError(f"unknown solver {solver!r}; valid solvers: {', '.join(SOLVERS)}")
 
 
+#: A floating-point equilibrium is replaced by the fraction with denominator at most this nearest to it,
+#: when every probability lies within :data:`RATIONAL_MATCH` of it and that profile is a Nash equilibrium exactly.
+MAX_DENOMINATOR = 10_000
+RATIONAL_MATCH = 1e-9
+
+
+def is_nash(nf: NormalForm, strategies) -> bool:
+    """Whether a profile of exact mixed strategies is a Nash equilibrium: each player's strategies in its
+    support earn the best payoff against the others' (exact arithmetic)."""
+    for i in range(nf.n_players):
+        values = []
+        for k in range(nf.shape[i]):
+            pure = [list(s) for s in strategies]
+            pure[i] = [Fraction(int(j == k)) for j in range(nf.shape[i])]
+            values.append(nf.expected_payoffs(pure)[i])
+        best = max(values)
+        if any(p and v != best for p, v in zip(strategies[i], values)):
+            return False
+    return True
+
+
+def rationalise(nf: NormalForm, strategies):
+    """A floating-point equilibrium as exact fractions when that is an exact Nash equilibrium within
+    :data:`RATIONAL_MATCH`; otherwise as it is."""
+    if all(isinstance(p, Fraction) for s in strategies for p in s):
+        return strategies
+    exact = tuple(tuple(Fraction(float(p)).limit_denominator(MAX_DENOMINATOR) for p in s) for s in strategies)
+    close = all(abs(float(q) - float(p)) <= RATIONAL_MATCH for s, e in zip(strategies, exact) for p, q in zip(s, e))
+    if close and all(sum(s) == 1 for s in exact) and is_nash(nf, exact):
+        return exact
+    return strategies
+
+
 def _probability(value) -> Fraction | float:
     """Gambit's probability as an exact Fraction (its Rational) or a float (its floating-point solvers)."""
     if isinstance(value, float):
@@ -182,7 +216,7 @@ def equilibria(game, *, solver: str | None = None, classify: bool = True) -> Equ
     points = []
     for eq in _solve(nf, solver):
         gbt_players = gbt_players or list(eq.game.players)
-        strategies = tuple(tuple(_probability(eq[s]) for s in p.strategies) for p in gbt_players)
+        strategies = rationalise(nf, tuple(tuple(_probability(eq[s]) for s in p.strategies) for p in gbt_players))
         points.append(place(nf, strategies, classify=classify))
     points.sort(key=lambda e: [-float(p) for s in e.strategies for p in s])
     return Equilibria(nf, solver, complete, statement, tuple(points))
@@ -295,3 +329,45 @@ def approached(history, found: Equilibria, *, tol: float = APPROACH_TOL, tail: f
             per_run.append(None)
     return {"counts": counts, "none": sum(1 for v in per_run if v is None), "diverged": int(diverged.sum()),
             "per_run": per_run, "tolerance": tol, "tail": tail}
+
+
+def analyse_normal_form(game, *, solver: str | None = None, **settings) -> dict:
+    """:func:`sosverify.symbolic.analyse.analyse` of a normal-form game's SymGame (``settings``: its box, timeout,
+    starts, alpha, seed), with Gambit's equilibria placed in logit space under ``"nash_equilibria"``.
+
+    ``game``: a path to an ``.nfg`` file, a :class:`~sosverify.normal_form.NormalForm` or a game from
+    :func:`~sosverify.normal_form.from_payoffs`.  For ``sosverify analyse FILE.nfg``.
+    """
+    from sosverify.symbolic.analyse import analyse
+
+    nf = as_normal_form(game)
+    result = analyse(nf.symbolic(), **settings)
+    result["nash_equilibria"] = equilibria(nf, solver=solver).as_dict()
+    return result
+
+
+def render_normal_form(result: dict) -> str:
+    """:func:`analyse_normal_form`'s result as text: the analysis, then the equilibria."""
+    from sosverify.symbolic.analyse import render_text
+
+    eq = result["nash_equilibria"]
+    lines = [render_text(result), "",
+             f"Nash equilibria (Gambit, {eq['solver']}; {'complete' if eq['complete'] else 'possibly incomplete'}: "
+             f"{eq['statement']}):"]
+    for k, e in enumerate(eq["equilibria"]):
+        where = "a fixed point of xi in logit space" if e["interior"] else "at infinity in logit space"
+        lc = e.get("local_convergence") or {}
+        extra = f"; {e['class']}; {lc.get('statement') or lc.get('reason')}" if e["interior"] else (
+            "; pure, strict" if e["pure"] and e["strict"] else ("; pure" if e["pure"] else "; on the boundary"))
+        lines.append(f"  E{k + 1}: {' ; '.join('(' + ', '.join(s) + ')' for s in e['strategies'])}: {where}{extra}")
+    return "\n".join(lines)
+
+
+def run_outcomes(history, *, solver: str | None = None, tol: float = APPROACH_TOL, tail: float = APPROACH_TAIL) -> dict:
+    """For a run of a normal-form game: which of Gambit's equilibria each run approaches (:func:`approached`),
+    with the equilibria's profiles; for ``sosverify run FILE.nfg``, recorded beside the results."""
+    found = equilibria(history.game, solver=solver, classify=False)
+    out = approached(history, found, tol=tol, tail=tail)
+    out["equilibria"] = [e.as_dict()["strategies"] for e in found]
+    out["solver"], out["complete"] = found.solver, found.complete
+    return out

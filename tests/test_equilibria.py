@@ -172,9 +172,12 @@ def test_gambits_three_player_example_is_read_and_solved():
     assert not found.complete
     interior = [e for e in found if e.interior]
     assert len(found) == 9 and len(interior) == 2
+    # enumpoly's floats, rationalised and checked to be Nash equilibria exactly
+    assert all(e.exact for e in found)
+    assert interior[0].strategies == ((F(1, 2), F(1, 2)), (F(2, 5), F(3, 5)), (F(1, 4), F(3, 4)))
     game = nf.game()
     for e in interior:
-        assert_close(D.xi(game, numpy.array([e.logits])), 0.0, rtol=0, atol=1e-8)  # enumpoly's floats
+        assert_close(D.xi(game, numpy.array([e.logits])), 0.0, rtol=0, atol=XI_AT_EQUILIBRIUM)
     assert sympy.Rational(str(nf.payoffs[0][0, 0, 0])) == 9
 
 
@@ -200,3 +203,34 @@ def test_a_game_pygambit_ships_is_read_and_solved():
     found = equilibria(read_nfg(path))
     assert len(found) == 1 and found[0].interior and not found[0].exact
     assert "possibly incomplete" in found.table()
+
+
+def test_a_profile_is_checked_to_be_nash_exactly():
+    from sosverify.equilibria import is_nash, rationalise
+
+    nf = normal_form(*COORDINATION)
+    assert is_nash(nf, [[F(1, 3), F(2, 3)]] * 2) and is_nash(nf, [[F(1), F(0)]] * 2)
+    assert not is_nash(nf, [[F(1, 2), F(1, 2)]] * 2) and not is_nash(nf, [[F(1), F(0)], [F(0), F(1)]])
+    assert rationalise(nf, ((1 / 3 + 1e-12, 2 / 3 - 1e-12),) * 2) == ((F(1, 3), F(2, 3)),) * 2
+    near = ((0.5, 0.5),) * 2  # a fraction, but not an equilibrium: kept as floats
+    assert rationalise(nf, near) == near
+
+
+def test_a_runs_outcomes_name_gambits_equilibria():
+    pytest.importorskip("pygambit")
+    from sosverify.equilibria import run_outcomes
+
+    nf = normal_form(*COORDINATION)
+    h = run(nf.game(), "nl", alpha=1.0, steps=300, init=numpy.array([[3.0, 3.0], [-3.0, -3.0]]))
+    out = run_outcomes(h)
+    assert out["per_run"] == [0, 2] and out["equilibria"][1] == [["1/3", "2/3"], ["1/3", "2/3"]] and out["complete"]
+
+
+@pytest.mark.slow
+def test_analyse_of_a_normal_form_game_lists_its_equilibria():
+    pytest.importorskip("pygambit")
+    from sosverify.equilibria import analyse_normal_form, render_normal_form
+
+    result = analyse_normal_form(normal_form(*COORDINATION), timeout=5, starts=20)
+    text = render_normal_form(result)
+    assert "Nash equilibria (Gambit, enummixed; complete" in text and text.count("at infinity") == 2
