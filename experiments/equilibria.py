@@ -57,6 +57,10 @@ GAMES = {"coordination": coordination, "shapley": shapley, "rock-paper-scissors"
          "2x2x2": three_player}
 
 
+def _spread(median) -> str:
+    return "–" if median is None else f"{median[0]:.2f}–{median[1]:.2f}"
+
+
 def markdown(entries: list, algos, config: dict) -> str:
     """The equilibrium table: per game, one row per equilibrium (and none / diverged), one column per rule."""
     lines = [f"Runs per rule: {config['runs']} from N(0, 1) logits (seed {config['seed']}), {config['steps']} steps "
@@ -83,6 +87,8 @@ def markdown(entries: list, algos, config: dict) -> str:
             lines.append(f"| E{k + 1} {profile} | {where} | {klass} | {bound} | {counts} |")
         lines.append("| none | | | | " + " | ".join(str(e["outcomes"][a]["none"]) for a in algos) + " |")
         lines.append("| diverged | | | | " + " | ".join(str(e["outcomes"][a]["diverged"]) for a in algos) + " |")
+        lines.append("| distance to the nearest equilibrium over the tail (median least–largest) | | | | " + " | ".join(
+            _spread(e["outcomes"][a]["tail_distance_median"]) for a in algos) + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -122,7 +128,12 @@ def main(argv=None) -> int:
                 print(f"  {algo}: {res['counts']} none {res['none']} diverged {res['diverged']} ({res['seconds']} s)",
                       flush=True)
         entries.append(entry)
-    write_json(out / "results.json", {"config": config, "versions": versions(), "games": entries})
+    import pygambit
+
+    from sosverify.results import source_commit
+
+    write_json(out / "results.json", {"config": config, "versions": {**versions(), "pygambit": pygambit.__version__},
+                                      "source_commit": source_commit(), "games": entries})
     table = markdown(entries, args.algos, config)
     write_atomic(out / "table.md", table + "\n")
     if not args.quiet:

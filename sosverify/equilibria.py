@@ -300,7 +300,10 @@ def approached(history, found: Equilibria, *, tol: float = APPROACH_TOL, tail: f
     """Which equilibrium each run of ``history`` approaches (see the module docstring).
 
     Returns ``{"counts": [runs per equilibrium], "none": runs near none, "diverged": runs that diverged,
-    "per_run": [index of the equilibrium or None], "tolerance": tol, "tail": tail}``.
+    "per_run": [index of the equilibrium or None], "tolerance": tol, "tail": tail}``, and what the runs do in
+    the tail: ``tail_distance`` per run, the least and the largest distance to the nearest equilibrium over
+    the tail (a cycle keeps them apart, a run that settles brings both near 0, one drifting to a boundary
+    that is no equilibrium keeps both large), and their medians over the runs, ``tail_distance_median``.
     """
     if not (0 < tol < 1) or not (0 < tail <= 1):
         raise SosverifyError(f"tol must lie in (0, 1) and tail in (0, 1], got tol={tol!r}, tail={tail!r}")
@@ -315,10 +318,14 @@ def approached(history, found: Equilibria, *, tol: float = APPROACH_TOL, tail: f
     per_run: list = []
     counts = [0] * len(found.points)
     diverged = numpy.asarray(history.diverged)
+    spread = numpy.full((R, 2), numpy.nan)  # per run: the least and the largest distance to the nearest equilibrium
     for r in range(R):
         if diverged[r]:
             per_run.append("diverged")
             continue
+        if len(targets):
+            nearest = numpy.abs(mixed[:, r, None, :] - targets[None]).max(axis=2).min(axis=1)  # (K,)
+            spread[r] = nearest.min(), nearest.max()
         dist = numpy.abs(mixed[:, r, None, :] - targets[None]).max(axis=2).max(axis=0) if len(targets) else []
         near = [k for k, v in enumerate(dist) if v <= tol]
         if near:
@@ -327,8 +334,11 @@ def approached(history, found: Equilibria, *, tol: float = APPROACH_TOL, tail: f
             per_run.append(k)
         else:
             per_run.append(None)
+    ok = ~numpy.isnan(spread[:, 0])
+    median = [float(numpy.median(spread[ok, 0])), float(numpy.median(spread[ok, 1]))] if ok.any() else None
     return {"counts": counts, "none": sum(1 for v in per_run if v is None), "diverged": int(diverged.sum()),
-            "per_run": per_run, "tolerance": tol, "tail": tail}
+            "per_run": per_run, "tolerance": tol, "tail": tail, "tail_distance": spread.tolist(),
+            "tail_distance_median": median}
 
 
 def analyse_normal_form(game, *, solver: str | None = None, **settings) -> dict:

@@ -109,7 +109,10 @@ def test_a_run_that_only_passes_by_is_not_counted():
     params = numpy.stack([numpy.stack([path, path], axis=1), numpy.zeros((5, 2))], axis=1)  # (K, R, d)
     h = SimpleNamespace(config={"steps": 100}, param_steps=numpy.arange(0, 101, 25), params=params,
                         diverged=numpy.array([False, False]))
-    assert approached(h, found, tail=0.5)["per_run"] == [None, 0]
+    out = approached(h, found, tail=0.5)
+    assert out["per_run"] == [None, 0]
+    # run 0 over the tail (logits 0, 1, 2): distances 0, σ(1) − ½, σ(2) − ½; run 1 stays at 0
+    assert_close(out["tail_distance"], [[0.0, 1 / (1 + numpy.exp(-2.0)) - 0.5], [0.0, 0.0]], rtol=0, atol=ROUNDING)
 
 
 def test_approached_refuses_a_tolerance_out_of_range():

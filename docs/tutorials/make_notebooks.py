@@ -88,10 +88,20 @@ def pushy(game, theta, *, alpha):
 shrinks to a small game printed as expressions): `consistency` (the direction is 0 at every fixed point),
 `reduction` (at $\\alpha = 0$ the rule is naive learning) and `convergence` (the update map contracts at
 stable fixed points for some $\\alpha$)."""),
-    new_code_cell("""for rule in (Algorithm("half-la", half_lookahead), Algorithm("pushy", pushy)):
-    report = audit(rule, properties=["consistency", "reduction", "convergence"], profile="quick")
+    new_code_cell("""def show(report):
     for f in report.findings:
-        print(f"{rule.name:8} {f.property:12} {f.status:8} {f.summary[:90]}")"""),
+        print(f"{report.rule:8} {f.property:12} {f.status:6} {f.summary}")
+        if f.counterexample:
+            print(f"{'':28}counterexample: {f.counterexample}")
+
+show(audit(Algorithm("half-la", half_lookahead), properties=["consistency", "reduction", "convergence"],
+           profile="quick"))
+show(audit(Algorithm("pushy", pushy), properties=["consistency", "reduction"], profile="quick"))"""),
+    new_markdown_cell("""Half a look-ahead keeps every fixed point and is naive learning at $\\alpha = 0$, but it fails to
+converge on the cyclic game $L^1 = xy$, $L^2 = -xy$: there $H_o H = H^2 = -I$, so its map is
+$I - \\alpha H - \\tfrac12 \\alpha^2 I$, with eigenvalues of modulus$^2$ $1 + \\alpha^4/4 > 1$, while LookAhead's
+$I - \\alpha H - \\alpha^2 I$ has $1 - \\alpha^2 + \\alpha^4 < 1$. The full look-ahead is what Theorem 2 needs.
+The constant push is caught at once: it moves off every fixed point."""),
     new_markdown_cell("""The same on the command line, for a rule in a file `myrules.py`:
 `sosverify audit myrules:half_lookahead`. It writes `audit.md` and `audit.json` and exits with 0 only
 when every required property holds."""),
