@@ -67,7 +67,7 @@ def markdown(entries: list, algos, config: dict) -> str:
              f"of α = {config['alpha']}; a run *approaches* an equilibrium when every probability stays within "
              f"{config['tolerance']} of it over the last {config['tail']:.0%} of the run.", ""]
     for e in entries:
-        lines += [f"### {e['game']} ({'×'.join(map(str, e['shape']))})", "",
+        lines += [f"## {e['game']} ({'×'.join(map(str, e['shape']))})", "",
                   f"Solver: {e['equilibria']['solver']} — "
                   f"{'complete' if e['equilibria']['complete'] else 'possibly incomplete'}: "
                   f"{e['equilibria']['statement']}.", ""]
