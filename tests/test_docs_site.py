@@ -49,3 +49,28 @@ def test_the_checker_passes_a_typeset_page_with_a_real_image(tmp_path):
     dom = '<p><span class="math"><mjx-container>x</mjx-container></span></p><img src="ok.png">'
     page.write_text(source)
     assert shots.check_page(page, dom, source) == []
+
+
+def _generate():
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "docs" / "_ext" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_claims_page_is_the_registry():
+    """Every claim and every inventory row of the registry is on the generated page, with the registry's totals."""
+    from sosverify.claims.inventory import inventory, totals
+    from sosverify.claims.registry import CLAIMS
+
+    page = _generate().claims_page()
+    assert all(f"`{cid}`" in page for cid in CLAIMS)
+    rows = inventory(CLAIMS)
+    assert all(row["location"] in page for row in rows)
+    assert totals(rows) in page and "Strength of the" in page
+
+
+def test_the_gallery_shows_every_figure():
+    page = _generate().gallery_page()
+    figures = sorted((ROOT / "docs" / "figures").glob("*.png"))
+    assert figures and all(f"../figures/{f.name}" in page for f in figures)

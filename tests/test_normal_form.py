@@ -148,3 +148,18 @@ def test_load_game_takes_names_and_refuses_a_missing_file(tmp_path):
 def test_game_from_payoffs_is_the_module_function():
     assert Game.from_payoffs(PENNIES_A, PENNIES_B).dims == (1, 1)
     assert get_game([PENNIES_A, PENNIES_B]).dims == (1, 1)
+
+
+def test_the_command_line_runs_a_gambit_file(tmp_path, capsys):
+    """`sosverify run FILE.nfg` goes through get_game, which reads .nfg paths."""
+    pytest.importorskip("pygambit")
+    import json
+    from pathlib import Path
+
+    from sosverify.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "games" / "2x2x2.nfg"
+    assert main(["run", str(path), "--algo", "nl", "--alpha", "0.5", "--steps", "5", "--runs", "2",
+                 "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["config"]["game_params"]["normal_form"]["payoffs"][2][0][0][0] == 12
