@@ -65,10 +65,14 @@ def test_the_one_shot_pd_is_the_ipd_without_memory(rng):
     ("nl", {}), ("sos", {"a": 0.5, "b": 0.1}),
     pytest.param("lola", {}, marks=pytest.mark.slow), pytest.param("co", {"gamma": 1.0}, marks=pytest.mark.slow),
     pytest.param("sga", {"eps": 0.1}, marks=pytest.mark.slow)])
-def test_matching_pennies_from_payoffs_runs_as_the_hand_written_game(algorithm, hyper):
+@pytest.mark.parametrize("built, by_hand", [
+    (lambda: from_payoffs(PENNIES_A, PENNIES_B), matching_pennies),
+    (lambda: from_payoffs(PD_A, PD_B), one_shot_pd_by_hand),
+], ids=["pennies", "prisoners-dilemma"])
+def test_a_bimatrix_game_from_payoffs_runs_as_the_hand_written_game(built, by_hand, algorithm, hyper):
     """Same seed, same initial logits (one per player in both), same trajectory."""
-    a = run(from_payoffs(PENNIES_A, PENNIES_B), algorithm, alpha=0.3, steps=100, runs=8, seed=7, **hyper)
-    b = run(matching_pennies(), algorithm, alpha=0.3, steps=100, runs=8, seed=7, **hyper)
+    a = run(built(), algorithm, alpha=0.3, steps=100, runs=8, seed=7, **hyper)
+    b = run(by_hand(), algorithm, alpha=0.3, steps=100, runs=8, seed=7, **hyper)
     assert_close(a.params[0], b.params[0], rtol=0, atol=0)
     assert_close(a.params, b.params, rtol=0, atol=RUN_DRIFT)
 

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "docs" / "_build" / "html"
 PAGES = ("index.html", "tutorials/your_game.html", "tutorials/audit_rule.html", "tutorials/paper.html",
-         "equilibria.html", "_generated/gallery.html")
+         "equilibria.html", "_generated/gallery.html", "api.html")
 #: Milliseconds of page time Chromium lets scripts run before it dumps the DOM or takes the screenshot.
 RENDER_BUDGET_MS = 15000
 RAW_LATEX = ("$$", "\\(", "\\[")
