@@ -249,7 +249,9 @@ def place(nf: NormalForm, strategies, *, classify: bool = True) -> Equilibrium:
     if not interior:
         return Equilibrium(tuple(strategies), exact, False, pure, strict=_strict(nf, strategies) if pure else None,
                            payoffs=payoffs)
-    logits = tuple(float(v) for v in nf.logits(strategies))
+    at = nf.logits(strategies)
+    assert at is not None  # interior: every probability is positive
+    logits = tuple(float(v) for v in at)
     if not classify:
         return Equilibrium(tuple(strategies), exact, True, pure, logits=logits, payoffs=payoffs)
     kind, degenerate, lc = (_exact_class if exact else _numeric_class)(nf, strategies)
