@@ -30,10 +30,12 @@ def test_a_page_has_its_formulas_typeset_and_its_images(name, tmp_path):
 def test_the_checker_sees_raw_latex_and_a_broken_image(tmp_path):
     """A page whose math MathJax never typeset, with an image that is not there: both are reported."""
     page = tmp_path / "page.html"
-    source = '<p><span class="math notranslate nohighlight">\\(x^2\\)</span> <img src="missing.png"></p>'
+    source = ('<p><span class="math notranslate nohighlight">\\(x^2\\)</span> <img src="missing.png"></p>'
+              '<li>NL step: $\\left[\\begin{matrix}x\\end{matrix}\\right]$</li>')
     page.write_text(source)
     problems = shots.check_page(page, source, source)
     assert any("raw LaTeX" in p for p in problems)
+    assert any("raw TeX left in the text: '$\\\\left'" in p for p in problems)  # a Markdown output's $…$ left as text
     assert any("MathJax typeset none" in p for p in problems)
     assert any("broken image: missing.png" in p for p in problems)
 

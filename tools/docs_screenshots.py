@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import html.parser
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,8 @@ PAGES = ("index.html", "tutorials/your_game.html", "tutorials/audit_rule.html", 
 #: Milliseconds of page time Chromium lets scripts run before it dumps the DOM or takes the screenshot.
 RENDER_BUDGET_MS = 15000
 RAW_LATEX = ("$$", "\\(", "\\[")
+#: TeX left as text: a command after a dollar sign, or an environment (``$\\left[…``, ``\\begin{matrix}``).
+RAW_TEX = re.compile(r"\$[^$\n]{0,200}?\\[A-Za-z]+|\\begin\{[a-z]+\}")
 
 
 def chromium() -> str | None:
@@ -95,6 +98,7 @@ def check_page(page: Path, dom: str, source_html: str) -> list[str]:
     parsed.feed(dom)
     text = "".join(parsed.text)
     problems = [f"raw LaTeX {d!r} left in the text" for d in RAW_LATEX if d in text]
+    problems += [f"raw TeX left in the text: {m!r}" for m in sorted(set(RAW_TEX.findall(text)))[:3]]
     if ('class="math' in source_html) and parsed.math == 0:
         problems.append("the page has math but MathJax typeset none (no mjx-container)")
     for src in parsed.images:

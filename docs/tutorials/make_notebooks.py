@@ -126,9 +126,12 @@ status = main(["verify", "--only", "ex1-nl-diverges", "ex2-tandem", "sec31-la-pr
 print("exit status", status)"""),
     new_markdown_cell("""The report is Markdown: the table first, then each claim's evidence (expressions, numbers and
 figures)."""),
-    new_code_cell("""from IPython.display import Markdown
-text = (out / "report.md").read_text()
-Markdown(text.split("## Inventory")[0][:4000])"""),
+    new_code_cell("""import re
+from IPython.display import Markdown
+text = re.sub(r"\\[([^]]+)\\]\\(#[^)]*\\)", r"\\1", (out / "report.md").read_text())  # in-report links: plain ids
+claims_table = text.split("## Planted twins")[0].replace("# sosverify report", "")
+evidence = text[text.index("## ex1-nl-diverges"):text.index("## sec31-la-preserves-fp")].replace("## ", "#### ")
+Markdown(claims_table + evidence)"""),
     new_markdown_cell("""`report.json` holds the same, for machines: per claim its status, strength, evidence and every
 twin's result, with the versions of everything that ran."""),
     new_code_cell("""import json
