@@ -7,6 +7,7 @@ with autograd's NumPy over a leading runs axis.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable
 
 import numpy
@@ -182,8 +183,19 @@ GAMES: dict[str, Callable[..., Game]] = {
 GAME_SETTINGS: dict[str, tuple] = {"ipd": (IPD_DISCOUNT,)}
 
 
-def get_game(name: str, **params) -> Game:
-    """Build the built-in game ``name`` (with its settings, e.g. ``gamma`` for the IPD)."""
+def get_game(name, **params) -> Game:
+    """Build the built-in game ``name`` (with its settings, e.g. ``gamma`` for the IPD); a path ending
+    in ``.nfg`` or a sequence of payoff arrays is a normal-form game (:mod:`sosverify.games.normal_form`)."""
+    if isinstance(name, (str, os.PathLike)) and str(name).lower().endswith(".nfg") or isinstance(name, os.PathLike):
+        from sosverify.games.normal_form import read_nfg
+
+        if params:
+            raise SosverifyError(f"a game read from a file takes no settings, got {', '.join(sorted(params))}")
+        return read_nfg(name).game()
+    if not isinstance(name, str):
+        from sosverify.games.normal_form import from_payoffs
+
+        return from_payoffs(*name, **params)
     if name not in GAMES:
         raise unknown_name("game", name, GAMES)
     accepted = inspect.signature(GAMES[name]).parameters

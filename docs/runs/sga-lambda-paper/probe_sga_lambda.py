@@ -3,8 +3,9 @@ notebook's (n tensors: eps = 0.1 n / d), seed 0, lr 2e-4 (DEFAULT_LR), JAX, the 
 import json
 import sys
 
-from sosverify.backends import use_backend
 from sosverify.gan.game import GanSpec, notebook_sga_eps
+
+from sosverify.backends import use_backend
 from sosverify.gan.train import train
 from sosverify.results import source_commit
 
