@@ -169,3 +169,20 @@ def test_the_command_line_runs_a_gambit_file(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["config"]["game_params"]["normal_form"]["payoffs"][2][0][0][0] == 12
+    eq = results["algorithms"]["nl"]["equilibria"]  # which equilibrium each run approaches
+    assert len(eq["per_run"]) == 2 and sum(eq["counts"]) + eq["none"] + eq["diverged"] == 2
+    assert "runs near each of Gambit's" in capsys.readouterr().out
+
+
+def test_the_command_line_analyses_a_gambit_file_with_its_equilibria(tmp_path, capsys):
+    pytest.importorskip("pygambit")
+    from pathlib import Path
+
+    from sosverify.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "games" / "2x2x2.nfg"
+    assert main(["analyse", str(path), "--timeout", "2", "--starts", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "Nash equilibria (Gambit" in out
+    assert main(["analyse", str(path), "--player", "x=x*y", "--player", "y=-x*y"]) == 2
+    assert "one of the two" in capsys.readouterr().err

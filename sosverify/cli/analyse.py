@@ -1,4 +1,5 @@
-"""``sosverify analyse``: the symbolic analysis of a game given as expressions."""
+"""``sosverify analyse``: the symbolic analysis of a game given as expressions, or of a Gambit ``.nfg``
+file with its Nash equilibria beside the fixed points."""
 
 from __future__ import annotations
 
@@ -15,19 +16,30 @@ from sosverify.cli.args import (
 def cmd_analyse(args) -> int:
     import json
 
+    from sosverify.errors import SosverifyError
     from sosverify.symbolic.analyse import analyse, render_text
     from sosverify.symbolic.game import SymGame
 
-    result = analyse(SymGame.from_specs(args.player), box=args.box, timeout=args.timeout,
-                     alpha=args.numeric_alpha, starts=args.starts)
+    settings = dict(box=args.box, timeout=args.timeout, alpha=args.numeric_alpha, starts=args.starts)
+    if bool(args.game) == bool(args.player):
+        raise SosverifyError("give a Gambit FILE.nfg or --player \"SYMBOLS=LOSS\" per player (one of the two)")
+    if args.game:
+        from sosverify.equilibria import analyse_normal_form, render_normal_form
+
+        result = analyse_normal_form(args.game, **settings)
+        print(json.dumps(result, indent=2) if args.json else render_normal_form(result))
+        return 0
+    result = analyse(SymGame.from_specs(args.player), **settings)
     print(json.dumps(result, indent=2) if args.json else render_text(result))
     return 0
 
 
 def register(sub) -> None:
     """Add this module's subcommand to ``sub``."""
-    p = sub.add_parser("analyse", help="symbolic analysis of your own game")
-    p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS", required=True,
+    p = sub.add_parser("analyse", help="symbolic analysis of your own game (expressions or a Gambit .nfg file)")
+    p.add_argument("game", nargs="?", metavar="FILE.nfg",
+                   help="a normal-form game in Gambit's format: its Nash equilibria (Gambit) beside the fixed points")
+    p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS",
                    help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--box", type=box, default=(-10.0, 10.0), metavar="LO,HI",
                    help="box searched numerically for fixed points, the same for every parameter (default: -10,10)")

@@ -49,14 +49,21 @@ def cmd_run(args) -> int:
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["results.json", "losses.png"])
     histories, entries, seconds = {}, {}, {}
+    normal_form = "normal_form" in game.params
     for algo in algos:
         mine = {k: v for k, v in hyper.items() if k in algo.defaults}
         start = time.perf_counter()
         h = run(game, algo, alpha=args.alpha, steps=args.steps, runs=args.runs, seed=args.seed,
-                init_std=args.init_std, progress=not args.quiet and sys.stderr.isatty(), params_every=None, **mine)
+                init_std=args.init_std, progress=not args.quiet and sys.stderr.isatty(),
+                # a normal-form game's runs are judged over their last quarter: keep about 100 states
+                params_every=max(1, args.steps // 100) if normal_form else None, **mine)
         seconds[algo.name] = time.perf_counter() - start
         histories[algo.name] = h
         entries[algo.name] = {**summarise(h), "seconds": seconds[algo.name]}
+        if normal_form:  # which of Gambit's equilibria each run approaches, how many approach none
+            from sosverify.equilibria import run_outcomes
+
+            entries[algo.name]["equilibria"] = run_outcomes(h)
     config = {"command": "run", "game": game.name, "game_params": game.params, "algorithms": args.algo,
               "alpha": args.alpha, "steps": args.steps, "runs": args.runs, "seed": args.seed,
               "init_std": game.init_std if args.init_std is None else args.init_std,
@@ -72,6 +79,11 @@ def cmd_run(args) -> int:
         print(json.dumps(jsonable(results), indent=2))
     else:
         print(_table(game, entries))
+        for name, e in entries.items():
+            if "equilibria" in e:
+                eq = e["equilibria"]
+                print(f"{name}: runs near each of Gambit's {len(eq['counts'])} equilibria ({eq['solver']}): "
+                      f"{eq['counts']}; near none {eq['none']}; diverged {eq['diverged']}")
         print(f"wrote {out / 'results.json'} and {out / 'losses.png'}")
     return 0
 
@@ -90,7 +102,7 @@ def _table(game, entries) -> str:
 def register(sub) -> None:
     """Add this module's subcommand to ``sub``."""
     p = sub.add_parser("run", help="run learning rules on a game and write results.json and a figure")
-    p.add_argument("game", nargs="?", help=f"built-in game: {', '.join(GAMES)}")
+    p.add_argument("game", nargs="?", help=f"built-in game: {', '.join(GAMES)}; or a Gambit FILE.nfg")
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS",
                    help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
