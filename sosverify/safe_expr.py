@@ -304,7 +304,23 @@ def parse_expression(text: str, symbols: dict | None = None, *, max_length: int 
         expr = _Builder(table).build(tree.body)
     except RecursionError:
         raise SosverifyError(f"the loss is nested more than {MAX_DEPTH} levels deep") from None
+    check_limits(expr)
     return expr
+
+
+def check_limits(expr) -> None:
+    """Raise unless the bounds on exponents and numbers hold for ``expr`` as SymPy keeps it: SymPy
+    combines powers as it builds (``((x*y)**64)**64`` is ``x**4096*y**4096``, ``(x+1)**64*(x+1)**64``
+    is ``(x+1)**128``), so the bounds are checked again on the result."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Pow) and node.exp.is_Number:
+            e = node.exp
+            if not isinstance(e, sympy.Rational) or abs(e.p) > MAX_EXPONENT or e.q > MAX_EXPONENT:
+                raise SosverifyError(f"the loss has the power {node} once SymPy combines its powers: numeric "
+                                     f"exponents are fractions p/q with |p|, q <= {MAX_EXPONENT}"[:300])
+        elif isinstance(node, sympy.Rational) and _bits(node) > MAX_NUMBER_BITS:
+            raise SosverifyError(f"a number in this loss has more than {MAX_NUMBER_BITS} bits once SymPy combines "
+                                 "it; numbers are limited to about 300 digits")
 
 
 def check_allowed(expr, what: str = "the loss") -> None:
