@@ -15,8 +15,10 @@ every answer.
 - ``unknown``: SymPy gave up or ran out of time and the numeric search found nothing.
 
 Each point has a ``kind`` (§2.2), and ``degenerate`` when H is singular at an isolated point (no
-convergence promise); a ``family`` is a solution set of positive dimension.  Every stage has a
-time limit (``timeout`` seconds) and reports what it has when it stops.
+convergence promise); a ``family`` is a solution set of positive dimension, ``stable`` when H ⪰ 0 is
+proved at every real point of it and ``undecided`` otherwise
+(:func:`~sosverify.symbolic.fixed_points.family_kind`).  Every stage has a time limit (``timeout``
+seconds, each in a forked child) and reports what it has when it stops.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import sympy
 
 from sosverify.safe_expr import is_smooth
 from sosverify.symbolic.exact import _why, solve_exactly, stream_with_timeout
-from sosverify.symbolic.fixed_points import classify
+from sosverify.symbolic.fixed_points import classify, family_kind
 from sosverify.symbolic.game import ALPHA, SymGame
 from sosverify.symbolic.numeric import drop_dirac, iter_zeros, krawczyk, lambdify_numeric
 from sosverify.symbolic.stability import contraction_bound, lookahead_matrix, positive_stability_bound
@@ -137,7 +139,8 @@ def _exact_detail(sol: dict, game: SymGame, H) -> dict:
     family = _is_family(sol, game.symbols)
     Hs = H.subs(sol)
     lc = local_convergence(game, Hs, family=family)
-    return {"kind": classify(Hs), "H": str(Hs.tolist()), "local_convergence": lc,
+    kind = family_kind(Hs) if family and Hs.free_symbols else classify(Hs)  # stable only where proved
+    return {"kind": kind, "H": str(Hs.tolist()), "local_convergence": lc,
             "degenerate": bool(lc.get("degenerate", False))}
 
 
