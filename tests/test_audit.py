@@ -148,6 +148,15 @@ RULES = textwrap.dedent('''
 
     def exits(game, theta, *, alpha):
         raise SystemExit(3)
+
+    def leaves(game, theta, *, alpha):
+        import os
+        os._exit(0)
+
+    def chatty(game, theta, *, alpha):
+        print("the rule says hello")
+        s = D.second_order(game, theta, ("H_o_xi",))
+        return Direction(s.first.xi - alpha * s.H_o_xi, s.first.losses, s.first.xi, {})
 ''')
 
 
@@ -187,7 +196,7 @@ def test_a_users_rule_is_audited_from_module_colon_function(tmp_path):
     ("wrong_shape", "returned a direction of shape (2, 1) for parameters of shape (2, 2)"),
     ("nan", "returned a direction that is not finite"),
     ("strings", "returned a direction that is not an array of real numbers"),
-    ("exits", "raised SystemExit: 3"),
+    ("exits", "the rule ended the process: it called sys.exit(3)"),  # issue 21: the rule ended the process
 ])
 def test_a_broken_rule_is_one_clear_line_per_property_not_a_crash(tmp_path, rule, message):
     proc = _audit_cli(tmp_path, f"myrules:{rule}", "--check", "consistency", "convergence")
@@ -228,3 +237,126 @@ def test_bad_rule_specs_are_refused_with_one_line(tmp_path, capsys):
     assert "--eps is not a setting of nl" in capsys.readouterr().err
     with pytest.raises(SosverifyError, match="a rule is a name"):
         load_rule(3)
+
+
+# -- the rule is isolated (issue 21, item 4): copies, time limits, its stdout kept, its exits contained -------
+
+def _la(game, theta, alpha):
+    from sosverify import derivatives as D
+
+    s = D.second_order(game, theta, ("H_o_xi",))
+    return Direction(s.first.xi - alpha * s.H_o_xi, s.first.losses, s.first.xi, {})
+
+
+def _writes_into_theta(game, theta, *, alpha):
+    out = _la(game, theta, alpha)
+    theta += 1.0  # in place: before isolation the audit reused this array as its fixed point
+    return out
+
+
+def _zeroes_theta(game, theta, *, alpha):
+    out = _la(game, theta, alpha)
+    theta[:] = 0.0
+    return out
+
+
+def _sleeps(game, theta, *, alpha):
+    import time
+    time.sleep(60)
+
+
+def _naps(game, theta, *, alpha):
+    import time
+    time.sleep(0.2)  # under the limit of a call, but a property makes many calls
+    return _la(game, theta, alpha)
+
+
+def _swallows_the_timer(game, theta, *, alpha):
+    import time
+    while True:
+        try:
+            time.sleep(60)
+        except BaseException:  # even the per-call timer: only the property's limit ends it
+            pass
+
+
+def _prints(game, theta, *, alpha):
+    import os
+    print("from the rule, through Python")
+    os.write(1, b"from the rule, straight to fd 1\n")
+    return _la(game, theta, alpha)
+
+
+def _os_exit(game, theta, *, alpha):
+    import os
+    os._exit(0)
+
+
+def _sys_exit_later(game, theta, *, alpha):
+    import sys
+    if len(theta) > 1:  # the batched calls of the Jacobian, after the first step
+        sys.exit(0)
+    return _la(game, theta, alpha)
+
+
+MUTATING = {"writes-into-theta": _writes_into_theta, "zeroes-theta": _zeroes_theta}
+
+
+@pytest.mark.parametrize("fn", MUTATING.values(), ids=MUTATING.keys())
+def test_a_rule_that_mutates_its_input_is_a_finding_and_the_other_verdicts_stand(fn):
+    """LA that writes into θ: consistency and convergence hold as for LA (they failed when the audit reused
+    the mutated array), and the report says the rule mutates its input."""
+    report = audit(Algorithm("mutating-la", fn), properties=["consistency", "convergence"], profile="quick")
+    status = {f.property: f for f in report.findings}
+    assert status["consistency"].status == "holds" and status["convergence"].status == "holds"
+    assert status["input"].status == "fails" and "mutates its input" in status["input"].summary
+    assert report.passed(["consistency", "convergence"])  # only the required properties decide
+
+
+@pytest.mark.parametrize("fn, kwargs, within", [
+    (_sleeps, {"call_seconds": 0.5}, 10.0),                               # the per-call limit
+    (_naps, {"call_seconds": 5.0, "property_seconds": 2.0}, 12.0),        # the per-property limit
+    (_swallows_the_timer, {"call_seconds": 0.3, "property_seconds": 2.0}, 12.0),
+], ids=["sleeps", "naps", "swallows-the-timer"])
+def test_a_rule_that_runs_too_long_is_inconclusive_timed_out_within_the_limit(fn, kwargs, within):
+    import time
+
+    start = time.monotonic()
+    report = audit(Algorithm("slow", fn), properties=["reduction"], profile="quick", **kwargs)
+    elapsed = time.monotonic() - start
+    (finding,) = report.findings
+    assert finding.status == "inconclusive" and finding.summary.startswith("timed out"), finding.summary
+    assert elapsed < within, elapsed  # the limit plus forking and a first step, on a loaded machine
+    assert not report.passed(["reduction"])
+
+
+def test_what_the_rule_prints_is_in_the_report_not_on_stdout(capfd):
+    report = audit(Algorithm("prints", _prints), properties=["reduction"], profile="quick")
+    out = capfd.readouterr().out
+    assert "from the rule" not in out
+    (finding,) = report.findings
+    assert finding.status == "holds"
+    assert "from the rule, through Python" in finding.details["rule_output"]
+    assert "from the rule, straight to fd 1" in finding.details["rule_output"]
+    assert "the rule printed" in render_markdown([report])
+
+
+@pytest.mark.parametrize("fn, said", [(_os_exit, "without an answer"), (_sys_exit_later, "sys.exit(0)")],
+                         ids=["os-exit", "sys-exit-later"])
+def test_a_rule_that_ends_the_process_is_inconclusive_and_never_a_pass(fn, said):
+    report = audit(Algorithm("leaves", fn), properties=["reduction", "convergence"], profile="quick")
+    ended = [f for f in report.findings if f.details.get("ended_process")]
+    assert ended and all(f.status == "inconclusive" and "the rule ended the process" in f.summary for f in ended)
+    assert any(said in f.summary for f in ended)
+    assert not report.passed([]) and not report.passed(["reduction"])
+
+
+def test_os_exit_in_a_rule_gives_a_report_and_a_non_zero_exit_status(tmp_path):
+    proc = _audit_cli(tmp_path, "myrules:leaves", "--check", "reduction")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    assert "the rule ended the process" in (tmp_path / "out" / "audit.md").read_text()
+    json.loads((tmp_path / "out" / "audit.json").read_text())
+    proc = _audit_cli(tmp_path, "myrules:chatty", "--check", "reduction")
+    assert proc.returncode == 0 and "the rule says hello" not in proc.stdout
+    report = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert "the rule says hello" in report[0]["findings"][0]["details"]["rule_output"]
