@@ -330,11 +330,12 @@ def _derivatives(game: SymGame, alpha):
            "latex": {"xi": sympy.latex(sympy.Matrix(xi)), "H": sympy.latex(H), "chi": sympy.latex(sympy.Matrix(chi))}}
 
 
-def _check_settings(box, timeout, starts, alpha, seed) -> None:
+def _check_settings(box, timeout, starts, alpha, seed):
+    """Refuse bad settings with one line; returns α as an exact rational."""
     import math
 
     from sosverify.errors import SosverifyError
-    from sosverify.validation import check_count, check_seed
+    from sosverify.validation import check_count, check_seed, exact_rational
 
     try:
         lo, hi = (float(v) for v in box)
@@ -346,9 +347,30 @@ def _check_settings(box, timeout, starts, alpha, seed) -> None:
         raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}")
     check_count("starts", starts, 100_000)
     check_seed(seed)
-    value = sympy.nsimplify(alpha) if isinstance(alpha, (int, float, sympy.Rational)) else None
-    if value is None or not value.is_positive:
-        raise SosverifyError(f"alpha (for the numeric search of LOLA's points) must be a positive number, got {alpha!r}")
+    return exact_rational("alpha (for the numeric search of LOLA's points)", alpha, positive=True)
+
+
+def as_symbolic_game(game) -> SymGame:
+    """What ``analyse`` takes, as the command line does: a :class:`SymGame`, the ``--player`` strings
+    ("SYMBOLS=LOSS", one per player; a single string is one player, not its letters), or a numeric
+    game built from expressions (``from_expressions``/``game_from_specs``, which keep them)."""
+    from sosverify.errors import SosverifyError
+    from sosverify.game import Game
+
+    if isinstance(game, SymGame):
+        return game
+    if isinstance(game, str):
+        game = [game]
+    if isinstance(game, Game):
+        params = game.params or {}
+        if "losses" in params and "players" in params:
+            return SymGame(list(params["losses"]), [list(p) for p in params["players"]], name=game.name)
+        raise SosverifyError(f"game {game.name!r} has no loss expressions to analyse symbolically; analyse "
+                             'takes a SymGame, "SYMBOLS=LOSS" strings (as --player) or a game built from expressions')
+    if isinstance(game, (list, tuple)) and all(isinstance(s, str) for s in game):
+        return SymGame.from_specs(list(game))
+    raise SosverifyError(f'analyse takes a SymGame or a list of "SYMBOLS=LOSS" strings (as --player, e.g. '
+                         f'["x=x*y", "y=-x*y"]), got {type(game).__name__}'[:300])
 
 
 #: the stages of :func:`analyse`, each limited to ``timeout`` seconds: ξ/H/χ/LOLA's direction; for the
@@ -362,24 +384,25 @@ def _not_attempted(why: str) -> dict:
             "stages": {"exact": why, "exact_status": "unknown"}}
 
 
-def analyse(game: SymGame, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: int = DEFAULT_STARTS,
+def analyse(game, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: int = DEFAULT_STARTS,
             alpha=NUMERIC_ALPHA, seed: int = 0) -> dict:
     """ξ, H, χ, fixed points (classified, with local convergence of LA/SOS) and LOLA's fixed
     points, each answer with its status (see the module docstring).
 
-    ``box`` is the search box (lo, hi) for every parameter, ``timeout`` the limit in seconds of
+    ``game`` is a :class:`SymGame` or the ``--player`` strings, e.g. ``["x=x*y", "y=-x*y"]``
+    (:func:`as_symbolic_game`).  ``box`` is the search box (lo, hi) for every parameter, ``timeout`` the limit in seconds of
     each stage, ``starts`` the number of numeric starts, ``alpha`` the learning rate at which
     LOLA's fixed points are searched numerically.  Every piece of symbolic work runs in a forked
     child killed at ``timeout`` (there are :data:`STAGES` stages), so ``analyse`` returns within
     about ``STAGES * timeout`` seconds whatever the game; a stage that ran out answers "unknown".
     """
-    _check_settings(box, timeout, starts, alpha, seed)
+    alpha = _check_settings(box, timeout, starts, alpha, seed)
+    game = as_symbolic_game(game)
     warnings = []
     for k, loss in enumerate(game.losses):
         if not is_smooth(loss):
             warnings.append(f"loss {k + 1} is not smooth (abs or sign): ξ, H and χ hold away from the points "
                             "where their argument is 0, and fixed points there are not found")
-    alpha = sympy.nsimplify(alpha)
     common = {"box": list(box), "timeout": timeout, "starts": starts, "seed": seed}
     started = time.monotonic()
     got, end = stream_with_timeout(_derivatives, (game, alpha), timeout=timeout)
