@@ -96,6 +96,22 @@ def check_expressions(losses, symbols, constants=()) -> None:
                                      f"write a real number (e.g. -2 for the real cube root of -8)")
 
 
+def check_float_constants(expr, what: str) -> None:
+    """Refuse a constant part of ``expr`` that floating point cannot hold (``exp(1000)`` overflows to
+    inf): the numeric layer would see inf or NaN in every run and call each one diverged, whatever the
+    dynamics.  One line naming the constant."""
+    for node in sympy.preorder_traversal(expr):
+        if not node.is_number or isinstance(node, (sympy.Rational, sympy.Float, sympy.NumberSymbol)):
+            continue
+        try:
+            value = complex(sympy.N(node, 20))
+        except (TypeError, ValueError, OverflowError, ArithmeticError):
+            value = complex(numpy.inf)
+        if not (numpy.isfinite(value.real) and abs(value.real) <= numpy.finfo(float).max):
+            raise SosverifyError(f"{what} has the constant {str(node)[:60]}, which floating point cannot hold "
+                                 "(beyond about 1.8e308); the numeric layer would see inf in every run")
+
+
 class _Printer(LambdaPrinter):
     """SymPy's lambda printer, with ``sign(u)`` as a call (vectorised) rather than a Python if-else."""
 
@@ -152,6 +168,8 @@ def lambdify_losses(losses, symbols):
     ``(R,)``.
     """
     check_expressions(losses, symbols)
+    for k, loss in enumerate(losses):
+        check_float_constants(loss, f"loss {k + 1}")
     flat = [s for group in symbols for s in group]
     printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
                         "user_functions": {name: name for name in _numpy_namespace(numpy)}})

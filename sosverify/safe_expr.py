@@ -299,6 +299,7 @@ def parse_expression(text: str, symbols: dict | None = None, *, max_length: int 
         raise SosverifyError(f"cannot parse loss {text.strip()[:60]!r}: invalid syntax{where}") from None
     except (ValueError, MemoryError, RecursionError) as exc:
         raise SosverifyError(f"cannot parse loss {text.strip()[:60]!r}: {type(exc).__name__}") from None
+    _check_underflowing_literals(tree, text.strip())
     table = {} if symbols is None else symbols
     try:
         expr = _Builder(table).build(tree.body)
@@ -306,6 +307,18 @@ def parse_expression(text: str, symbols: dict | None = None, *, max_length: int 
         raise SosverifyError(f"the loss is nested more than {MAX_DEPTH} levels deep") from None
     check_limits(expr)
     return expr
+
+
+def _check_underflowing_literals(tree, text: str) -> None:
+    """Refuse a decimal literal that Python reads as 0.0 though it is not zero (``1e-400``): the range
+    of decimals is 0 or 1e-15 to 1e15, and a literal below it must not become 0 unsaid."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value == 0:
+            written = ast.get_source_segment(text, node) or ""
+            mantissa = written.lower().split("e")[0]
+            if any(ch in "123456789" for ch in mantissa):
+                raise SosverifyError(f"decimal literal {written[:40]} is out of range (0 or between 1e-15 and 1e15); "
+                                     "it would be read as 0")
 
 
 def check_limits(expr) -> None:

@@ -192,10 +192,31 @@ def _on_kink(game: SymGame, point) -> bool:
     return False
 
 
-def _describe_exact(sol: dict, symbols) -> dict:
+def _exact_on_kink(game: SymGame, sol: dict) -> bool:
+    """Whether an argument of abs or sign in some loss vanishes at an exact solution (to 1e-9 at a
+    point; identically on a family): SymPy's sign(0) = 0 makes such points solve ξ = 0, but ξ is not
+    defined there."""
+    for loss in game.losses:
+        for atom in loss.atoms(sympy.Abs, sympy.sign):
+            arg = atom.args[0].subs(sol)
+            if arg.free_symbols:  # on a family, or a point of LOLA's that moves with α
+                if sympy.expand(arg) == 0:
+                    return True
+                continue
+            try:
+                if abs(_real_value(arg)) < 1e-9:
+                    return True
+            except (TypeError, ValueError):
+                return True
+    return False
+
+
+def _describe_exact(sol: dict, symbols, game: SymGame | None = None) -> dict:
     """An exact solution as plain data (run in the exact stage's child: evaluating a root of a
     high-degree polynomial to 30 digits is SymPy work too)."""
     point: dict = {"status": "exact", "solution": {str(k): _text(v) for k, v in sol.items()}}
+    if game is not None and _exact_on_kink(game, sol):
+        point["kink"] = True
     if any(v.has(sympy.CRootOf) for v in sol.values()):
         point["algebraic"] = {str(k): str(v) for k, v in sol.items()}
     if _is_family(sol, symbols):
@@ -243,11 +264,13 @@ def _numeric_points(field, symbols, game: SymGame, sols, param_values, with_deta
         if _on_kink(game, p["value"]):
             point.update(kink=True, certificate=None)
             if with_details:
-                point.update(kind="non-smooth", local_convergence={
-                    "applies": False, "reason": "on a kink of a non-smooth loss (an argument of abs or sign "
-                                                "is 0): ξ is not defined here; no convergence promise"})
+                point.update(kind="non-smooth", local_convergence=dict(_KINK_NO_PROMISE))
         yield point
     yield {"finished": finished}
+
+
+_KINK_NO_PROMISE = {"applies": False, "reason": "on a kink of a non-smooth loss (an argument of abs or sign is 0): "
+                                                "ξ is not defined here; no convergence promise"}
 
 
 def _answer(game: SymGame, field, params, *, numeric_field, H, with_details: bool, box, timeout, starts,
@@ -259,7 +282,7 @@ def _answer(game: SymGame, field, params, *, numeric_field, H, with_details: boo
     param_values = param_values or {}
     started = time.monotonic()
     exact = solve_exactly(list(field), symbols, params, timeout=timeout,
-                          describe=lambda sol: _describe_exact(sol, symbols))
+                          describe=lambda sol: _describe_exact(sol, symbols, game))
     stages = {"exact": exact.get("proof") or exact.get("reason") or "solved by SymPy",
               "exact_status": {"partial": "exact, not proved complete"}.get(exact["status"], exact["status"]),
               "exact_seconds": round(time.monotonic() - started, 2)}
@@ -283,6 +306,8 @@ def _answer(game: SymGame, field, params, *, numeric_field, H, with_details: boo
         for point, det in zip(points, details):
             point.update(det or {"kind": "unknown", "degenerate": None, "local_convergence": {
                 "applies": False, "reason": f"classification timed out after {timeout:g} s"}})
+            if point.get("kink"):
+                point.update(kind="non-smooth", local_convergence=dict(_KINK_NO_PROMISE))
     # numeric search: the fallback when SymPy did not answer, and a cross-check of a list not proved complete
     count = exact.get("real_count")
     certified_complete = exact["status"] == "exact" and count is not None
