@@ -350,7 +350,8 @@ def _derivatives(game: SymGame, alpha):
     xi, H, chi = game.xi, game_H(game), drop_dirac(game.chi)
     lola = drop_dirac(game.lola(ALPHA))
     yield {"xi": xi, "H": H, "chi": chi, "lola": lola, "lola_numeric": lola.subs(ALPHA, alpha),
-           "text": {"xi": [str(e) for e in xi], "H": [[str(e) for e in row] for row in H.tolist()],
+           "text": {"losses": [str(loss) for loss in game.losses], "xi": [str(e) for e in xi],
+                    "H": [[str(e) for e in row] for row in H.tolist()],
                     "chi": [str(e) for e in chi]},
            "latex": {"xi": sympy.latex(sympy.Matrix(xi)), "H": sympy.latex(H), "chi": sympy.latex(sympy.Matrix(chi))}}
 
@@ -437,7 +438,10 @@ def analyse(game, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: 
         derivatives.update(status="unknown", reason=f"ξ, H and χ: {why}")
         blocked = f"not attempted: ξ, H and χ {why.replace('SymPy', 'their computation')}"
         fixed, lola_answer = _not_attempted(blocked), _not_attempted(blocked)
-        text = {"xi": None, "H": None, "chi": None}
+        # SymPy's ordered printing evaluates constant factors (complex(sin(exp(exp(exp(3))))) never ends):
+        # the losses as built, unordered, which evaluates nothing
+        text = {"losses": [sympy.sstr(loss, order="none") for loss in game.losses], "xi": None, "H": None,
+                "chi": None}
         latex = None
     else:
         d = got[0]
@@ -450,7 +454,6 @@ def analyse(game, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: 
                               param_values={ALPHA: alpha})
     lola_answer["numeric_alpha"] = str(alpha)
     return Analysis({"players": [[str(s) for s in p] for p in game.players],
-                     "losses": [str(loss) for loss in game.losses],
                      **text, "derivatives": derivatives, "warnings": warnings, "settings": common,
                      "fixed_points": fixed, "lola_fixed_points": lola_answer}, latex=latex)
 
