@@ -24,9 +24,10 @@ def __getattr__(name):
     raise AttributeError(f"module 'sosverify' has no attribute {name!r}")
 
 
-def _numbers_as_floats(kwargs: dict) -> dict:
-    """Rationals (``Fraction``, ``Decimal``, SymPy numbers) given where the runner takes a number, as
-    floats: the API takes what the command line takes (``--alpha 1/10``)."""
+def _plain_numbers(kwargs: dict) -> dict:
+    """Numbers of any real type given where the runner takes a number, as ``float`` (``Fraction``,
+    ``Decimal``, SymPy's numbers) or ``int`` (NumPy's integers): the API takes what the command line
+    takes (``--alpha 1/10``).  Anything else is passed on to be checked where it is used."""
     import decimal
     import numbers
 
@@ -34,8 +35,11 @@ def _numbers_as_floats(kwargs: dict) -> dict:
 
     out = dict(kwargs)
     for key, value in kwargs.items():
-        plain = isinstance(value, (float, numbers.Integral)) or not isinstance(value, (numbers.Real, decimal.Decimal))
-        if not plain or _is_sympy_real(value):
+        if isinstance(value, bool) or type(value) in (int, float):
+            continue
+        if isinstance(value, numbers.Integral):
+            out[key] = int(value)
+        elif isinstance(value, (numbers.Real, decimal.Decimal)) or _is_sympy_real(value):
             out[key] = real_number(key, value, positive=key == "alpha")
     return out
 
@@ -47,11 +51,11 @@ def _run(game, algorithm, **kwargs):
 
     if not isinstance(game, Game):
         name_in("game", game, GAMES)  # a name, or one line (a list is not hashed, a number not called)
-    return run(game, algorithm, **_numbers_as_floats(kwargs))
+    return run(game, algorithm, **_plain_numbers(kwargs))
 
 
 def _get_game(name, **params):
     from sosverify.games import GAMES, get_game
     from sosverify.validation import name_in
 
-    return get_game(name_in("game", name, GAMES), **_numbers_as_floats(params))
+    return get_game(name_in("game", name, GAMES), **_plain_numbers(params))

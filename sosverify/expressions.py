@@ -146,6 +146,9 @@ def to_expression(loss, table: dict, k: int):
 
 def to_symbols(symbols) -> list:
     """Each player's symbols as lists of real SymPy symbols (names given as strings become real symbols)."""
+    if isinstance(symbols, (str, bytes)) or not isinstance(symbols, (list, tuple)):
+        raise SosverifyError(f"the players must be a list with each player's symbols (e.g. [['x'], ['y']]), got "
+                             f"{type(symbols).__name__} {symbols!r}"[:300])
     out = []
     for group in symbols:
         group = list(group) if isinstance(group, (list, tuple)) else [group]
@@ -205,6 +208,9 @@ def from_expressions(losses, symbols, name: str = "custom") -> Game:
     >>> g.dims
     (1, 1)
     """
+    if isinstance(losses, (str, bytes)) or not isinstance(losses, (list, tuple)):
+        raise SosverifyError(f"the losses must be a list with one loss per player, got {type(losses).__name__} "
+                             f"{losses!r}"[:300])
     symbols = to_symbols(symbols)
     table = {str(s): s for group in symbols for s in group}
     losses = [to_expression(loss, dict(table), k) for k, loss in enumerate(losses)]

@@ -149,6 +149,15 @@ API_REFUSALS = [  # (call, what the one line says); every refusal is a Sosverify
     (lambda s: __import__("sosverify.audit").audit.audit("la", properties="speed"), "unknown property speed"),
     (lambda s: __import__("sosverify.audit").audit.audit("la", properties=["reduction"], call_seconds=-1),
      "call_seconds must be"),
+    (lambda s: __import__("sosverify.audit").audit.audit("la", hyper=[1]), "hyper must be a dict"),  # AttributeError
+    (lambda s: __import__("sosverify.symbolic.game").symbolic.game.SymGame("x*y", [["x"], ["y"]]),
+     "the losses must be a list"),                                        # was split into letters: 'x', '*', 'y'
+    (lambda s: __import__("sosverify.symbolic.game").symbolic.game.SymGame(["x*y", "-x*y"], "xy"),
+     "the players must be a list"),                                       # was silently players x and y
+    (lambda s: __import__("sosverify.expressions").expressions.from_expressions("x*y", [["x"], ["y"]]),
+     "the losses must be a list"),
+    (lambda s: s.analyse(["x=x*y", "y=-x*y"], box=("-1", "1")), "box must be two finite numbers"),
+    (lambda s: s.analyse(["x=x*y", "y=-x*y"], timeout="2"), "timeout must be a number of seconds"),
 ]
 
 
@@ -179,6 +188,14 @@ def test_rationals_are_accepted_where_numbers_are():
         numpy.testing.assert_array_equal(h.params[-1], ref.params[-1])  # the same float 0.1: bit for bit
     r = sosverify.analyse(["x=x*y", "y=-x*y"], timeout=5, starts=5, alpha=Fraction(1, 7))
     assert r["lola_fixed_points"]["numeric_alpha"] == "1/7"
+    # a box of fractions was a TypeError in formatting, a Fraction timeout was refused
+    r = sosverify.analyse(["x=x*y", "y=-x*y"], box=(Fraction(-1), Fraction(1)), timeout=Fraction(5, 2), starts=5)
+    assert r["settings"]["box"] == [-1.0, 1.0] and r["settings"]["timeout"] == 2.5
+    # NumPy integers where counts are taken (was AttributeError: 'numpy.int64' has no 'bit_length'), and a
+    # rule's setting as a fraction in audit (was refused as not a finite number in (0, 1))
+    assert sosverify.run("tandem", "nl", alpha=0.1, steps=numpy.int64(2)).params.shape == (3, 1, 2)
+    from sosverify.audit import audit
+    assert audit("sos", hyper={"a": Fraction(1, 2)}, properties=["reduction"], profile="quick").hyperparameters["a"] == 0.5
 
 
 def test_a_tiny_positive_numeric_alpha_is_accepted(capsys):

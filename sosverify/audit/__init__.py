@@ -220,7 +220,12 @@ def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict 
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not 0 < value <= 86400):
             raise SosverifyError(f"{what} must be a number of seconds in (0, 86400] or None, got {value!r}"[:300])
-    hyper = hyperparameters(algo, hyper or {})
+    if hyper is not None and not isinstance(hyper, dict):
+        raise SosverifyError(f"hyper must be a dict of the rule's settings (e.g. {{'a': 0.5}}), got "
+                             f"{type(hyper).__name__}"[:300])
+    from sosverify import _plain_numbers
+
+    hyper = hyperparameters(algo, _plain_numbers(hyper or {}))
     seconds = property_seconds if property_seconds is not None else PROPERTY_SECONDS[profile]
     start = time.perf_counter()
     findings: list = []

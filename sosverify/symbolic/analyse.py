@@ -357,23 +357,31 @@ def _derivatives(game: SymGame, alpha):
 
 
 def _check_settings(box, timeout, starts, alpha, seed):
-    """Refuse bad settings with one line; returns α as an exact rational."""
+    """Refuse bad settings with one line; returns the box and the timeout as floats and α as an exact
+    rational (numbers of any real type are taken, as the command line takes 1/10)."""
     import math
 
     from sosverify.errors import SosverifyError
-    from sosverify.validation import check_count, check_seed, exact_rational
+    from sosverify.validation import check_count, check_seed, exact_rational, real_number
 
+    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__") or len(box) != 2:
+        raise SosverifyError(f"box must be two numbers (lo, hi), got {box!r}"[:200])
     try:
-        lo, hi = (float(v) for v in box)
-    except (TypeError, ValueError):
-        raise SosverifyError(f"box must be two numbers (lo, hi), got {box!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)):
-        raise SosverifyError(f"box must be two finite numbers lo < hi whose difference is finite, got {box!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
-        raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}")
+        lo, hi = (real_number("box", v) for v in box)
+    except SosverifyError:
+        raise SosverifyError(f"box must be two finite numbers (lo, hi), got {box!r}"[:200]) from None
+    if not (lo < hi and math.isfinite(hi - lo)):
+        raise SosverifyError(f"box must be two finite numbers lo < hi whose difference is finite, got {box!r}"[:200])
+    try:
+        seconds = real_number("timeout", timeout, positive=True)
+    except SosverifyError:
+        seconds = math.nan
+    if not 0 < seconds <= 3600:
+        raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}"[:200])
+    timeout = seconds
     check_count("starts", starts, 100_000)
     check_seed(seed)
-    return exact_rational("alpha (for the numeric search of LOLA's points)", alpha, positive=True)
+    return (lo, hi), timeout, exact_rational("alpha (for the numeric search of LOLA's points)", alpha, positive=True)
 
 
 def as_symbolic_game(game) -> SymGame:
@@ -422,7 +430,7 @@ def analyse(game, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: 
     child killed at ``timeout`` (there are :data:`STAGES` stages), so ``analyse`` returns within
     about ``STAGES * timeout`` seconds whatever the game; a stage that ran out answers "unknown".
     """
-    alpha = _check_settings(box, timeout, starts, alpha, seed)
+    box, timeout, alpha = _check_settings(box, timeout, starts, alpha, seed)
     game = as_symbolic_game(game)
     warnings = []
     for k, loss in enumerate(game.losses):
