@@ -360,3 +360,61 @@ def test_os_exit_in_a_rule_gives_a_report_and_a_non_zero_exit_status(tmp_path):
     assert proc.returncode == 0 and "the rule says hello" not in proc.stdout
     report = json.loads((tmp_path / "out" / "audit.json").read_text())
     assert "the rule says hello" in report[0]["findings"][0]["details"]["rule_output"]
+
+
+def _kills_itself(game, theta, *, alpha):
+    import os
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("its __str__ raises too")
+
+
+def _raises_an_unprintable_exception(game, theta, *, alpha):
+    raise _Unprintable()
+
+
+SLEEPER = {"pid_file": None}
+
+
+def _leaves_a_sleeper(game, theta, *, alpha):
+    import os
+    import time
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(300)
+        os._exit(0)
+    with open(SLEEPER["pid_file"], "w") as fh:
+        fh.write(str(pid))
+    return _la(game, theta, alpha)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "State:\tZ" not in fh.read()  # a zombie has ended; only its exit status is left
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("fn, status, said", [
+    (_kills_itself, "inconclusive", "the rule ended the process: it was killed by signal 9"),
+    (_raises_an_unprintable_exception, "inconclusive", "raised _Unprintable: (its message could not be read)"),
+], ids=["sigkill", "unprintable-exception"])
+def test_a_rule_that_kills_itself_or_cannot_be_described_is_one_line(fn, status, said):
+    report = audit(Algorithm("hostile", fn), properties=["reduction"], profile="quick")
+    (finding,) = report.findings
+    assert finding.status == status and said in finding.summary and "\n" not in finding.summary
+    assert not report.passed(["reduction"])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_processes_a_rule_starts_end_with_its_check(tmp_path):
+    SLEEPER["pid_file"] = tmp_path / "pid"
+    report = audit(Algorithm("forks", _leaves_a_sleeper), properties=["reduction"], profile="quick")
+    assert report.findings[0].status == "holds"
+    pid = int(SLEEPER["pid_file"].read_text())
+    assert not _running(pid)  # killed with the check's process group, not left sleeping for 300 s

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sosverify.algorithms import ALGORITHMS, Algorithm, get_algorithm, hyperparameters
-from sosverify.audit.isolation import run_isolated
+from sosverify.audit.isolation import describe, run_isolated
 from sosverify.audit.properties import CHECKS, PROFILES, PROPERTIES, Finding, RuleError, call
 from sosverify.errors import SosverifyError
 
@@ -142,7 +142,7 @@ def _check_property(name, algo, hyper, profile) -> Finding:
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # anything else the rule provoked: a line in the report
-        return Finding(name, "inconclusive", f"the check stopped: {type(exc).__name__}: {exc}"[:300])
+        return Finding(name, "inconclusive", f"the check stopped: {describe(exc)}"[:300])
 
 
 def _exact_check(name, sym, profile) -> Finding:
@@ -152,7 +152,7 @@ def _exact_check(name, sym, profile) -> Finding:
     try:
         return check(sym, PROFILES[profile])
     except Exception as exc:  # the user's symbolic code
-        return Finding(f"{name}-exact", "inconclusive", f"the symbolic rule raised {type(exc).__name__}: {exc}"[:300])
+        return Finding(f"{name}-exact", "inconclusive", f"the symbolic rule raised {describe(exc)}"[:300])
 
 
 def _isolated(name, fn, args, *, seconds, call_seconds, mutations: list) -> Finding:

@@ -31,6 +31,25 @@ from dataclasses import dataclass, field
 MAX_OUTPUT = 4000
 
 
+def describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception the rule raised, even one whose ``str`` raises or never ends
+    being long (its message is the user's code too)."""
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 (the rule's own __str__)
+        text = "(its message could not be read)"
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def exit_call(exc: SystemExit) -> str:
+    """``sys.exit(code)`` as the rule called it (its code's repr guarded like :func:`describe`)."""
+    try:
+        code = repr(exc.code)
+    except BaseException:  # noqa: BLE001
+        code = "…"
+    return f"sys.exit({code[:100]})"
+
+
 class CallTimedOut(BaseException):
     """Raised in the child by the per-call timer (a BaseException, so ``except Exception`` in the
     rule does not swallow it)."""
@@ -99,6 +118,7 @@ def _flush() -> None:
 
 
 def _child(send, out_fd: int, fn, args, call_seconds):
+    os.setpgid(0, 0)  # its own process group: whatever the rule starts is ended with it
     os.dup2(out_fd, 1)  # what the rule prints, from Python or from C, goes to the parent's temporary file
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 (fd 1 of this child, closed by os._exit)
     WATCH.send, WATCH.call_seconds = send, call_seconds
@@ -106,16 +126,16 @@ def _child(send, out_fd: int, fn, args, call_seconds):
     try:
         result = ("ok", fn(*args), WATCH.report())
     except SystemExit as exc:
-        result = ("ended", f"it called sys.exit({exc.code!r})", WATCH.report())
+        result = ("ended", f"it called {exit_call(exc)}", WATCH.report())
     except CallTimedOut:
         result = ("call-timeout", f"a call to the rule ran past {call_seconds:g} s", WATCH.report())
     except BaseException as exc:  # the check itself failed: reported, not raised in the parent
-        result = ("error", f"{type(exc).__name__}: {exc}"[:300], WATCH.report())
+        result = ("error", describe(exc), WATCH.report())
     _flush()
     try:
         send.send(result)
     except BaseException as exc:  # an unpicklable result
-        send.send(("error", f"{type(exc).__name__}: {exc}"[:300], WATCH.report()))
+        send.send(("error", describe(exc), WATCH.report()))
     finally:
         os._exit(0)
 
@@ -166,6 +186,10 @@ def run_isolated(fn, args=(), *, seconds: float, call_seconds: float | None) -> 
                 kind, value, watch = "timeout", f"the check ran past {seconds:g} s", {}
         finally:
             recv.close()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # the child and any process the rule started
+            except (ProcessLookupError, PermissionError):
+                pass
             if proc.is_alive():
                 proc.kill()
             proc.join(5)

@@ -71,10 +71,10 @@ def call(rule, game, theta, alpha, hyper) -> numpy.ndarray:
         watch.stop("call-timeout", f"a call to the rule ran past {watch.call_seconds:g} s")
         raise RuleError("ran past its time limit") from None
     except SystemExit as exc:
-        watch.stop("ended", f"it called sys.exit({exc.code!r})")
-        raise RuleError(f"raised SystemExit: {exc}"[:200]) from None
+        watch.stop("ended", f"it called {isolation.exit_call(exc)}")
+        raise RuleError(f"raised {isolation.describe(exc)}"[:200]) from None
     except BaseException as exc:  # the user's code: any other exception is a finding
-        raise RuleError(f"raised {type(exc).__name__}: {exc}"[:200]) from None
+        raise RuleError(f"raised {isolation.describe(exc)}"[:200]) from None
     if not numpy.array_equal(given, theta, equal_nan=True):
         watch.mutated += 1
         if not watch.first_mutation:
@@ -303,10 +303,14 @@ def paper_games(rule, hyper, examples) -> Finding:
     except SystemExit as exc:
         from sosverify.audit import isolation
 
-        isolation.WATCH.stop("ended", f"it called sys.exit({exc.code!r}) during a run on the paper's games")
-        raise RuleError(f"raised SystemExit during a run on the paper's games: {exc}"[:300]) from None
+        isolation.WATCH.stop("ended", f"it called {isolation.exit_call(exc)} during a run on the paper's games")
+        raise RuleError(f"called {isolation.exit_call(exc)} during a run on the paper's games"[:300]) from None
     except BaseException as exc:  # a rule that fails after its first step
-        raise RuleError(f"raised {type(exc).__name__} during a run on the paper's games: {exc}"[:300]) from None
+        from sosverify.audit.isolation import describe
+
+        text = describe(exc)
+        kind, _, message = text.partition(": ")
+        raise RuleError(f"raised {kind} during a run on the paper's games: {message}"[:300]) from None
 
 
 def _paper_games(algo, hyper, run) -> Finding:
