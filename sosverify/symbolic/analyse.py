@@ -40,6 +40,9 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_STARTS = 100
 NUMERIC_ALPHA = sympy.Rational(1, 10)
 MAX_LISTED = 20
+#: an argument of abs or sign this close to 0 puts a point on a kink (no ξ, no promise): the side that
+#: withholds a promise when in doubt
+KINK_TOL = 1e-9
 
 
 def describe_number(value) -> str:
@@ -180,12 +183,12 @@ def _on_exact(point, sols, symbols, param_values) -> bool:
 
 
 def _on_kink(game: SymGame, point) -> bool:
-    """Whether an argument of abs or sign in some loss vanishes (to 1e-9) at ``point``."""
+    """Whether an argument of abs or sign in some loss vanishes (to :data:`KINK_TOL`) at ``point``."""
     at = dict(zip(game.symbols, point))
     for loss in game.losses:
         for atom in loss.atoms(sympy.Abs, sympy.sign):
             try:
-                if abs(float(atom.args[0].subs(at))) < 1e-9:
+                if abs(float(atom.args[0].subs(at))) < KINK_TOL:
                     return True
             except (TypeError, ValueError):
                 return True
@@ -193,9 +196,9 @@ def _on_kink(game: SymGame, point) -> bool:
 
 
 def _exact_on_kink(game: SymGame, sol: dict) -> bool:
-    """Whether an argument of abs or sign in some loss vanishes at an exact solution (to 1e-9 at a
-    point; identically on a family): SymPy's sign(0) = 0 makes such points solve ξ = 0, but ξ is not
-    defined there."""
+    """Whether an argument of abs or sign in some loss vanishes at an exact solution (to
+    :data:`KINK_TOL` at a point; identically on a family): SymPy's sign(0) = 0 makes such points
+    solve ξ = 0, but ξ is not defined there."""
     for loss in game.losses:
         for atom in loss.atoms(sympy.Abs, sympy.sign):
             arg = atom.args[0].subs(sol)
@@ -204,7 +207,7 @@ def _exact_on_kink(game: SymGame, sol: dict) -> bool:
                     return True
                 continue
             try:
-                if abs(_real_value(arg)) < 1e-9:
+                if abs(_real_value(arg)) < KINK_TOL:
                     return True
             except (TypeError, ValueError):
                 return True
