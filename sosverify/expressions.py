@@ -96,6 +96,23 @@ def check_expressions(losses, symbols, constants=()) -> None:
                                      f"write a real number (e.g. -2 for the real cube root of -8)")
 
 
+def check_float_constants(expr, what: str) -> None:
+    """Refuse a constant part of ``expr`` that floating point cannot hold (``exp(1000)`` overflows to
+    inf): the numeric layer would see inf or NaN in every run and call each one diverged, whatever the
+    dynamics.  One line naming the constant.  Inner constants are checked first, so no outer one is
+    evaluated around an overflowing argument (sin(exp(exp(exp(3)))) would need 2e8 digits of π)."""
+    for node in sympy.postorder_traversal(expr):
+        if not node.is_number or isinstance(node, (sympy.Rational, sympy.Float, sympy.NumberSymbol)):
+            continue
+        try:
+            value = complex(sympy.N(node, 20))
+        except (TypeError, ValueError, OverflowError, ArithmeticError):
+            value = complex(numpy.inf)
+        if not (numpy.isfinite(value.real) and abs(value.real) <= numpy.finfo(float).max):
+            raise SosverifyError(f"{what} has the constant {str(node)[:60]}, which floating point cannot hold "
+                                 "(beyond about 1.8e308); the numeric layer would see inf in every run")
+
+
 class _Printer(LambdaPrinter):
     """SymPy's lambda printer, with ``sign(u)`` as a call (vectorised) rather than a Python if-else."""
 
@@ -129,6 +146,9 @@ def to_expression(loss, table: dict, k: int):
 
 def to_symbols(symbols) -> list:
     """Each player's symbols as lists of real SymPy symbols (names given as strings become real symbols)."""
+    if isinstance(symbols, (str, bytes)) or not isinstance(symbols, (list, tuple)):
+        raise SosverifyError(f"the players must be a list with each player's symbols (e.g. [['x'], ['y']]), got "
+                             f"{type(symbols).__name__} {symbols!r}"[:300])
     out = []
     for group in symbols:
         group = list(group) if isinstance(group, (list, tuple)) else [group]
@@ -152,6 +172,8 @@ def lambdify_losses(losses, symbols):
     ``(R,)``.
     """
     check_expressions(losses, symbols)
+    for k, loss in enumerate(losses):
+        check_float_constants(loss, f"loss {k + 1}")
     flat = [s for group in symbols for s in group]
     printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
                         "user_functions": {name: name for name in _numpy_namespace(numpy)}})
@@ -186,6 +208,9 @@ def from_expressions(losses, symbols, name: str = "custom") -> Game:
     >>> g.dims
     (1, 1)
     """
+    if isinstance(losses, (str, bytes)) or not isinstance(losses, (list, tuple)):
+        raise SosverifyError(f"the losses must be a list with one loss per player, got {type(losses).__name__} "
+                             f"{losses!r}"[:300])
     symbols = to_symbols(symbols)
     table = {str(s): s for group in symbols for s in group}
     losses = [to_expression(loss, dict(table), k) for k, loss in enumerate(losses)]

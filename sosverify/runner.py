@@ -72,9 +72,7 @@ def initial_parameters(game: Game, runs: int, rng: numpy.random.Generator, init_
 
 
 def _resolve(game, algorithm, hyper):
-    game = get_game(game) if isinstance(game, str) else game
-    if not isinstance(game, Game):
-        raise SosverifyError(f"game must be a Game or the name of a built-in game, got {type(game).__name__}")
+    game = game if isinstance(game, Game) else get_game(game)  # a name, an .nfg path or payoff arrays, or one line
     algo = get_algorithm(algorithm) if isinstance(algorithm, str) else algorithm
     if not isinstance(algo, Algorithm):
         raise SosverifyError(f"algorithm must be a name or an Algorithm, got {type(algorithm).__name__}")
@@ -210,6 +208,12 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
     array([1., 1., 1.])
     """
     backend = B.active_name() if backend is None else check_name(backend)
+    # numbers of any real type, as the command line takes them (alpha=Fraction(1, 10), steps=numpy.int64(2))
+    plain = V.plain_numbers({"alpha": alpha, "steps": steps, "runs": runs, "seed": seed, "init_std": init_std,
+                             "params_every": params_every, "chunk": chunk, **hyper})
+    alpha, steps, runs, seed, init_std, params_every, chunk = (plain.pop(k) for k in (
+        "alpha", "steps", "runs", "seed", "init_std", "params_every", "chunk"))
+    hyper = plain
     game, algo, hyper = _resolve(game, algorithm, hyper)
     check_positive("alpha", alpha)
     V.check_count("steps", steps, V.MAX_STEPS)

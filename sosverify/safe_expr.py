@@ -299,12 +299,41 @@ def parse_expression(text: str, symbols: dict | None = None, *, max_length: int 
         raise SosverifyError(f"cannot parse loss {text.strip()[:60]!r}: invalid syntax{where}") from None
     except (ValueError, MemoryError, RecursionError) as exc:
         raise SosverifyError(f"cannot parse loss {text.strip()[:60]!r}: {type(exc).__name__}") from None
+    _check_underflowing_literals(tree, text.strip())
     table = {} if symbols is None else symbols
     try:
         expr = _Builder(table).build(tree.body)
     except RecursionError:
         raise SosverifyError(f"the loss is nested more than {MAX_DEPTH} levels deep") from None
+    check_limits(expr)
     return expr
+
+
+def _check_underflowing_literals(tree, text: str) -> None:
+    """Refuse a decimal literal that Python reads as 0.0 though it is not zero (``1e-400``): the range
+    of decimals is 0 or 1e-15 to 1e15, and a literal below it must not become 0 unsaid."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value == 0:
+            written = ast.get_source_segment(text, node) or ""
+            mantissa = written.lower().split("e")[0]
+            if any(ch in "123456789" for ch in mantissa):
+                raise SosverifyError(f"decimal literal {written[:40]} is out of range (0 or between 1e-15 and 1e15); "
+                                     "it would be read as 0")
+
+
+def check_limits(expr) -> None:
+    """Raise unless the bounds on exponents and numbers hold for ``expr`` as SymPy keeps it: SymPy
+    combines powers as it builds (``((x*y)**64)**64`` is ``x**4096*y**4096``, ``(x+1)**64*(x+1)**64``
+    is ``(x+1)**128``), so the bounds are checked again on the result."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Pow) and node.exp.is_Number:
+            e = node.exp
+            if not isinstance(e, sympy.Rational) or abs(e.p) > MAX_EXPONENT or e.q > MAX_EXPONENT:
+                raise SosverifyError(f"the loss has the power {node} once SymPy combines its powers: numeric "
+                                     f"exponents are fractions p/q with |p|, q <= {MAX_EXPONENT}"[:300])
+        elif isinstance(node, sympy.Rational) and _bits(node) > MAX_NUMBER_BITS:
+            raise SosverifyError(f"a number in this loss has more than {MAX_NUMBER_BITS} bits once SymPy combines "
+                                 "it; numbers are limited to about 300 digits")
 
 
 def check_allowed(expr, what: str = "the loss") -> None:

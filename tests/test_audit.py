@@ -123,6 +123,15 @@ RULES = textwrap.dedent('''
 
     def exits(game, theta, *, alpha):
         raise SystemExit(3)
+
+    def leaves(game, theta, *, alpha):
+        import os
+        os._exit(0)
+
+    def chatty(game, theta, *, alpha):
+        print("the rule says hello")
+        s = D.second_order(game, theta, ("H_o_xi",))
+        return Direction(s.first.xi - alpha * s.H_o_xi, s.first.losses, s.first.xi, {})
 ''')
 
 
@@ -162,7 +171,7 @@ def test_a_users_rule_is_audited_from_module_colon_function(tmp_path):
     ("wrong_shape", "returned a direction of shape (2, 1) for parameters of shape (2, 2)"),
     ("nan", "returned a direction that is not finite"),
     ("strings", "returned a direction that is not an array of real numbers"),
-    ("exits", "raised SystemExit: 3"),
+    ("exits", "the rule ended the process: it called sys.exit(3)"),  # issue 21: the rule ended the process
 ])
 def test_a_broken_rule_is_one_clear_line_per_property_not_a_crash(tmp_path, rule, message):
     proc = _audit_cli(tmp_path, f"myrules:{rule}", "--check", "consistency", "convergence")
@@ -203,3 +212,198 @@ def test_bad_rule_specs_are_refused_with_one_line(tmp_path, capsys):
     assert "--eps is not a setting of nl" in capsys.readouterr().err
     with pytest.raises(SosverifyError, match="a rule is a name"):
         load_rule(3)
+
+
+# -- the rule is isolated (issue 21, item 4): copies, time limits, its stdout kept, its exits contained -------
+
+def _la(game, theta, alpha):
+    from sosverify import derivatives as D
+
+    s = D.second_order(game, theta, ("H_o_xi",))
+    return Direction(s.first.xi - alpha * s.H_o_xi, s.first.losses, s.first.xi, {})
+
+
+def _writes_into_theta(game, theta, *, alpha):
+    out = _la(game, theta, alpha)
+    theta += 1.0  # in place: before isolation the audit reused this array as its fixed point
+    return out
+
+
+def _zeroes_theta(game, theta, *, alpha):
+    out = _la(game, theta, alpha)
+    theta[:] = 0.0
+    return out
+
+
+def _sleeps(game, theta, *, alpha):
+    import time
+    time.sleep(60)
+
+
+def _naps(game, theta, *, alpha):
+    import time
+    time.sleep(0.2)  # under the limit of a call, but a property makes many calls
+    return _la(game, theta, alpha)
+
+
+def _swallows_the_timer(game, theta, *, alpha):
+    import time
+    while True:
+        try:
+            time.sleep(60)
+        except BaseException:  # even the per-call timer: only the property's limit ends it
+            pass
+
+
+def _prints(game, theta, *, alpha):
+    import os
+    print("from the rule, through Python")
+    os.write(1, b"from the rule, straight to fd 1\n")
+    return _la(game, theta, alpha)
+
+
+def _os_exit(game, theta, *, alpha):
+    import os
+    os._exit(0)
+
+
+def _sys_exit_later(game, theta, *, alpha):
+    import sys
+    if len(theta) > 1:  # the batched calls of the Jacobian, after the first step
+        sys.exit(0)
+    return _la(game, theta, alpha)
+
+
+MUTATING = {"writes-into-theta": _writes_into_theta, "zeroes-theta": _zeroes_theta}
+
+
+@pytest.mark.parametrize("fn", MUTATING.values(), ids=MUTATING.keys())
+def test_a_rule_that_mutates_its_input_is_a_finding_and_the_other_verdicts_stand(fn):
+    """LA that writes into θ: consistency and convergence hold as for LA (they failed when the audit reused
+    the mutated array), and the report says the rule mutates its input."""
+    report = audit(Algorithm("mutating-la", fn), properties=["consistency", "convergence"], profile="quick")
+    status = {f.property: f for f in report.findings}
+    assert status["consistency"].status == "holds" and status["convergence"].status == "holds"
+    assert status["input"].status == "fails" and "mutates its input" in status["input"].summary
+    assert report.passed(["consistency", "convergence"])  # only the required properties decide
+
+
+@pytest.mark.parametrize("fn, kwargs, within", [
+    (_sleeps, {"call_seconds": 0.5}, 10.0),                               # the per-call limit
+    (_naps, {"call_seconds": 5.0, "property_seconds": 2.0}, 12.0),        # the per-property limit
+    (_swallows_the_timer, {"call_seconds": 0.3, "property_seconds": 2.0}, 12.0),
+], ids=["sleeps", "naps", "swallows-the-timer"])
+def test_a_rule_that_runs_too_long_is_inconclusive_timed_out_within_the_limit(fn, kwargs, within):
+    import time
+
+    start = time.monotonic()
+    report = audit(Algorithm("slow", fn), properties=["reduction"], profile="quick", **kwargs)
+    elapsed = time.monotonic() - start
+    (finding,) = report.findings
+    assert finding.status == "inconclusive" and finding.summary.startswith("timed out"), finding.summary
+    assert elapsed < within, elapsed  # the limit plus forking and a first step, on a loaded machine
+    assert not report.passed(["reduction"])
+
+
+def test_what_the_rule_prints_is_in_the_report_not_on_stdout(capfd):
+    report = audit(Algorithm("prints", _prints), properties=["reduction"], profile="quick")
+    out = capfd.readouterr().out
+    assert "from the rule" not in out
+    (finding,) = report.findings
+    assert finding.status == "holds"
+    assert "from the rule, through Python" in finding.details["rule_output"]
+    assert "from the rule, straight to fd 1" in finding.details["rule_output"]
+    assert "the rule printed" in render_markdown([report])
+
+
+@pytest.mark.parametrize("fn, said", [(_os_exit, "without an answer"), (_sys_exit_later, "sys.exit(0)")],
+                         ids=["os-exit", "sys-exit-later"])
+def test_a_rule_that_ends_the_process_is_inconclusive_and_never_a_pass(fn, said):
+    report = audit(Algorithm("leaves", fn), properties=["reduction", "convergence"], profile="quick")
+    ended = [f for f in report.findings if f.details.get("ended_process")]
+    assert ended and all(f.status == "inconclusive" and "the rule ended the process" in f.summary for f in ended)
+    assert any(said in f.summary for f in ended)
+    assert not report.passed([]) and not report.passed(["reduction"])
+
+
+def test_os_exit_in_a_rule_gives_a_report_and_a_non_zero_exit_status(tmp_path):
+    proc = _audit_cli(tmp_path, "myrules:leaves", "--check", "reduction")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    assert "the rule ended the process" in (tmp_path / "out" / "audit.md").read_text()
+    json.loads((tmp_path / "out" / "audit.json").read_text())
+    proc = _audit_cli(tmp_path, "myrules:chatty", "--check", "reduction")
+    assert proc.returncode == 0 and "the rule says hello" not in proc.stdout
+    report = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert "the rule says hello" in report[0]["findings"][0]["details"]["rule_output"]
+
+
+def _kills_itself(game, theta, *, alpha):
+    import os
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("its __str__ raises too")
+
+
+def _raises_an_unprintable_exception(game, theta, *, alpha):
+    raise _Unprintable()
+
+
+SLEEPER = {"pid_file": None}
+
+
+def _leaves_a_sleeper(game, theta, *, alpha):
+    import os
+    import time
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(300)
+        os._exit(0)
+    with open(SLEEPER["pid_file"], "w") as fh:
+        fh.write(str(pid))
+    return _la(game, theta, alpha)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "State:\tZ" not in fh.read()  # a zombie has ended; only its exit status is left
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("fn, status, said", [
+    (_kills_itself, "inconclusive", "the rule ended the process: it was killed by signal 9"),
+    (_raises_an_unprintable_exception, "inconclusive", "raised _Unprintable: (its message could not be read)"),
+], ids=["sigkill", "unprintable-exception"])
+def test_a_rule_that_kills_itself_or_cannot_be_described_is_one_line(fn, status, said):
+    report = audit(Algorithm("hostile", fn), properties=["reduction"], profile="quick")
+    (finding,) = report.findings
+    assert finding.status == status and said in finding.summary and "\n" not in finding.summary
+    assert not report.passed(["reduction"])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_processes_a_rule_starts_end_with_its_check(tmp_path):
+    SLEEPER["pid_file"] = tmp_path / "pid"
+    report = audit(Algorithm("forks", _leaves_a_sleeper), properties=["reduction"], profile="quick")
+    assert report.findings[0].status == "holds"
+    pid = int(SLEEPER["pid_file"].read_text())
+    assert not _running(pid)  # killed with the check's process group, not left sleeping for 300 s
+
+
+def test_the_command_lines_call_timeout_reaches_the_audit(tmp_path, monkeypatch, capsys):
+    """`sosverify audit RULE --call-timeout 0.5 --property-timeout 5`: a rule that sleeps is inconclusive
+    within seconds, and the report says why (without the flags the call limit is sosverify.audit.CALL_SECONDS)."""
+    import time
+
+    (tmp_path / "sleepy.py").write_text("import time\n\ndef rule(game, theta, *, alpha):\n    time.sleep(60)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    start = time.monotonic()
+    code = main(["audit", "sleepy:rule", "--check", "reduction", "--profile", "quick", "--call-timeout", "0.5",
+                 "--property-timeout", "5", "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 1 and time.monotonic() - start < 20
+    assert "timed out" in capsys.readouterr().out

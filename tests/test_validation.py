@@ -112,3 +112,105 @@ def test_verify_only_checks_a_repeated_claim_once(tmp_path, capsys):
     report = json.loads((tmp_path / "report.json").read_text())
     claims = report["claims"] if isinstance(report, dict) else report
     assert [c["id"] for c in claims] == ["ex2-tandem"]
+
+
+# -- the Python API speaks as the command line does (issue 21, item 6): one exception type, one line ------
+
+def _api():
+    import sosverify
+    return sosverify
+
+
+def _tandem_numeric():
+    from sosverify.games import get_game
+    return get_game("tandem")
+
+
+def _spec_game():
+    from sosverify.expressions import game_from_specs
+    return game_from_specs(["x=x*y", "y=-x*y"])
+
+
+API_REFUSALS = [  # (call, what the one line says); every refusal is a SosverifyError, the CLI's error type
+    (lambda s: s.get_game(["ipd"]), "a game is given by its name"),       # was TypeError: unhashable type
+    (lambda s: s.get_game(None), "a game is given by its name"),
+    (lambda s: s.get_game("nosuch"), "unknown game 'nosuch'"),
+    (lambda s: s.run(["ipd"], "nl", alpha=0.1, steps=2), "a game is given by its name"),
+    (lambda s: s.run("tandem", "nl", alpha=-0.1, steps=2), "alpha must be a positive number"),
+    (lambda s: s.run("tandem", "nl", alpha=__import__("fractions").Fraction(-1, 10), steps=2),
+     "alpha must be a positive number"),
+    (lambda s: s.run("tandem", "nl", alpha="0.1", steps=2), "alpha must be a positive number"),
+    (lambda s: s.analyse(_tandem_numeric()), "has no loss expressions"),  # was 'method' object is not iterable
+    (lambda s: s.analyse(3), "analyse takes a SymGame or a list of \"SYMBOLS=LOSS\" strings"),
+    (lambda s: s.analyse([1, 2]), "analyse takes a SymGame"),
+    (lambda s: s.analyse(["x=x*y", "y=-x*y"], alpha=0), "must be a positive number"),
+    (lambda s: s.analyse(["x=x*y", "y=-x*y"], alpha="1/10"), "must be a positive number"),
+    (lambda s: __import__("sosverify.audit").audit.audit("la", properties=[3]), "properties must be names"),
+    (lambda s: __import__("sosverify.audit").audit.audit("la", properties="speed"), "unknown property speed"),
+    (lambda s: __import__("sosverify.audit").audit.audit("la", properties=["reduction"], call_seconds=-1),
+     "call_seconds must be"),
+    (lambda s: __import__("sosverify.audit").audit.audit("la", hyper=[1]), "hyper must be a dict"),  # AttributeError
+    (lambda s: __import__("sosverify.symbolic.game").symbolic.game.SymGame("x*y", [["x"], ["y"]]),
+     "the losses must be a list"),                                        # was split into letters: 'x', '*', 'y'
+    (lambda s: __import__("sosverify.symbolic.game").symbolic.game.SymGame(["x*y", "-x*y"], "xy"),
+     "the players must be a list"),                                       # was silently players x and y
+    (lambda s: __import__("sosverify.expressions").expressions.from_expressions("x*y", [["x"], ["y"]]),
+     "the losses must be a list"),
+    (lambda s: s.analyse(["x=x*y", "y=-x*y"], box=("-1", "1")), "box must be two finite numbers"),
+    (lambda s: s.analyse(["x=x*y", "y=-x*y"], timeout="2"), "timeout must be a number of seconds"),
+]
+
+
+@pytest.mark.parametrize("call, message", API_REFUSALS, ids=[f"api{i}" for i in range(len(API_REFUSALS))])
+def test_the_api_refuses_bad_arguments_with_the_clis_error_type_and_one_line(call, message):
+    with pytest.raises(SosverifyError) as info:
+        call(_api())
+    assert message in str(info.value) and "\n" not in str(info.value) and len(str(info.value)) <= 300
+
+
+def test_analyse_takes_the_players_strings_and_a_game_built_from_expressions():
+    sosverify = _api()
+    for game in (["x=x*y", "y=-x*y"], _spec_game()):  # was AttributeError: 'list' object has no attribute 'losses'
+        r = sosverify.analyse(game, timeout=5, starts=5)
+        assert r["fixed_points"]["status"] == "exact" and r["xi"] == ["y", "-x"]
+
+
+def test_rationals_are_accepted_where_numbers_are():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import sympy
+
+    sosverify = _api()
+    ref = sosverify.run("tandem", "la", alpha=0.1, steps=5, runs=2, seed=1)
+    for alpha in (Fraction(1, 10), Decimal("0.1"), sympy.Rational(1, 10)):  # Fraction was refused as "not positive"
+        h = sosverify.run("tandem", "la", alpha=alpha, steps=5, runs=2, seed=1)
+        numpy.testing.assert_array_equal(h.params[-1], ref.params[-1])  # the same float 0.1: bit for bit
+    r = sosverify.analyse(["x=x*y", "y=-x*y"], timeout=5, starts=5, alpha=Fraction(1, 7))
+    assert r["lola_fixed_points"]["numeric_alpha"] == "1/7"
+    # a box of fractions was a TypeError in formatting, a Fraction timeout was refused
+    r = sosverify.analyse(["x=x*y", "y=-x*y"], box=(Fraction(-1), Fraction(1)), timeout=Fraction(5, 2), starts=5)
+    assert r["settings"]["box"] == [-1.0, 1.0] and r["settings"]["timeout"] == 2.5
+    # NumPy integers where counts are taken (was AttributeError: 'numpy.int64' has no 'bit_length'), and a
+    # rule's setting as a fraction in audit (was refused as not a finite number in (0, 1))
+    assert sosverify.run("tandem", "nl", alpha=0.1, steps=numpy.int64(2)).params.shape == (3, 1, 2)
+    from sosverify.audit import audit
+    assert audit("sos", hyper={"a": Fraction(1, 2)}, properties=["reduction"], profile="quick").hyperparameters["a"] == 0.5
+
+
+def test_a_tiny_positive_numeric_alpha_is_accepted(capsys):
+    """--numeric-alpha 1e-300 was refused as 'not positive': nsimplify rounded 1/10**300 to 0."""
+    argv = ["analyse", "--player", "x=x*y", "--player", "y=-x*y", "--numeric-alpha", "1e-300", "--timeout", "5",
+            "--starts", "5", "--json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["lola_fixed_points"]["numeric_alpha"] == "1/1" + "0" * 300
+    r = _api().analyse(["x=x*y", "y=-x*y"], timeout=5, starts=5, alpha=1e-300)
+    assert r["lola_fixed_points"]["numeric_alpha"] == "1/1" + "0" * 300
+
+
+def test_a_string_where_a_list_of_properties_is_expected_is_one_property():
+    from sosverify.audit import audit
+
+    report = audit("la", properties="reduction", profile="quick")  # was "unknown properties r, e, d, u, c, ..."
+    assert [(f.property, f.status) for f in report.findings] == [("reduction", "holds")]

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sosverify.algorithms import ALGORITHMS, Algorithm, get_algorithm, hyperparameters
+from sosverify.audit.isolation import describe, run_isolated
 from sosverify.audit.properties import CHECKS, PROFILES, PROPERTIES, Finding, RuleError, call
 from sosverify.errors import SosverifyError
 
@@ -37,8 +38,11 @@ class AuditReport:
     seconds: float
 
     def passed(self, required) -> bool:
-        """Every property in ``required`` holds (and its exact proof, where one was run)."""
+        """Every property in ``required`` holds (and its exact proof, where one was run), and the rule
+        never ended the audit's process (then nothing it did can be taken for a pass)."""
         status = {f.property: f.status for f in self.findings}
+        if any(f.details.get("ended_process") for f in self.findings):
+            return False
         return all(status.get(p) == "holds" and status.get(f"{p}-exact", "holds") == "holds" for p in required)
 
     def to_json(self) -> dict:
@@ -118,59 +122,133 @@ def _check_signature(fn, spec: str) -> None:
                          "(a rule is fn(game, theta, *, alpha, **settings) -> Direction)")
 
 
+#: time limits of the isolated checks (:mod:`sosverify.audit.isolation`): one call of the rule, and one
+#: property under each profile (the built-in rules take 1–40 s per property under ``long``)
+CALL_SECONDS = 10.0
+PROPERTY_SECONDS = {"quick": 120.0, "default": 300.0, "long": 1800.0}
+
+
+def _check_property(name, algo, hyper, profile) -> Finding:
+    """One property of the rule (run in an isolated child): the first step, then the check."""
+    first = _first_step(algo, hyper)
+    if first is not None:
+        return Finding(name, "inconclusive", f"the rule is not usable: it {first}")
+    try:
+        return CHECKS[name](algo, hyper, PROFILES[profile])
+    except RuleError as exc:
+        return Finding(name, "fails", f"the rule {exc}")
+    except SosverifyError as exc:
+        return Finding(name, "inconclusive", f"the rule was refused: {exc}")
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # anything else the rule provoked: a line in the report
+        return Finding(name, "inconclusive", f"the check stopped: {describe(exc)}"[:300])
+
+
+def _exact_check(name, sym, profile) -> Finding:
+    from sosverify.audit.exact import exact_consistency, exact_reduction
+
+    check = {"consistency": exact_consistency, "reduction": exact_reduction}[name]
+    try:
+        return check(sym, PROFILES[profile])
+    except Exception as exc:  # the user's symbolic code
+        return Finding(f"{name}-exact", "inconclusive", f"the symbolic rule raised {describe(exc)}"[:300])
+
+
+def _isolated(name, fn, args, *, seconds, call_seconds, mutations: list) -> Finding:
+    """``fn(*args)`` (a Finding) through :func:`run_isolated`, its ending turned into a Finding."""
+    t0 = time.perf_counter()
+    out = run_isolated(fn, args, seconds=seconds, call_seconds=call_seconds)
+    if out.kind == "ok":
+        finding = out.value
+    elif out.kind == "ended":
+        finding = Finding(name, "inconclusive", f"the rule ended the process: {out.value}",
+                          details={"ended_process": True})
+    elif out.kind in ("timeout", "call-timeout"):
+        finding = Finding(name, "inconclusive", f"timed out: {out.value}", details={"timed_out": True})
+    else:
+        finding = Finding(name, "inconclusive", f"the check stopped: {out.value}")
+    if out.output:
+        finding.details["rule_output"] = out.output  # what the rule printed: in the report, not on stdout
+    if out.watch.get("mutated"):
+        mutations.append((name, out.watch))
+    finding.details["seconds"] = round(time.perf_counter() - t0, 2)
+    return finding
+
+
+def _property_names(properties) -> list:
+    """``properties`` as a list of names: one name alone is one property, never its letters."""
+    if isinstance(properties, str):
+        return [properties]
+    try:
+        names = list(properties)
+    except TypeError:
+        raise SosverifyError(f"properties must be a list of names ({', '.join(PROPERTIES)}), "
+                             f"got {type(properties).__name__}") from None
+    bad = [p for p in names if not isinstance(p, str)]
+    if bad:
+        raise SosverifyError(f"properties must be names ({', '.join(PROPERTIES)}), got {bad[0]!r}"[:300])
+    return names
+
+
 def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict | None = None,
-          symbolic=None, progress=None) -> AuditReport:
+          symbolic=None, progress=None, call_seconds: float | None = CALL_SECONDS,
+          property_seconds: float | None = None) -> AuditReport:
     """Check ``rule`` against each property (see :mod:`sosverify.audit.properties`).
 
     ``symbolic``: the same rule as ``fn(SymGame, alpha) -> sympy.Matrix`` (or ``"builtin"`` for the
     built-in closed forms of NL, LA, LOLA and CO); then consistency and reduction are also proved
     exactly on the drawn games (:mod:`sosverify.audit.exact`).
+
+    Each property is checked in an isolated child (:mod:`sosverify.audit.isolation`): each call of
+    the rule gets a copy of θ and at most ``call_seconds``, each property at most
+    ``property_seconds`` (default :data:`PROPERTY_SECONDS` of the profile); what the rule prints is
+    kept in the findings' details; a rule that changes its input in place is reported as a finding
+    ("mutates its input"), and one that ends the process makes its property inconclusive and the
+    report not passed.
     """
     algo = load_rule(rule)
     sym = _symbolic_rule(symbolic, algo)
+    properties = _property_names(properties)
     unknown = [p for p in properties if p not in CHECKS]
     if unknown:
         raise SosverifyError(f"unknown propert{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
-                             f"valid: {', '.join(PROPERTIES)}")
-    if profile not in PROFILES:
-        raise SosverifyError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
-    hyper = hyperparameters(algo, hyper or {})
+                             f"valid: {', '.join(PROPERTIES)}"[:300])
+    if not isinstance(profile, str) or profile not in PROFILES:
+        raise SosverifyError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}"[:300])
+    for what, value in (("call_seconds", call_seconds), ("property_seconds", property_seconds)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 0 < value <= 86400):
+            raise SosverifyError(f"{what} must be a number of seconds in (0, 86400] or None, got {value!r}"[:300])
+    if hyper is not None and not isinstance(hyper, dict):
+        raise SosverifyError(f"hyper must be a dict of the rule's settings (e.g. {{'a': 0.5}}), got "
+                             f"{type(hyper).__name__}"[:300])
+    from sosverify.validation import plain_numbers
+
+    hyper = hyperparameters(algo, plain_numbers(hyper or {}))
+    seconds = property_seconds if property_seconds is not None else PROPERTY_SECONDS[profile]
     start = time.perf_counter()
-    findings = []
-    first = _first_step(algo, hyper)
+    findings: list = []
+    mutations: list = []
     for name in dict.fromkeys(properties):
-        if first is not None:
-            findings.append(Finding(name, "inconclusive", f"the rule is not usable: it {first}"))
-            continue
-        t0 = time.perf_counter()
-        try:
-            finding = CHECKS[name](algo, hyper, PROFILES[profile])
-        except RuleError as exc:
-            finding = Finding(name, "fails", f"the rule {exc}")
-        except SosverifyError as exc:
-            finding = Finding(name, "inconclusive", f"the rule was refused: {exc}")
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # anything else the rule provoked: a line in the report
-            finding = Finding(name, "inconclusive", f"the check stopped: {type(exc).__name__}: {exc}"[:300])
-        finding.details["seconds"] = round(time.perf_counter() - t0, 2)
+        finding = _isolated(name, _check_property, (name, algo, hyper, profile), seconds=seconds,
+                            call_seconds=call_seconds, mutations=mutations)
         findings.append(finding)
         if progress:
             progress(finding)
-    if sym is not None and first is None:
-        from sosverify.audit.exact import exact_consistency, exact_reduction
-
-        for name, check in (("consistency", exact_consistency), ("reduction", exact_reduction)):
-            if name not in properties:
-                continue
-            t0 = time.perf_counter()
-            try:
-                finding = check(sym, PROFILES[profile])
-            except Exception as exc:  # the user's symbolic code
-                finding = Finding(f"{name}-exact", "inconclusive",
-                                  f"the symbolic rule raised {type(exc).__name__}: {exc}"[:300])
-            finding.details["seconds"] = round(time.perf_counter() - t0, 2)
-            findings.append(finding)
+    usable = not any(f.summary.startswith("the rule is not usable") for f in findings)
+    if sym is not None and usable:
+        for name in ("consistency", "reduction"):
+            if name in properties:
+                findings.append(_isolated(f"{name}-exact", _exact_check, (name, sym, profile), seconds=seconds,
+                                          call_seconds=None, mutations=mutations))
+    if mutations:
+        where = ", ".join(name for name, _ in mutations)
+        first = mutations[0][1].get("first_mutation", "")
+        count = sum(w.get("mutated", 0) for _, w in mutations)
+        findings.append(Finding("input", "fails", f"the rule mutates its input: {first}; {count} calls changed "
+                                f"their θ (during {where}); each call had its own copy, so the other verdicts "
+                                "are unaffected", details={"calls_that_mutated": count}))
     return AuditReport(algo.name, profile, hyper, findings, time.perf_counter() - start)
 
 
@@ -227,6 +305,9 @@ def render_markdown(reports) -> str:
             lines.append(f"- **{f.property}**: {f.status} — {f.summary}")
             if f.counterexample:
                 lines.append(f"  - shrunk counterexample: `{f.counterexample}`")
+            if f.details.get("rule_output"):
+                lines.append(f"  - the rule printed {len(f.details['rule_output'])} characters "
+                             "(kept in audit.json, details.rule_output)")
         lines.append("")
     return "\n".join(lines)
 

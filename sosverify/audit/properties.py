@@ -54,16 +54,31 @@ class RuleError(Exception):
 
 def call(rule, game, theta, alpha, hyper) -> numpy.ndarray:
     """``rule(game, theta, alpha=α, **hyper).direction`` checked: a finite ``(R, d)`` array."""
+    from sosverify.audit import isolation
+
     theta = numpy.atleast_2d(numpy.asarray(theta, dtype=float))
+    given = theta.copy()  # the rule's own copy: a rule that writes into θ never changes the audit's arrays
+    watch = isolation.WATCH
+    watch.calls += 1
     try:
-        with numpy.errstate(all="ignore"):
-            out = rule.fn(game, theta, alpha=alpha, **hyper)
+        with numpy.errstate(all="ignore"), isolation.call_timer():
+            out = rule.fn(game, given, alpha=alpha, **hyper)
     except SosverifyError:
         raise
     except KeyboardInterrupt:
         raise
-    except BaseException as exc:  # the user's code: any exception (SystemExit too) is a finding
-        raise RuleError(f"raised {type(exc).__name__}: {exc}"[:200]) from None
+    except isolation.CallTimedOut:
+        watch.stop("call-timeout", f"a call to the rule ran past {watch.call_seconds:g} s")
+        raise RuleError("ran past its time limit") from None
+    except SystemExit as exc:
+        watch.stop("ended", f"it called {isolation.exit_call(exc)}")
+        raise RuleError(f"raised {isolation.describe(exc)}"[:200]) from None
+    except BaseException as exc:  # the user's code: any other exception is a finding
+        raise RuleError(f"raised {isolation.describe(exc)}"[:200]) from None
+    if not numpy.array_equal(given, theta, equal_nan=True):
+        watch.mutated += 1
+        if not watch.first_mutation:
+            watch.first_mutation = f"θ of shape {theta.shape} changed in place (at α = {alpha:g})"
     direction = getattr(out, "direction", None)
     if direction is None:
         raise RuleError(f"returned {type(out).__name__}, not a Direction(direction, losses, xi, diagnostics)")
@@ -285,8 +300,17 @@ def paper_games(rule, hyper, examples) -> Finding:
         raise
     except KeyboardInterrupt:
         raise
+    except SystemExit as exc:
+        from sosverify.audit import isolation
+
+        isolation.WATCH.stop("ended", f"it called {isolation.exit_call(exc)} during a run on the paper's games")
+        raise RuleError(f"called {isolation.exit_call(exc)} during a run on the paper's games"[:300]) from None
     except BaseException as exc:  # a rule that fails after its first step
-        raise RuleError(f"raised {type(exc).__name__} during a run on the paper's games: {exc}"[:300]) from None
+        from sosverify.audit.isolation import describe
+
+        text = describe(exc)
+        kind, _, message = text.partition(": ")
+        raise RuleError(f"raised {kind} during a run on the paper's games: {message}"[:300]) from None
 
 
 def _paper_games(algo, hyper, run) -> Finding:

@@ -9,6 +9,7 @@ from sosverify.cli.args import (
     add_setting_flags,
     check_files_writable,
     dest,
+    timeout,
 )
 from sosverify.errors import SosverifyError
 from sosverify.results import prepare_out_dir
@@ -16,7 +17,7 @@ from sosverify.results import prepare_out_dir
 
 def cmd_audit(args) -> int:
     """``sosverify audit RULE ...``: the paper's guarantees checked for each rule (see sosverify.audit)."""
-    from sosverify.audit import PROPERTIES, audit, load_rule, render_markdown, write_reports
+    from sosverify.audit import CALL_SECONDS, PROPERTIES, audit, load_rule, render_markdown, write_reports
 
     targets = list(ALGORITHMS) if args.rules == ["all"] else list(dict.fromkeys(args.rules))
     properties = list(dict.fromkeys(args.check or PROPERTIES))
@@ -46,6 +47,8 @@ def cmd_audit(args) -> int:
         show = (lambda f, r=rule.name: print(f"  {r}: {f.property} {f.status}", file=sys.stderr)) \
             if not args.quiet and sys.stderr.isatty() else None
         reports.append(audit(rule, properties=properties, profile=args.profile, hyper=mine, progress=show,
+                             call_seconds=CALL_SECONDS if args.call_timeout is None else args.call_timeout,
+                             property_seconds=args.property_timeout,
                              symbolic=args.symbolic))
     write_reports(reports, out)
     print(render_markdown(reports))
@@ -73,6 +76,11 @@ def register(sub) -> None:
     p.add_argument("--symbolic", nargs="?", const="builtin", metavar="MODULE:FUNCTION",
                    help="the same rule as fn(SymGame, alpha) -> sympy.Matrix: consistency and reduction are "
                         "then also proved exactly on the drawn games (alone: the built-in forms of nl, la, lola, co)")
+    p.add_argument("--call-timeout", type=timeout, default=None, metavar="SECONDS",
+                   help="time limit of each call of the rule (default: sosverify.audit.CALL_SECONDS): a call that "
+                        "runs longer makes the property inconclusive")
+    p.add_argument("--property-timeout", type=timeout, default=None, metavar="SECONDS",
+                   help="time limit of each property (default: 120, 300 or 1800 s by --profile)")
     p.add_argument("--profile", choices=("quick", "default", "long"), default="default",
                    help="games drawn per property: 8, 25 or 200 (default: default)")
     add_setting_flags(p, game_flags=False)

@@ -13,10 +13,11 @@ from collections.abc import Callable
 import numpy
 
 from sosverify._autodiff import bsolve, np, sigmoid, take
-from sosverify.errors import SosverifyError, unknown_name
+from sosverify.errors import SosverifyError
 from sosverify.game import Game
 from sosverify.games.paper import REMARK_D5_H
 from sosverify.settings import Setting
+from sosverify.validation import name_in, plain_numbers
 
 
 def tandem() -> Game:
@@ -186,18 +187,18 @@ GAME_SETTINGS: dict[str, tuple] = {"ipd": (IPD_DISCOUNT,)}
 def get_game(name, **params) -> Game:
     """Build the built-in game ``name`` (with its settings, e.g. ``gamma`` for the IPD); a path ending
     in ``.nfg`` or a sequence of payoff arrays is a normal-form game (:mod:`sosverify.games.normal_form`)."""
-    if isinstance(name, (str, os.PathLike)) and str(name).lower().endswith(".nfg") or isinstance(name, os.PathLike):
+    if isinstance(name, os.PathLike) or isinstance(name, str) and name.lower().endswith(".nfg"):
         from sosverify.games.normal_form import read_nfg
 
         if params:
             raise SosverifyError(f"a game read from a file takes no settings, got {', '.join(sorted(params))}")
         return read_nfg(name).game()
-    if not isinstance(name, str):
+    if isinstance(name, (list, tuple)) and name and not any(isinstance(u, str) for u in name):
         from sosverify.games.normal_form import from_payoffs
 
         return from_payoffs(*name, **params)
-    if name not in GAMES:
-        raise unknown_name("game", name, GAMES)
+    name_in("game", name, GAMES)  # a name, or one line (a list of names is not hashed, a number not called)
+    params = plain_numbers(params)
     accepted = inspect.signature(GAMES[name]).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     unknown = sorted(k for k in params if k not in accepted and not takes_any)

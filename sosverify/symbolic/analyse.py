@@ -15,8 +15,10 @@ every answer.
 - ``unknown``: SymPy gave up or ran out of time and the numeric search found nothing.
 
 Each point has a ``kind`` (§2.2), and ``degenerate`` when H is singular at an isolated point (no
-convergence promise); a ``family`` is a solution set of positive dimension.  Every stage has a
-time limit (``timeout`` seconds) and reports what it has when it stops.
+convergence promise); a ``family`` is a solution set of positive dimension, ``stable`` when H ⪰ 0 is
+proved at every real point of it and ``undecided`` otherwise
+(:func:`~sosverify.symbolic.fixed_points.family_kind`).  Every stage has a time limit (``timeout``
+seconds, each in a forked child) and reports what it has when it stops.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ import numpy
 import sympy
 
 from sosverify.safe_expr import is_smooth
-from sosverify.symbolic.exact import map_with_timeout, solve_exactly
-from sosverify.symbolic.fixed_points import classify
+from sosverify.symbolic.exact import _why, solve_exactly, stream_with_timeout
+from sosverify.symbolic.fixed_points import classify, family_kind
 from sosverify.symbolic.game import ALPHA, SymGame
-from sosverify.symbolic.numeric import drop_dirac, find_zeros, krawczyk, lambdify_numeric
+from sosverify.symbolic.numeric import drop_dirac, iter_zeros, krawczyk, lambdify_numeric
 from sosverify.symbolic.stability import contraction_bound, lookahead_matrix, positive_stability_bound
 
 DEFAULT_BOX = (-10.0, 10.0)
@@ -38,6 +40,9 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_STARTS = 100
 NUMERIC_ALPHA = sympy.Rational(1, 10)
 MAX_LISTED = 20
+#: an argument of abs or sign this close to 0 puts a point on a kink (no ξ, no promise): the side that
+#: withholds a promise when in doubt
+KINK_TOL = 1e-9
 
 
 def describe_number(value) -> str:
@@ -137,7 +142,8 @@ def _exact_detail(sol: dict, game: SymGame, H) -> dict:
     family = _is_family(sol, game.symbols)
     Hs = H.subs(sol)
     lc = local_convergence(game, Hs, family=family)
-    return {"kind": classify(Hs), "H": str(Hs.tolist()), "local_convergence": lc,
+    kind = family_kind(Hs) if family and Hs.free_symbols else classify(Hs)  # stable only where proved
+    return {"kind": kind, "H": str(Hs.tolist()), "local_convergence": lc,
             "degenerate": bool(lc.get("degenerate", False))}
 
 
@@ -177,86 +183,150 @@ def _on_exact(point, sols, symbols, param_values) -> bool:
 
 
 def _on_kink(game: SymGame, point) -> bool:
-    """Whether an argument of abs or sign in some loss vanishes (to 1e-9) at ``point``."""
+    """Whether an argument of abs or sign in some loss vanishes (to :data:`KINK_TOL`) at ``point``."""
     at = dict(zip(game.symbols, point))
     for loss in game.losses:
         for atom in loss.atoms(sympy.Abs, sympy.sign):
             try:
-                if abs(float(atom.args[0].subs(at))) < 1e-9:
+                if abs(float(atom.args[0].subs(at))) < KINK_TOL:
                     return True
             except (TypeError, ValueError):
                 return True
     return False
 
 
-def _answer(game: SymGame, field: sympy.Matrix, params, *, numeric_field, with_details: bool, box, timeout, starts,
+def _exact_on_kink(game: SymGame, sol: dict) -> bool:
+    """Whether an argument of abs or sign in some loss vanishes at an exact solution (to
+    :data:`KINK_TOL` at a point; identically on a family): SymPy's sign(0) = 0 makes such points
+    solve ξ = 0, but ξ is not defined there."""
+    for loss in game.losses:
+        for atom in loss.atoms(sympy.Abs, sympy.sign):
+            arg = atom.args[0].subs(sol)
+            if arg.free_symbols:  # on a family, or a point of LOLA's that moves with α
+                if sympy.expand(arg) == 0:
+                    return True
+                continue
+            try:
+                if abs(_real_value(arg)) < KINK_TOL:
+                    return True
+            except (TypeError, ValueError):
+                return True
+    return False
+
+
+def _describe_exact(sol: dict, symbols, game: SymGame | None = None) -> dict:
+    """An exact solution as plain data (run in the exact stage's child: evaluating a root of a
+    high-degree polynomial to 30 digits is SymPy work too)."""
+    point: dict = {"status": "exact", "solution": {str(k): _text(v) for k, v in sol.items()}}
+    if game is not None and _exact_on_kink(game, sol):
+        point["kink"] = True
+    if any(v.has(sympy.CRootOf) for v in sol.values()):
+        point["algebraic"] = {str(k): str(v) for k, v in sol.items()}
+    if _is_family(sol, symbols):
+        point["family"] = {"dimension": len(symbols) - len(sol)}
+    elif not any(v.free_symbols for v in sol.values()):  # LOLA's points may depend on α
+        point["value"] = [_real_value(sol[s]) for s in symbols]
+    return point
+
+
+def _classifications(sols, values, game: SymGame, H):
+    """The classification stage, as a generator for :func:`stream_with_timeout`: first the numeric
+    classification of every isolated point (cheap), then the exact one point by point."""
+    for i, value in enumerate(values):
+        if value is not None:
+            yield i, _numeric_detail(value, game, H)
+    for i, sol in enumerate(sols):
+        try:
+            yield i, _exact_detail(sol, game, H)
+        except Exception:  # SymPy failed on this point: the numeric answer (if any) stands
+            continue
+
+
+def _numeric_points(field, symbols, game: SymGame, sols, param_values, with_details, box, starts, seed, timeout):
+    """The numeric stage, as a generator for :func:`stream_with_timeout`: each zero found (not on an
+    exact solution) fully described, then ``{"finished": bool}``."""
+    started = time.monotonic()
+    field = sympy.Matrix(field)
+    jac = lambdify_numeric(symbols, drop_dirac(field.jacobian(symbols)))
+    same = numpy.array(game.same_player.tolist(), dtype=float)
+    finished = True
+    for p in iter_zeros(field, symbols, box=box, starts=starts, rng=numpy.random.default_rng(seed),
+                        deadline=started + timeout):
+        if p is None:  # the search stopped at its deadline
+            finished = False
+            break
+        if _on_exact(p["value"], sols, symbols, param_values):
+            continue
+        point = {"status": "numerical", "solution": {str(s): f"{v:.15g}" for s, v in zip(symbols, p["value"])},
+                 "value": p["value"].tolist(), "residual": p["residual"],
+                 "certificate": krawczyk(list(field), jac, symbols, p["value"])}
+        if with_details:
+            lc = numeric_local_convergence(p["jacobian"], same)
+            point.update(kind=numeric_kind(p["jacobian"]), degenerate=bool(lc.get("degenerate", False)),
+                         H=str(numpy.round(p["jacobian"], 12).tolist()), local_convergence=lc)
+        if _on_kink(game, p["value"]):
+            point.update(kink=True, certificate=None)
+            if with_details:
+                point.update(kind="non-smooth", local_convergence=dict(_KINK_NO_PROMISE))
+        yield point
+    yield {"finished": finished}
+
+
+_KINK_NO_PROMISE = {"applies": False, "reason": "on a kink of a non-smooth loss (an argument of abs or sign is 0): "
+                                                "ξ is not defined here; no convergence promise"}
+
+
+def _answer(game: SymGame, field, params, *, numeric_field, H, with_details: bool, box, timeout, starts,
             seed, param_values=None) -> dict:
-    """One answer (fixed points or LOLA's fixed points) with its status."""
+    """One answer (fixed points or LOLA's fixed points) with its status.  Three stages, each in a
+    forked child killed at ``timeout`` seconds (:func:`stream_with_timeout`): the exact solve, the
+    classification of its points, the numeric search; this process only assembles their plain answers."""
     symbols = game.symbols
     param_values = param_values or {}
     started = time.monotonic()
-    exact = solve_exactly(list(field), symbols, params, timeout=timeout)
+    exact = solve_exactly(list(field), symbols, params, timeout=timeout,
+                          describe=lambda sol: _describe_exact(sol, symbols, game))
     stages = {"exact": exact.get("proof") or exact.get("reason") or "solved by SymPy",
               "exact_status": {"partial": "exact, not proved complete"}.get(exact["status"], exact["status"]),
               "exact_seconds": round(time.monotonic() - started, 2)}
     if exact["status"] == "none":
         return {"status": "none", "complete": True, "points": [], "stages": stages}
     sols = exact.get("solutions", [])
-    points = []
-    details = [None] * len(sols)
-    if sols and with_details:
-        got = map_with_timeout(_exact_detail, sols, (game, game_H(game)), timeout=timeout)
-        details = [g[1] if g and g[0] == "ok" else None for g in got]
-        missing = sum(d is None for d in details)
-        if missing:
-            stages["classification"] = (f"{missing} of {len(sols)} points not classified exactly (SymPy failed or "
-                                        f"ran past {timeout:g} s); isolated ones are classified numerically")
-    for sol, det in zip(sols, details):
-        family = _is_family(sol, symbols)
-        point: dict = {"status": "exact", "solution": {str(k): _text(v) for k, v in sol.items()}}
-        if any(v.has(sympy.CRootOf) for v in sol.values()):
-            point["algebraic"] = {str(k): str(v) for k, v in sol.items()}
-        if family:
-            free = len(symbols) - len(sol)
-            point["family"] = {"dimension": free}
-        elif not any(v.free_symbols for v in sol.values()):  # LOLA's points may depend on α
-            point["value"] = [_real_value(sol[s]) for s in symbols]
-        if with_details:
-            if det is None and "value" in point:
-                det = _numeric_detail(point["value"], game, game_H(game))
-            point.update(det or {"kind": "unknown", "degenerate": None,
-                                 "local_convergence": {"applies": False, "reason": "classification ran out of time"}})
-        points.append(point)
+    points = [dict(p) for p in exact.get("described", [])]
+    if with_details and sols:
+        started = time.monotonic()
+        got, end = stream_with_timeout(_classifications, (sols, [p.get("value") for p in points], game, H),
+                                       timeout=timeout)
+        details: list = [None] * len(sols)
+        for i, det in got:
+            details[i] = det
+        exact_kinds = sum(1 for d in details if d is not None and "kind_status" not in d)
+        if exact_kinds < len(sols):
+            why = f"timed out after {timeout:g} s" if end == "timeout" else "SymPy failed on some"
+            stages["classification"] = (f"{len(sols) - exact_kinds} of {len(sols)} points not classified exactly "
+                                        f"({why}); isolated ones are classified numerically")
+        stages["classification_seconds"] = round(time.monotonic() - started, 2)
+        for point, det in zip(points, details):
+            point.update(det or {"kind": "unknown", "degenerate": None, "local_convergence": {
+                "applies": False, "reason": f"classification timed out after {timeout:g} s"}})
+            if point.get("kink"):
+                point.update(kind="non-smooth", local_convergence=dict(_KINK_NO_PROMISE))
     # numeric search: the fallback when SymPy did not answer, and a cross-check of a list not proved complete
     count = exact.get("real_count")
     certified_complete = exact["status"] == "exact" and count is not None
     numeric_points = []
     if not certified_complete:
         started = time.monotonic()
-        found, finished = find_zeros(numeric_field, symbols, box=box, starts=starts,
-                                     rng=numpy.random.default_rng(seed), deadline=started + timeout)
-        stages["numeric"] = (f"{starts if finished else 'some'} starts in [{box[0]:g}, {box[1]:g}]^{len(symbols)}"
-                             + ("" if finished else f" (stopped at the {timeout:g} s limit)"))
+        got, end = stream_with_timeout(_numeric_points, (numeric_field, symbols, game, sols, param_values,
+                                                         with_details, box, starts, seed, timeout), timeout=timeout)
+        finished = any(isinstance(g, dict) and g.get("finished") for g in got)
+        numeric_points = sorted((g for g in got if "status" in g), key=lambda p: tuple(p["value"]))
+        if end.startswith("error"):
+            stopped = f" (stopped: {end})"
+        else:
+            stopped = "" if finished else f" (timed out: stopped at the {timeout:g} s limit)"
+        stages["numeric"] = f"{starts if finished else 'some'} starts in [{box[0]:g}, {box[1]:g}]^{len(symbols)}{stopped}"
         stages["numeric_seconds"] = round(time.monotonic() - started, 2)
-        jac = lambdify_numeric(symbols, drop_dirac(numeric_field.jacobian(symbols)))
-        same = numpy.array(game.same_player.tolist(), dtype=float)
-        for p in found:
-            if _on_exact(p["value"], sols, symbols, param_values):
-                continue
-            point = {"status": "numerical", "solution": {str(s): f"{v:.15g}" for s, v in zip(symbols, p["value"])},
-                     "value": p["value"].tolist(), "residual": p["residual"],
-                     "certificate": krawczyk(list(numeric_field), jac, symbols, p["value"])}
-            if with_details:
-                lc = numeric_local_convergence(p["jacobian"], same)
-                point.update(kind=numeric_kind(p["jacobian"]), degenerate=bool(lc.get("degenerate", False)),
-                             H=str(numpy.round(p["jacobian"], 12).tolist()), local_convergence=lc)
-            if _on_kink(game, p["value"]):
-                point.update(kink=True, certificate=None)
-                if with_details:
-                    point.update(kind="non-smooth", local_convergence={
-                        "applies": False, "reason": "on a kink of a non-smooth loss (an argument of abs or sign "
-                                                    "is 0): ξ is not defined here; no convergence promise"})
-            numeric_points.append(point)
     points += numeric_points
     if exact["status"] == "exact" and not numeric_points:
         status, complete = "exact", True
@@ -277,68 +347,139 @@ def game_H(game: SymGame):
     return drop_dirac(game.H)
 
 
-def _check_settings(box, timeout, starts, alpha, seed) -> None:
+def _derivatives(game: SymGame, alpha):
+    """The derivatives stage (in a child): ξ, H, χ and LOLA's direction, as SymPy matrices for the
+    later stages and as text and LaTeX for the answer."""
+    xi, H, chi = game.xi, game_H(game), drop_dirac(game.chi)
+    lola = drop_dirac(game.lola(ALPHA))
+    yield {"xi": xi, "H": H, "chi": chi, "lola": lola, "lola_numeric": lola.subs(ALPHA, alpha),
+           "text": {"losses": [str(loss) for loss in game.losses], "xi": [str(e) for e in xi],
+                    "H": [[str(e) for e in row] for row in H.tolist()],
+                    "chi": [str(e) for e in chi]},
+           "latex": {"xi": sympy.latex(sympy.Matrix(xi)), "H": sympy.latex(H), "chi": sympy.latex(sympy.Matrix(chi))}}
+
+
+def _check_settings(box, timeout, starts, alpha, seed):
+    """Refuse bad settings with one line; returns the box and the timeout as floats and α as an exact
+    rational (numbers of any real type are taken, as the command line takes 1/10)."""
     import math
 
     from sosverify.errors import SosverifyError
-    from sosverify.validation import check_count, check_seed
+    from sosverify.validation import check_count, check_seed, exact_rational, real_number
 
+    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__") or len(box) != 2:
+        raise SosverifyError(f"box must be two numbers (lo, hi), got {box!r}"[:200])
     try:
-        lo, hi = (float(v) for v in box)
-    except (TypeError, ValueError):
-        raise SosverifyError(f"box must be two numbers (lo, hi), got {box!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)):
-        raise SosverifyError(f"box must be two finite numbers lo < hi whose difference is finite, got {box!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
-        raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}")
+        lo, hi = (real_number("box", v) for v in box)
+    except SosverifyError:
+        raise SosverifyError(f"box must be two finite numbers (lo, hi), got {box!r}"[:200]) from None
+    if not (lo < hi and math.isfinite(hi - lo)):
+        raise SosverifyError(f"box must be two finite numbers lo < hi whose difference is finite, got {box!r}"[:200])
+    try:
+        seconds = real_number("timeout", timeout, positive=True)
+    except SosverifyError:
+        seconds = math.nan
+    if not 0 < seconds <= 3600:
+        raise SosverifyError(f"timeout must be a number of seconds in (0, 3600], got {timeout!r}"[:200])
+    timeout = seconds
     check_count("starts", starts, 100_000)
     check_seed(seed)
-    value = sympy.nsimplify(alpha) if isinstance(alpha, (int, float, sympy.Rational)) else None
-    if value is None or not value.is_positive:
-        raise SosverifyError(f"alpha (for the numeric search of LOLA's points) must be a positive number, got {alpha!r}")
+    return (lo, hi), timeout, exact_rational("alpha (for the numeric search of LOLA's points)", alpha, positive=True)
 
 
-def analyse(game: SymGame, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: int = DEFAULT_STARTS,
+def as_symbolic_game(game) -> SymGame:
+    """What ``analyse`` takes, as the command line does: a :class:`SymGame`, the ``--player`` strings
+    ("SYMBOLS=LOSS", one per player; a single string is one player, not its letters), or a numeric
+    game built from expressions (``from_expressions``/``game_from_specs``, which keep them)."""
+    from sosverify.errors import SosverifyError
+    from sosverify.game import Game
+
+    if isinstance(game, SymGame):
+        return game
+    if isinstance(game, str):
+        game = [game]
+    if isinstance(game, Game):
+        params = game.params or {}
+        if "losses" in params and "players" in params:
+            return SymGame(list(params["losses"]), [list(p) for p in params["players"]], name=game.name)
+        raise SosverifyError(f"game {game.name!r} has no loss expressions to analyse symbolically; analyse "
+                             'takes a SymGame, "SYMBOLS=LOSS" strings (as --player) or a game built from expressions')
+    if isinstance(game, (list, tuple)) and all(isinstance(s, str) for s in game):
+        return SymGame.from_specs(list(game))
+    raise SosverifyError(f'analyse takes a SymGame or a list of "SYMBOLS=LOSS" strings (as --player, e.g. '
+                         f'["x=x*y", "y=-x*y"]), got {type(game).__name__}'[:300])
+
+
+#: the stages of :func:`analyse`, each limited to ``timeout`` seconds: ξ/H/χ/LOLA's direction; for the
+#: fixed points the exact solve, the classification and the numeric search; for LOLA's the exact solve
+#: and the numeric search.  ``analyse`` returns within ``STAGES * timeout`` plus the cost of forking.
+STAGES = 6
+
+
+def _not_attempted(why: str) -> dict:
+    return {"status": "unknown", "complete": False, "points": [],
+            "stages": {"exact": why, "exact_status": "unknown"}}
+
+
+def analyse(game, *, box=DEFAULT_BOX, timeout: float = DEFAULT_TIMEOUT, starts: int = DEFAULT_STARTS,
             alpha=NUMERIC_ALPHA, seed: int = 0) -> dict:
     """ξ, H, χ, fixed points (classified, with local convergence of LA/SOS) and LOLA's fixed
     points, each answer with its status (see the module docstring).
 
-    ``box`` is the search box (lo, hi) for every parameter, ``timeout`` the limit in seconds of
+    ``game`` is a :class:`SymGame` or the ``--player`` strings, e.g. ``["x=x*y", "y=-x*y"]``
+    (:func:`as_symbolic_game`).  ``box`` is the search box (lo, hi) for every parameter, ``timeout`` the limit in seconds of
     each stage, ``starts`` the number of numeric starts, ``alpha`` the learning rate at which
-    LOLA's fixed points are searched numerically.
+    LOLA's fixed points are searched numerically.  Every piece of symbolic work runs in a forked
+    child killed at ``timeout`` (there are :data:`STAGES` stages), so ``analyse`` returns within
+    about ``STAGES * timeout`` seconds whatever the game; a stage that ran out answers "unknown".
     """
-    _check_settings(box, timeout, starts, alpha, seed)
+    box, timeout, alpha = _check_settings(box, timeout, starts, alpha, seed)
+    game = as_symbolic_game(game)
     warnings = []
     for k, loss in enumerate(game.losses):
         if not is_smooth(loss):
             warnings.append(f"loss {k + 1} is not smooth (abs or sign): ξ, H and χ hold away from the points "
                             "where their argument is 0, and fixed points there are not found")
-    xi, H, chi = game.xi, game_H(game), drop_dirac(game.chi)
     common = {"box": list(box), "timeout": timeout, "starts": starts, "seed": seed}
-    fixed = _answer(game, xi, (), numeric_field=xi, with_details=True, box=box, timeout=timeout, starts=starts,
-                    seed=seed)
-    lola = drop_dirac(game.lola(ALPHA))
-    alpha = sympy.nsimplify(alpha)
-    lola_answer = _answer(game, lola, (ALPHA,), numeric_field=lola.subs(ALPHA, alpha), with_details=False, box=box,
-                          timeout=timeout, starts=starts, seed=seed, param_values={ALPHA: alpha})
-    lola_answer["numeric_alpha"] = str(sympy.nsimplify(alpha))
+    started = time.monotonic()
+    got, end = stream_with_timeout(_derivatives, (game, alpha), timeout=timeout)
+    derivatives = {"seconds": round(time.monotonic() - started, 2)}
+    if not got:
+        why = _why(end, timeout)
+        derivatives.update(status="unknown", reason=f"ξ, H and χ: {why}")
+        blocked = f"not attempted: ξ, H and χ {why.replace('SymPy', 'their computation')}"
+        fixed, lola_answer = _not_attempted(blocked), _not_attempted(blocked)
+        # SymPy's ordered printing evaluates constant factors (complex(sin(exp(exp(exp(3))))) never ends):
+        # the losses as built, unordered, which evaluates nothing
+        text = {"losses": [sympy.sstr(loss, order="none") for loss in game.losses], "xi": None, "H": None,
+                "chi": None}
+        latex = None
+    else:
+        d = got[0]
+        derivatives["status"] = "exact"
+        text, latex = d["text"], d["latex"]
+        fixed = _answer(game, d["xi"], (), numeric_field=d["xi"], H=d["H"], with_details=True, box=box,
+                        timeout=timeout, starts=starts, seed=seed)
+        lola_answer = _answer(game, d["lola"], (ALPHA,), numeric_field=d["lola_numeric"], H=None,
+                              with_details=False, box=box, timeout=timeout, starts=starts, seed=seed,
+                              param_values={ALPHA: alpha})
+    lola_answer["numeric_alpha"] = str(alpha)
     return Analysis({"players": [[str(s) for s in p] for p in game.players],
-                     "losses": [str(loss) for loss in game.losses],
-                     "xi": [str(e) for e in xi], "H": [[str(e) for e in row] for row in H.tolist()],
-                     "chi": [str(e) for e in chi], "warnings": warnings, "settings": common,
-                     "fixed_points": fixed, "lola_fixed_points": lola_answer},
-                    latex={"xi": sympy.latex(sympy.Matrix(xi)), "H": sympy.latex(H), "chi": sympy.latex(sympy.Matrix(chi))})
+                     **text, "derivatives": derivatives, "warnings": warnings, "settings": common,
+                     "fixed_points": fixed, "lola_fixed_points": lola_answer}, latex=latex)
 
 
 class Analysis(dict):
     """The result of :func:`analyse`: a plain dict (JSON-ready), shown as LaTeX in a notebook."""
 
-    def __init__(self, data: dict, latex: dict):
+    def __init__(self, data: dict, latex: dict | None):
         super().__init__(data)
         self._latex = latex
 
     def _repr_latex_(self) -> str:
         fixed, lola = self["fixed_points"], self["lola_fixed_points"]
+        if self._latex is None:
+            return f"{self['derivatives']['reason']}; fixed points: {fixed['status']}"
         return (rf"$\xi = {self._latex['xi']},\quad H = {self._latex['H']},\quad \chi = {self._latex['chi']}$"
                 rf"<br>fixed points: {fixed['status']} ({len(fixed.get('points', []))} listed); "
                 rf"LOLA's fixed points: {lola['status']} ({len(lola.get('points', []))} listed)")
@@ -350,7 +491,8 @@ def _status_line(title: str, answer: dict) -> str:
     if status == "none":
         return f"{title}: none (proved: {stages['exact']})"
     if status == "unknown":
-        return f"{title}: unknown ({stages['exact']}; the numeric search, {stages.get('numeric', '')}, found none)"
+        searched = f"; the numeric search, {stages['numeric']}, found none" if "numeric" in stages else ""
+        return f"{title}: unknown ({stages['exact']}{searched})"
     extra = "complete" if answer["complete"] else "possibly incomplete"
     why = stages.get("completeness") or stages["exact"]
     return f"{title}: {status}, {extra} ({why})"
@@ -377,7 +519,10 @@ def _point_line(fp: dict, field: str = "xi") -> str:
 
 def render_text(result: dict) -> str:
     lines = ["players: " + "; ".join(", ".join(p) for p in result["players"])]
-    lines += [f"xi  = [{', '.join(result['xi'])}]", f"H   = {result['H']}", f"chi = [{', '.join(result['chi'])}]"]
+    if result["xi"] is None:
+        lines.append(f"xi, H, chi: unknown ({result['derivatives']['reason']})")
+    else:
+        lines += [f"xi  = [{', '.join(result['xi'])}]", f"H   = {result['H']}", f"chi = [{', '.join(result['chi'])}]"]
     lines += [f"warning: {w}" for w in result["warnings"]]
     lines.append("")
     fixed = result["fixed_points"]

@@ -10,8 +10,11 @@
   polynomial, with no proof that there are no others;
 - ``{"status": "unknown", "reason": ...}``: SymPy gave up, failed, or ran out of time.
 
-:func:`call_with_timeout` runs such a computation in a forked child process that is killed when
-the limit is reached, so a SymPy call that would not end costs at most the limit.
+:func:`stream_with_timeout` runs such a computation in a forked child process that is killed when
+the limit is reached, so a SymPy call that would not end costs at most the limit; what the child
+yielded before the limit is kept (:func:`solve_exactly` keeps the certified number of real solutions
+when the solve itself runs out of time).  :func:`call_with_timeout` and :func:`map_with_timeout` are
+the one-value and per-item forms.
 """
 
 from __future__ import annotations
@@ -24,18 +27,23 @@ import warnings
 import sympy
 
 
-def _child(send, fn, args):
+def _stream_child(send, gen_fn, args):
+    """The child's side of :func:`stream_with_timeout`: each item as it comes, then how it ended."""
     try:
-        result = ("ok", fn(*args))
-    except Exception as exc:  # any SymPy failure is reported, not raised in the parent
-        result = ("error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-    try:
-        send.send(result)
-    except Exception as exc:  # an unpicklable result
-        send.send(("error", f"{type(exc).__name__}: {exc}"))
+        for item in gen_fn(*args):
+            send.send(("item", item))
+        send.send(("done", None))
+    except BaseException as exc:  # any SymPy failure (or an unpicklable item) is reported, not raised
+        try:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            send.send(("error", f"{type(exc).__name__}: {first}"[:500]))
+        except BaseException:
+            pass
     finally:
-        send.close()
-        os._exit(0)
+        try:
+            send.close()
+        finally:
+            os._exit(0)
 
 
 def _start(proc) -> None:
@@ -48,81 +56,99 @@ def _start(proc) -> None:
         proc.start()
 
 
-def call_with_timeout(fn, args=(), *, timeout: float):
-    """``("ok", fn(*args))``, ``("error", message)`` or ``("timeout", None)``.
+def _can_fork() -> bool:
+    return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
 
-    On Linux and macOS ``fn`` runs in a forked child that is killed after ``timeout`` seconds.
-    Elsewhere (no ``fork``) it runs in this process without a limit.
+
+def stream_with_timeout(gen_fn, args=(), *, timeout: float):
+    """Run the generator ``gen_fn(*args)`` in a forked child that is killed ``timeout`` seconds after
+    it starts; return ``(items, end)``: the items it yielded in time, and ``"done"``, ``"timeout"``
+    or ``"error: <Type>: <message>"``.
+
+    Every symbolic stage of ``analyse`` runs this way, so that no SymPy call (an expansion, a
+    Gröbner basis, a Jacobian) can hold the caller past the limit, and what a stage found before
+    the limit is kept.  Without ``fork`` (Windows) the generator runs in this process, unlimited.
     """
-    if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
+    import time
+
+    if not _can_fork():
+        items = []
         try:
-            return "ok", fn(*args)
+            for item in gen_fn(*args):
+                items.append(item)
         except Exception as exc:
-            return "error", f"{type(exc).__name__}: {exc}"
+            return items, f"error: {type(exc).__name__}: {exc}"
+        return items, "done"
+    deadline = time.monotonic() + timeout
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+    proc = ctx.Process(target=_stream_child, args=(send, gen_fn, args), daemon=True)
     _start(proc)
     send.close()
+    items: list = []
+    end = "timeout"
     try:
-        if recv.poll(timeout):
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not recv.poll(left):
+                break
             try:
-                return recv.recv()
+                tag, value = recv.recv()
             except EOFError:
-                return "error", "the solver process ended without an answer"
-        return "timeout", None
+                end = "error: the solver process ended without an answer"
+                break
+            if tag == "item":
+                items.append(value)
+            elif tag == "done":
+                end = "done"
+                break
+            else:
+                end = f"error: {value}"
+                break
     finally:
         recv.close()
         if proc.is_alive():
             proc.kill()
         proc.join(5)
+    return items, end
 
 
-def _map_child(send, fn, items, extra):
+def _once(fn, args):
+    yield fn(*args)
+
+
+def call_with_timeout(fn, args=(), *, timeout: float):
+    """``("ok", fn(*args))``, ``("error", message)`` or ``("timeout", None)``.
+
+    On Linux and macOS ``fn`` runs in a forked child that is killed after ``timeout`` seconds
+    (:func:`stream_with_timeout`).  Elsewhere (no ``fork``) it runs in this process without a limit.
+    """
+    items, end = stream_with_timeout(_once, (fn, args), timeout=timeout)
+    if items:
+        return "ok", items[0]
+    if end == "timeout":
+        return "timeout", None
+    return "error", end.removeprefix("error: ")
+
+
+def _map_items(fn, items, extra):
     for i, item in enumerate(items):
         try:
             result = ("ok", fn(item, *extra))
         except Exception as exc:  # reported per item
             result = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            send.send((i, result))
-        except Exception as exc:
-            send.send((i, ("error", f"{type(exc).__name__}: {exc}")))
-    send.close()
-    os._exit(0)
+        yield i, result
 
 
 def map_with_timeout(fn, items, extra=(), *, timeout: float) -> list:
     """``[fn(item, *extra) for item in items]`` in a forked child, as ``("ok", value)`` or
     ``("error", message)`` per item, and ``None`` for items not reached within ``timeout`` seconds:
     what finished in time is kept."""
-    import time
-
     items = list(items)
-    if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
-        return [call_with_timeout(fn, (item, *extra), timeout=timeout) for item in items]
     out: list = [None] * len(items)
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_map_child, args=(send, fn, items, extra), daemon=True)
-    _start(proc)
-    send.close()
-    deadline = time.monotonic() + timeout
-    try:
-        for _ in items:
-            left = deadline - time.monotonic()
-            if left <= 0 or not recv.poll(left):
-                break
-            try:
-                i, result = recv.recv()
-            except EOFError:
-                break
-            out[i] = result
-    finally:
-        recv.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join(5)
+    got, _ = stream_with_timeout(_map_items, (fn, items, extra), timeout=timeout)
+    for i, result in got:
+        out[i] = result
     return out
 
 
@@ -250,53 +276,60 @@ class _CannotSolve(Exception):
     pass
 
 
-def solve_exactly(equations, symbols, params=(), *, timeout: float = 10.0) -> dict:
-    """Solve ``equations = 0`` for ``symbols`` (real) within ``timeout`` seconds; ``params`` are
-    further symbols the solutions may depend on (α).  See the module docstring for the answers.
-    An ``exact`` answer is complete; when the number of real solutions is known it is in
-    ``real_count``."""
-    import time
+def solve_steps(equations, symbols, params=(), describe=None):
+    """The steps of :func:`solve_exactly`, as a generator run in a time-limited child: a record
+    ``{"real_count": n}`` once the Gröbner basis has given the number of real solutions, then
+    ``{"answer": ...}``.  ``describe`` (run on each solution, in the child) adds plain data to the
+    answer (``"described"``): what the caller would otherwise compute on SymPy objects itself."""
+    answer = _solve_answer(equations, symbols, params)
+    for record in answer:
+        if "answer" in record and describe is not None:
+            record["answer"]["described"] = [describe(sol) for sol in record["answer"].get("solutions", [])]
+        yield record
 
-    deadline = time.monotonic() + timeout
+
+def _solve_answer(equations, symbols, params):
     equations = [sympy.expand(e) for e in equations]
     if all(e == 0 for e in equations):
-        return {"status": "exact", "solutions": [{}]}  # every point: a family of full dimension
+        yield {"answer": {"status": "exact", "solutions": [{}]}}  # every point: a family of full dimension
+        return
     poly = _polynomial_numerators(equations, symbols)
     if poly is None:
-        kind, sols = call_with_timeout(_solve, (equations, symbols), timeout=timeout)
-        if kind != "ok":
-            return {"status": "unknown", "reason": _why(kind, sols, timeout)}
+        sols = _solve(equations, symbols)
         real = [s for s in sols if all(_is_real(v) is not False for v in s.values())]
         if not real:
-            return {"status": "unknown", "reason": "SymPy found no solution but has no proof that there is none"}
-        return {"status": "partial", "solutions": real,
-                "reason": "the system is not polynomial: SymPy's list is not proved complete"}
+            yield {"answer": {"status": "unknown", "reason": "SymPy found no solution but has no proof that there is none"}}
+            return
+        yield {"answer": {"status": "partial", "solutions": real,
+                          "reason": "the system is not polynomial: SymPy's list is not proved complete"}}
+        return
     nums, dens = poly
     plain = [sympy.Dummy(s.name) for s in symbols]  # no assumptions: SymPy must not drop roots it cannot place
     to_plain, to_real = dict(zip(symbols, plain)), dict(zip(plain, symbols))
     nums = [n.subs(to_plain) for n in nums if n != 0]
-    kind, facts = call_with_timeout(_groebner_facts, (nums, plain, bool(params), tuple(params)), timeout=timeout)
-    if kind != "ok":
-        return {"status": "unknown", "reason": "Gröbner basis: " + _why(kind, facts, timeout)}
+    facts = _groebner_facts(nums, plain, bool(params), tuple(params))
     if "undecided" in facts:
-        return {"status": "unknown", "reason": facts["undecided"]}
-    if not facts["inconsistent"]:
-        nums = facts["nums"]
-        if not nums:  # every equation is identically 0 once its coefficients are decided: every point
-            return {"status": "exact", "solutions": [{}]}
+        yield {"answer": {"status": "unknown", "reason": facts["undecided"]}}
+        return
     if facts["inconsistent"]:
         if params:
             names = ", ".join(str(p) for p in params)
-            return {"status": "none", "proof": f"the Gröbner basis of the numerators over Q({names}) is {{1}}: no "
-                                               f"solution for any {names} outside a finite set"}
-        return {"status": "none", "proof": "the Gröbner basis of the numerators is {1}: no solution at all"}
+            proof = (f"the Gröbner basis of the numerators over Q({names}) is {{1}}: no solution for any {names} "
+                     "outside a finite set")
+        else:
+            proof = "the Gröbner basis of the numerators is {1}: no solution at all"
+        yield {"answer": {"status": "none", "proof": proof}}
+        return
+    nums = facts["nums"]
+    if not nums:  # every equation is identically 0 once its coefficients are decided: every point
+        yield {"answer": {"status": "exact", "solutions": [{}]}}
+        return
     count = facts["real_count"]
     if count == 0:
-        return {"status": "none", "proof": "the eliminant of the Gröbner basis has no real root (Sturm)"}
-    left = max(0.5, deadline - time.monotonic())
-    kind, sols = call_with_timeout(_solve, (nums, plain), timeout=left)
-    if kind != "ok":
-        return {"status": "unknown", "real_count": count, "reason": _why(kind, sols, left)}
+        yield {"answer": {"status": "none", "proof": "the eliminant of the Gröbner basis has no real root (Sturm)"}}
+        return
+    yield {"real_count": count}
+    sols = _solve(nums, plain)
     real = []
     for sol in sols:
         sol = {to_real[k]: v.subs(to_real) for k, v in sol.items()}
@@ -307,17 +340,40 @@ def solve_exactly(equations, symbols, params=(), *, timeout: float = 10.0) -> di
         real.append(sol)
     isolated = all(len(s) == len(symbols) and not any(v.free_symbols & set(symbols) for v in s.values()) for s in real)
     if count is not None and not (isolated and len(real) == count):
-        return {"status": "partial", "solutions": real, "real_count": count,
-                "reason": f"SymPy gave {len(real)} of the {count} real solutions"}
-    if not real:
-        return {"status": "unknown", "reason": "SymPy found no real solution but has no proof that there is none"}
-    if count is None and facts["zero_dimensional"] and not params:
-        return {"status": "partial", "solutions": real,
-                "reason": "the number of real solutions is not certified (no shape-position basis)"}
-    return {"status": "exact", "solutions": real, "real_count": count}
+        yield {"answer": {"status": "partial", "solutions": real, "real_count": count,
+                          "reason": f"SymPy gave {len(real)} of the {count} real solutions"}}
+    elif not real:
+        yield {"answer": {"status": "unknown", "reason": "SymPy found no real solution but has no proof that there is none"}}
+    elif count is None and facts["zero_dimensional"] and not params:
+        yield {"answer": {"status": "partial", "solutions": real,
+                          "reason": "the number of real solutions is not certified (no shape-position basis)"}}
+    else:
+        yield {"answer": {"status": "exact", "solutions": real, "real_count": count}}
 
 
-def _why(kind, detail, timeout) -> str:
-    if kind == "timeout":
-        return f"SymPy did not finish within {timeout:.3g} s"
-    return f"SymPy failed: {detail}"
+def solve_exactly(equations, symbols, params=(), *, timeout: float = 10.0, describe=None) -> dict:
+    """Solve ``equations = 0`` for ``symbols`` (real) within ``timeout`` seconds; ``params`` are
+    further symbols the solutions may depend on (α).  See the module docstring for the answers.
+    An ``exact`` answer is complete; when the number of real solutions is known it is in
+    ``real_count``.  All of it (the expansions, the Gröbner basis, the solve) runs in one forked
+    child that is killed at the limit (:func:`stream_with_timeout`)."""
+    items, end = stream_with_timeout(solve_steps, (list(equations), list(symbols), tuple(params), describe),
+                                     timeout=timeout)
+    for item in items:
+        if "answer" in item:
+            return item["answer"]
+    counted = [item["real_count"] for item in items if "real_count" in item]
+    out: dict = {"status": "unknown"}
+    if counted:
+        out["real_count"] = counted[0]
+        out["reason"] = _why(end, timeout)
+    else:
+        out["reason"] = ("Gröbner basis: " if end == "timeout" else "") + _why(end, timeout)
+    return out
+
+
+def _why(end: str, timeout: float) -> str:
+    """Why a stage has no answer: ``end`` as :func:`stream_with_timeout` returns it."""
+    if end == "timeout":
+        return f"timed out: SymPy did not finish within {timeout:.3g} s"
+    return f"SymPy failed: {end.removeprefix('error: ')}"

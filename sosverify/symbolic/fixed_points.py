@@ -17,7 +17,7 @@ import sympy
 from sosverify.errors import SosverifyError
 from sosverify.symbolic.game import ALPHA, SymGame
 
-KINDS = ("stable", "unstable", "strict-saddle", "other")
+KINDS = ("stable", "unstable", "strict-saddle", "other", "undecided")
 
 
 def _sign_of_eigenvalues(M: sympy.Matrix):
@@ -70,6 +70,73 @@ def classify(H: sympy.Matrix) -> str:
     if strict_saddle(H):
         return "strict-saddle"
     return "other"
+
+
+#: principal minors are checked up to this dimension (2**d - 1 of them); larger families are undecided
+FAMILY_MAX_DIM = 6
+
+
+def _square_roots(expr) -> dict:
+    """Each base g of a half-integer power g**(k/2) in ``expr`` → a non-negative dummy s (s = √g)."""
+    bases = {e.base for e in expr.atoms(sympy.Pow) if e.exp.is_Rational and e.exp.q == 2}
+    return {g: sympy.Dummy("s", nonnegative=True) for g in sorted(bases, key=sympy.default_sort_key)}
+
+
+def _nonnegative_on_family(m, roots: dict) -> bool:
+    """Whether ``m`` ≥ 0 is proved at every real point of a family: where each g of ``roots`` is ≥ 0
+    (the family's points are real) and s = √g.  With g**(k/2) written s**k, ``m``'s numerator and
+    denominator are reduced modulo the relations s² = g (lex Gröbner bases, each variable order tried
+    first), and SymPy's assumptions (the players' symbols real, each s ≥ 0) must say that one of these
+    equivalent forms is non-negative.  Proof only: False means not proved."""
+    m = m.replace(lambda e: e.is_Pow and e.base in roots and e.exp.is_Rational and e.exp.q == 2,
+                  lambda e: roots[e.base] ** e.exp.p)
+    num, den = sympy.fraction(sympy.cancel(sympy.together(m)))
+    forms = [num / den]
+    if roots:
+        relations = [s ** 2 - g for g, s in roots.items()]
+        gens = sorted(m.free_symbols | set(roots.values()) | set().union(*(g.free_symbols for g in roots)),
+                      key=lambda v: (v in roots.values(), str(v)))
+        if num.is_polynomial(*gens) and den.is_polynomial(*gens):
+            for order in (gens, gens[::-1]):
+                basis = sympy.groebner(relations, *order, order="lex")
+                n, d = (basis.reduce(sympy.expand(v))[1] for v in (num, den))
+                if d != 0:
+                    forms.append(n / d)
+    for form in forms:
+        form = sympy.factor(form)
+        if form == 0 or form.is_nonnegative:
+            return True
+    return False
+
+
+def family_kind(H: sympy.Matrix) -> str:
+    """The kind of a family of fixed points from H on it (H depends on the family's parameters):
+    ``stable`` when H ⪰ 0 is proved at every real point of the family (every principal minor of the
+    symmetric part non-negative, :func:`_nonnegative_on_family`), ``undecided`` otherwise.  A family
+    is never ``unstable`` (H is singular along it) and a failed proof is never a counterexample, so no
+    other word is given.
+
+    >>> x, y = sympy.symbols("x y", real=True)
+    >>> family_kind(sympy.Matrix([[2*x**2, 2*x*sympy.sqrt(1 - x**2)], [2*x*sympy.sqrt(1 - x**2), 2 - 2*x**2]]))
+    'stable'
+    >>> family_kind(sympy.Matrix([[y, 0], [y, 0]]))
+    'undecided'
+    """
+    if not H.free_symbols:
+        return classify(H)
+    S = (H + H.T) / 2
+    d = S.shape[0]
+    if d > FAMILY_MAX_DIM:
+        return "undecided"
+    roots = _square_roots(S)
+    from itertools import combinations
+
+    for size in range(1, d + 1):
+        for rows in combinations(range(d), size):
+            minor = S.extract(list(rows), list(rows)).det(method="berkowitz")
+            if not _nonnegative_on_family(minor, roots):
+                return "undecided"
+    return "stable"
 
 
 def _solve(equations, symbols):

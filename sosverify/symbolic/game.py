@@ -61,6 +61,9 @@ class SymGame:
     """
 
     def __init__(self, losses, players, name: str = "symbolic", constants=(), functions=()):
+        if isinstance(losses, (str, bytes)) or not isinstance(losses, (list, tuple)):
+            raise SosverifyError(f"the losses must be a list with one loss per player, got {type(losses).__name__} "
+                                 f"{losses!r}"[:300])
         self.players = to_symbols(players)
         table = {str(s): s for group in self.players for s in group}
         table.update({str(c): c for c in constants})

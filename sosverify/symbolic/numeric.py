@@ -284,6 +284,17 @@ def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None
     """Zeros of ``field`` (a column of SymPy expressions in ``symbols``) in the box, from ``starts``
     random starts (``rng``: a NumPy Generator).  Returns ``(points, finished)``; each point has
     ``value`` (list), ``residual`` (‖field‖₂) and ``jacobian`` (NumPy array)."""
+    found = list(iter_zeros(field, symbols, box=box, starts=starts, rng=rng, deadline=deadline, tol=tol))
+    finished = not found or found[-1] is not None
+    found = [p for p in found if p is not None]
+    found.sort(key=lambda p: tuple(p["value"]))
+    return found, finished
+
+
+def iter_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None, deadline: float | None = None,
+               tol: float = 1e-9):
+    """:func:`find_zeros` one zero at a time, as found (so a caller that is cut off keeps what came);
+    ``None`` last if the search stopped at ``deadline``."""
     from scipy.optimize import root
 
     rng = numpy.random.default_rng(0) if rng is None else rng
@@ -300,13 +311,12 @@ def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None
     def jac(v):
         return numpy.asarray(J(*v), dtype=float).reshape(d, d)
 
-    found: list[dict] = []
+    found: list = []
     candidates = [numpy.zeros(d)] + [rng.uniform(lo, hi, size=d) for _ in range(starts - 1)]
-    finished = True
     for x0 in candidates:
         if deadline is not None and time.monotonic() > deadline:
-            finished = False
-            break
+            yield None
+            return
         try:
             with warnings.catch_warnings(), numpy.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -333,6 +343,6 @@ def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None
             continue
         if not newton_confirms(field, jac_expr, symbols, x):
             continue
-        found.append({"value": x, "residual": residual, "jacobian": jx})
-    found.sort(key=lambda p: tuple(p["value"]))
-    return found, finished
+        point = {"value": x, "residual": residual, "jacobian": jx}
+        found.append(point)
+        yield point
