@@ -68,7 +68,9 @@ def jsonable(value):
 
 
 def prepare_out_dir(path) -> Path:
-    """Create ``path`` if needed; a clear error if it is a file or not writable."""
+    """Create ``path`` if needed; a clear error if it is empty, a file or not writable."""
+    if not str(path).strip():
+        raise SosverifyError("--out is empty; give a directory (write --out . for the current one)")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise SosverifyError(f"--out {str(path)!r} is a file; give a directory")
@@ -88,7 +90,7 @@ def write_atomic(path, data: bytes | str) -> None:
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; results are ordinary files
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -100,7 +102,7 @@ def write_atomic(path, data: bytes | str) -> None:
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -165,3 +165,54 @@ def test_files_no_reproduction_wrote_are_left_alone(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["reproduce", "tandem", "--runs", "3", "--steps", "4", "--out", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "manifest.json").exists()
+
+
+def _tandem(tmp):
+    from sosverify.reproduce import get_experiment
+
+    return get_experiment("tandem")(runs=2, steps=2)
+
+
+def test_a_reproduction_written_through_a_symlink_lands_in_its_target_and_the_link_stays(tmp_path):
+    from sosverify.reproduce.common import write
+
+    target = tmp_path / "target"
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target)
+    write(_tandem(tmp_path), tmp_path / "link")
+    assert (tmp_path / "link").is_symlink() and (target / "summary.json").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no stray temporary directory
+
+
+def test_a_results_directory_follows_the_umask(tmp_path):
+    import os
+
+    from sosverify.reproduce.common import write
+
+    old = os.umask(0o022)
+    try:
+        out = write(_tandem(tmp_path), tmp_path / "tandem")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o755  # mkdtemp's 0700 before
+
+
+def test_a_second_experiment_into_the_directory_of_another_is_refused_and_the_first_kept(tmp_path):
+    from sosverify.errors import SosverifyError
+    from sosverify.reproduce import get_experiment
+    from sosverify.reproduce.common import write
+
+    out = write(_tandem(tmp_path), tmp_path / "out")
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(SosverifyError, match="holds the tandem reproduction"):
+        write(get_experiment("matching-pennies")(runs=2, steps=2), out)
+    assert sorted(p.name for p in out.iterdir()) == before
+    write(_tandem(tmp_path), out)  # the same experiment again replaces it
+
+
+def test_an_empty_out_is_refused_not_taken_for_the_current_directory():
+    from sosverify.errors import SosverifyError
+    from sosverify.results import prepare_out_dir
+
+    with pytest.raises(SosverifyError, match="--out is empty"):
+        prepare_out_dir("")

@@ -19,7 +19,7 @@ import numpy
 
 from sosverify.algorithms import get_algorithm, hyperparameters_for
 from sosverify.errors import SosverifyError
-from sosverify.results import jsonable, prepare_out_dir, versions, write_atomic
+from sosverify.results import current_umask, jsonable, prepare_out_dir, versions, write_atomic
 from sosverify.runner import check_positive, initial_parameters, run
 from sosverify.validation import MAX_RUNS, MAX_STEPS, check_count, check_history_memory, check_seed
 
@@ -103,7 +103,13 @@ def write(rep: Reproduction, out) -> Path:
                                          "seconds": rep.seconds, **rep.summary})
     manifest = _json_bytes({"experiment": rep.name, "settings": rep.config.get("settings"),
                             "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}})
+    if out.is_symlink():  # write where the link points; the link itself stays
+        out = Path(os.path.realpath(out))
     prepare_out_dir(out.parent if str(out.parent) else Path("."))
+    other = _experiment_in(out) if out.is_dir() else None
+    if other is not None and other != rep.name:
+        raise SosverifyError(f"{out} holds the {other} reproduction; writing {rep.name} there would replace it: "
+                             "give another --out")
     if out.exists() and not _ours(prepare_out_dir(out)):
         for name, data in files.items():
             write_atomic(out / name, data)
@@ -111,6 +117,7 @@ def write(rep: Reproduction, out) -> Path:
         return out
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
     try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; a results directory follows the umask
         for name, data in files.items():
             write_atomic(tmp / name, data)
         write_atomic(tmp / MANIFEST, manifest)
@@ -133,6 +140,14 @@ def write(rep: Reproduction, out) -> Path:
 
 def _json_bytes(obj) -> bytes:
     return (json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n").encode()
+
+
+def _experiment_in(out: Path) -> str | None:
+    """The experiment whose manifest ``out`` holds, or None."""
+    try:
+        return json.loads((out / MANIFEST).read_text()).get("experiment")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _ours(out: Path) -> bool:
