@@ -82,7 +82,7 @@ def run_task(task: dict, reports: str | None = None, checkpoints: str | None = N
             h = run(game, task["algorithm"], alpha=task["alpha"], steps=task["steps"],
                     runs=task.get("runs", 1), seed=task["seed"], params_every=None, **(task.get("hyper") or {}))
             result = summarise(h)
-        return jsonable({"task": task, "result": result, "versions": versions(), "commit": COMMIT})
+        return sealed({"task": task, "result": result, "versions": versions(), "commit": COMMIT})
 
 
 def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int | None = None,
@@ -107,6 +107,10 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     keys = [task_key(t) for t in tasks]
     if len(set(keys)) != len(keys):
         raise SosverifyError("the sweep has the same task twice")
+    for key in keys:
+        if (out / f"{key}.json").is_dir():
+            raise SosverifyError(f"{out / (key + '.json')} is a directory; the sweep writes that task's result there: "
+                                 "remove it or choose another --out")
     pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and _stored(out, t) is not None)]
     report: dict = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
     if not pending:
@@ -163,6 +167,18 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
     return report
 
 
+def _digest(record: dict) -> str:
+    body = {k: v for k, v in record.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, allow_nan=True).encode()).hexdigest()
+
+
+def sealed(record: dict) -> dict:
+    """``record`` (JSON-ready) with ``sha256``, the digest of its task, result, versions and commit: a task
+    file edited by hand no longer matches it and is not taken for a finished result."""
+    record = jsonable(record)
+    return {**record, "sha256": _digest(record)}
+
+
 def _read_result(path: Path, task: dict | None = None) -> dict | None:
     """The result stored at ``path`` if it is one (of ``task``, when given), else None: a file
     that is empty, truncated, not a task result or another task's is not a finished task."""
@@ -172,6 +188,8 @@ def _read_result(path: Path, task: dict | None = None) -> dict | None:
         return None
     if not (isinstance(data, dict) and isinstance(data.get("task"), dict) and "result" in data):
         return None
+    if "sha256" in data and data["sha256"] != _digest(data):
+        return None  # edited since it was written: run again (results written before the digest have none)
     if task is not None and data["task"] != jsonable(task):
         return None
     if (task is not None and task.get("game") == "gmm" and data["result"].get("diverged_at") is None

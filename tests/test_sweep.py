@@ -495,3 +495,29 @@ def test_the_grid_table_shows_shaping_alpha_and_variants_and_ranks_only_the_defa
     text = module.table(found)
     assert "| SOS | 0.0001 | 0.1 |  | 0 |" in text and "minibatch tiled" in text and "25.0%" in text
     assert "| SGA | 0.0001 | — | eps 1e-06 |" in text and "abc123" in text
+
+
+def test_a_task_file_edited_by_hand_is_not_taken_for_a_finished_result(tmp_path):
+    """Each task file carries the digest of what it holds; an edited result no longer matches and the
+    task counts as not finished (it is run again); a file written before the digest is read as before."""
+    from sosverify.results import write_json
+    from sosverify.sweep import _stored, sealed
+
+    task = grid("tandem", ["nl"], [0.1], [0], steps=2, runs=1, backend="autograd")[0]
+    record = sealed({"task": task, "result": {"final_loss_mean": [0.5, 0.5]}, "versions": {}, "commit": None})
+    path = tmp_path / f"{task_key(task)}.json"
+    write_json(path, record)
+    assert _stored(tmp_path, task)["result"]["final_loss_mean"] == [0.5, 0.5]
+    edited = {**record, "result": {"final_loss_mean": [0.0, 0.0]}}
+    write_json(path, edited)
+    assert _stored(tmp_path, task) is None
+    write_json(path, {k: v for k, v in edited.items() if k != "sha256"})  # an older file: no digest
+    assert _stored(tmp_path, task) is not None
+
+
+def test_a_task_file_that_is_a_directory_is_refused_before_any_work(tmp_path):
+    pytest.importorskip("dask.distributed")
+    tasks = grid("tandem", ["nl"], [0.1], [0], steps=2, runs=1, backend="autograd")
+    (tmp_path / f"{task_key(tasks[0])}.json").mkdir()
+    with pytest.raises(sosverify.SosverifyError, match="is a directory; the sweep writes that task's result there"):
+        sweep(tasks, tmp_path)
