@@ -67,17 +67,34 @@ def jsonable(value):
     return value
 
 
+# Directories prepare_out_dir made in this process, newest last: a command refused after making its
+# output directory removes those still empty (remove_empty_created), so a refusal leaves nothing behind.
+CREATED: list = []
+
+
+def remove_empty_created() -> None:
+    """Remove the directories :func:`prepare_out_dir` made that are still empty (newest first)."""
+    while CREATED:
+        path = CREATED.pop()
+        try:
+            path.rmdir()  # only an empty directory; one with anything in it stays
+        except OSError:
+            pass
+
+
 def prepare_out_dir(path) -> Path:
     """Create ``path`` if needed; a clear error if it is empty, a file or not writable."""
     if not str(path).strip():
         raise SosverifyError("--out is empty; give a directory (write --out . for the current one)")
     path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()][::-1]
     if path.exists() and not path.is_dir():
         raise SosverifyError(f"--out {str(path)!r} is a file; give a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SosverifyError(f"cannot create output directory {str(path)!r}: {exc.strerror}") from None
+    CREATED.extend(missing)
     if not os.access(path, os.W_OK | os.X_OK):
         raise SosverifyError(f"output directory {str(path)!r} is not writable")
     return path

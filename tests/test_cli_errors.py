@@ -180,3 +180,15 @@ def test_python_dash_m_sosverify_and_version():
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     from sosverify import __version__
     assert proc.returncode == 0 and proc.stdout.strip() == f"sosverify {__version__}"
+
+
+def test_a_command_refused_after_making_its_output_directory_leaves_none_behind(tmp_path, capsys):
+    """The memory check refuses this run after --out was made: the empty directories go (a directory
+    that already existed, or that holds anything, stays)."""
+    from sosverify.cli import main
+
+    out = tmp_path / "new" / "results"
+    assert main(["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--steps", "1000000000", "--runs", "100000000",
+                 "--out", str(out)]) == 2
+    assert "memory" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists() and tmp_path.exists()

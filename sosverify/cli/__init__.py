@@ -56,6 +56,9 @@ def tune_allocator() -> None:
 
 
 def main(argv=None) -> int:
+    from sosverify.results import CREATED
+
+    CREATED.clear()  # only this command's own directories are removed if it is refused
     tune_allocator()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -67,6 +70,9 @@ def main(argv=None) -> int:
             os.environ[ENV] = args.backend  # this process and the worker processes it starts
         return args.func(args)
     except SosverifyError as exc:
+        from sosverify.results import remove_empty_created
+
+        remove_empty_created()  # a refusal leaves no empty results directory behind
         print(f"sosverify: error: {exc}", file=sys.stderr)
         return 2
     except MemoryError:
