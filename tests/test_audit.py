@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from sosverify.algorithms import ALGORITHMS, Algorithm, Direction
+from sosverify.algorithms import ALGORITHMS, PROPERTIES, Algorithm, Direction
 from sosverify.audit import audit, load_rule, render_markdown
 from sosverify.audit.properties import spectral_radius, update_jacobian
 from sosverify.cli import main
@@ -18,7 +18,6 @@ from sosverify.errors import SosverifyError
 from sosverify.games import cyclic
 
 ROOT = Path(__file__).resolve().parents[1]
-PROPS = ("consistency", "convergence", "saddles", "reduction", "alignment")
 
 # What the theory says of each rule is its record's ``properties`` (sosverify/algorithms.py says why).
 EXPECTED = {name: dict(a.properties) for name, a in ALGORITHMS.items()}
@@ -36,7 +35,7 @@ QUICK = ("nl", "la", "sos")
 @pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in EXPECTED])
 def test_every_built_in_rule_is_audited_as_the_theory_says(name):
     """The README's table (`sosverify audit all`), at the quick profile: a minute for all ten."""
-    report = audit(name, properties=PROPS, profile="quick")
+    report = audit(name, properties=PROPERTIES, profile="quick")
     got = {f.property: f.status for f in report.findings}
     assert got == EXPECTED[name], render_markdown([report])
 

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sosverify import derivatives as D
+from sosverify.algorithms import PROPERTIES as JUDGED
 from sosverify.audit import strategies as S
 from sosverify.errors import SosverifyError
 
@@ -34,7 +35,7 @@ ALIGNMENT_OFFSET = 1e-4         # distance of the tried points from the fixed po
 PROFILES = {"quick": 8, "default": 25, "long": 200}   # hypothesis examples per property
 SHRINK_SECONDS = 10.0           # after this long shrinking one failure, keep the smallest game found so far
 
-PROPERTIES = ("consistency", "convergence", "saddles", "reduction", "alignment", "paper-games")
+PROPERTIES = (*JUDGED, "paper-games")  # the judged properties a rule's record states, and what is observed
 
 
 @dataclass

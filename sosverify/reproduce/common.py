@@ -142,12 +142,18 @@ def _json_bytes(obj) -> bytes:
     return (json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n").encode()
 
 
+def _manifest(out) -> dict:
+    """``out``'s manifest, or ``{}`` when there is none that reads as one."""
+    try:
+        found = json.loads((Path(out) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def _experiment_in(out: Path) -> str | None:
     """The experiment whose manifest ``out`` holds, or None."""
-    try:
-        return json.loads((out / MANIFEST).read_text()).get("experiment")
-    except (OSError, ValueError, AttributeError):
-        return None
+    return _manifest(out).get("experiment")
 
 
 def _ours(out: Path) -> bool:
@@ -156,8 +162,8 @@ def _ours(out: Path) -> bool:
     if not entries - set(KEEP):
         return True
     try:
-        listed = set(json.loads((out / MANIFEST).read_text())["files"])
-    except (OSError, ValueError, KeyError, TypeError):
+        listed = set(_manifest(out)["files"])
+    except (KeyError, TypeError):
         return False
     return entries <= listed | {MANIFEST} | set(KEEP)
 
@@ -165,8 +171,8 @@ def _ours(out: Path) -> bool:
 def up_to_date(out, settings: dict) -> bool:
     """Whether ``out`` holds a complete reproduction with these settings: its manifest names them and
     every file it lists is present with the same SHA-256."""
+    manifest = _manifest(out)
     try:
-        manifest = json.loads((Path(out) / MANIFEST).read_text())
         if manifest.get("settings") != settings:
             return False
         return all(hashlib.sha256((Path(out) / name).read_bytes()).hexdigest() == digest
