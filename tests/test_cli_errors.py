@@ -65,6 +65,8 @@ BAD = [
     (ANALYSE + ["--starts", "0"], "must be a positive integer no larger than"),
     (ANALYSE + ["--numeric-alpha=-1"], "must be a positive number"),
     (["analyse", "--player", "x=exec('1')"], "call to 'exec' is not allowed"),
+    (["analyse", "/etc/passwd"], "a game to analyse from a file is a Gambit FILE.nfg"),
+    (["analyse"], "give a Gambit FILE.nfg or --player"),
     (["analyse", "--player", "x=x*y", "--player", "y=I*y"], "imaginary unit"),
     (["analyse", "--player", "x=" + "x+" * 1500 + "x"], "characters long"),
     (["reproduce", "nope"], "unknown experiment"),

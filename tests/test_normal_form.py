@@ -136,7 +136,8 @@ def test_payoffs_are_exact_and_recorded():
     (([[1, "x"], [3, 4]], [[1, 2], [3, 4]]), "number"),
     (([[1, 2], [3]], [[1, 2], [3, 4]]), "rectangular"),
     ((), "one payoff array per player"),
-], ids=["shapes", "one-strategy", "axes", "nan", "text", "ragged", "none"])
+    (([["a", "b"], ["c", "d"]],), "a payoff must be a number"),  # zero-sum: -A of text raised a TypeError
+], ids=["shapes", "one-strategy", "axes", "nan", "text", "ragged", "none", "zero-sum-text"])
 def test_bad_payoffs_are_one_clear_error(payoffs, message):
     with pytest.raises(SosverifyError, match=message) as err:
         from_payoffs(*payoffs)

@@ -26,6 +26,10 @@ def cmd_analyse(args) -> int:
     if args.game:
         from sosverify.equilibria import analyse_normal_form, render_normal_form
 
+        if not args.game.lower().endswith(".nfg"):
+            raise SosverifyError(f"a game to analyse from a file is a Gambit FILE.nfg, got {args.game!r}; "
+                                 "write any other game as --player expressions")
+
         result = analyse_normal_form(args.game, **settings)
         print(json.dumps(result, indent=2) if args.json else render_normal_form(result))
         return 0

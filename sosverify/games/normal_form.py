@@ -172,7 +172,10 @@ def normal_form(*payoffs, name: str = "normal-form", players=None, strategies=No
         if A.ndim != 2:
             raise SosverifyError(f"one payoff array is a two-player zero-sum game (B = -A) and must be a matrix, "
                                  f"got {A.ndim} axes")
-        payoffs = (A, -A)
+        try:
+            payoffs = (A, -A)
+        except TypeError:  # entries that are not numbers (strings, None): named below, entry by entry
+            payoffs = (A, A)
     arrays = []
     for i, u in enumerate(payoffs):
         try:
