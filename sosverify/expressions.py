@@ -19,6 +19,7 @@ from sympy.printing.lambdarepr import LambdaPrinter
 from sosverify.backends import active_name, load
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
+from sosverify._functions import FUNCTIONS
 from sosverify.safe_expr import check_allowed, check_symbol_name, normalise_name, parse_expression
 
 
@@ -120,9 +121,8 @@ class _Printer(LambdaPrinter):
         return f"sign({self._print(expr.args[0])})"
 
 
-_FUNCTIONS = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan",
-              "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "asin": "arcsin", "acos": "arccos",
-              "atan": "arctan", "abs": "abs", "sign": "sign"}
+#: the functions generated code may call, NumPy's names (``jax.numpy`` spells them the same).
+_FUNCTIONS = {f.name: f.numpy for f in FUNCTIONS if f.numpy}
 
 
 def _numpy_namespace(np) -> dict:

@@ -50,7 +50,8 @@ import unicodedata
 
 import sympy
 
-from sosverify._functions import FUNCTION_NAMES, function_list
+from sosverify._functions import FUNCTIONS as TABLE
+from sosverify._functions import function_list
 from sosverify.errors import SosverifyError
 
 
@@ -58,20 +59,17 @@ def _sigmoid(u):
     return 1 / (1 + sympy.exp(-u))
 
 
-#: name in a loss string → how it is built (each takes exactly one argument).
-FUNCTIONS = {
-    "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
-    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh,
-    "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
-    "sigmoid": _sigmoid,
-    "abs": sympy.Abs, "Abs": sympy.Abs, "sign": sympy.sign,
-}
+#: name in a loss string → how it is built (each takes exactly one argument), from the one table of
+#: :mod:`sosverify._functions`; SymPy's own spelling is read back too (``Abs``, as ``abs`` prints).
+FUNCTIONS = {f.name: getattr(sympy, f.sympy) if f.sympy else _sigmoid for f in TABLE}
+FUNCTIONS.update({f.sympy: FUNCTIONS[f.name] for f in TABLE if f.sympy and f.sympy != f.name})
 
-assert set(FUNCTIONS) - {"Abs"} == set(FUNCTION_NAMES)  # Abs: how SymPy prints abs, read back
+#: what a built expression may apply: SymPy's function classes of the table (``sqrt`` builds a power).
+_FUNCTION_CLASSES = tuple(c for c in (getattr(sympy, f.sympy) for f in TABLE if f.sympy)
+                          if isinstance(c, sympy.FunctionClass))
 
-#: functions whose losses are not smooth everywhere (``analyse`` warns).
-NON_SMOOTH = ("abs", "Abs", "sign")
+#: the classes of the functions that are not smooth everywhere (``analyse`` warns at their kinks).
+NON_SMOOTH_CLASSES = tuple(getattr(sympy, f.sympy) for f in TABLE if not f.smooth)
 
 #: named constants.
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
@@ -88,9 +86,6 @@ MAX_INTEGER = 10 ** 15
 MAX_EXPONENT = 64
 MAX_NUMBER_BITS = 1000
 
-#: SymPy classes a loss may be built from (what :func:`check_allowed` accepts).
-_FUNCTION_CLASSES = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.sinh, sympy.cosh,
-                     sympy.tanh, sympy.asin, sympy.acos, sympy.atan, sympy.Abs, sympy.sign)
 _ATOM_CLASSES = (sympy.Symbol, sympy.Rational, sympy.Float)
 _OPERATOR_CLASSES = (sympy.Add, sympy.Mul, sympy.Pow)
 _CONSTANT_VALUES = (sympy.pi, sympy.E)
@@ -359,4 +354,4 @@ def check_allowed(expr, what: str = "the loss") -> None:
 
 def is_smooth(expr) -> bool:
     """False if ``expr`` uses ``Abs`` or ``sign`` (not differentiable where the argument is 0)."""
-    return not expr.has(sympy.Abs, sympy.sign)
+    return not expr.has(*NON_SMOOTH_CLASSES)

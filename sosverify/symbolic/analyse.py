@@ -28,7 +28,7 @@ import time
 import numpy
 import sympy
 
-from sosverify.safe_expr import is_smooth
+from sosverify.safe_expr import NON_SMOOTH_CLASSES, is_smooth
 from sosverify.symbolic.exact import _why, solve_exactly, stream_with_timeout
 from sosverify.symbolic.fixed_points import classify, family_kind
 from sosverify.symbolic.game import ALPHA, SymGame
@@ -186,7 +186,7 @@ def _on_kink(game: SymGame, point) -> bool:
     """Whether an argument of abs or sign in some loss vanishes (to :data:`KINK_TOL`) at ``point``."""
     at = dict(zip(game.symbols, point))
     for loss in game.losses:
-        for atom in loss.atoms(sympy.Abs, sympy.sign):
+        for atom in loss.atoms(*NON_SMOOTH_CLASSES):
             try:
                 if abs(float(atom.args[0].subs(at))) < KINK_TOL:
                     return True
@@ -200,7 +200,7 @@ def _exact_on_kink(game: SymGame, sol: dict) -> bool:
     :data:`KINK_TOL` at a point; identically on a family): SymPy's sign(0) = 0 makes such points
     solve ξ = 0, but ξ is not defined there."""
     for loss in game.losses:
-        for atom in loss.atoms(sympy.Abs, sympy.sign):
+        for atom in loss.atoms(*NON_SMOOTH_CLASSES):
             arg = atom.args[0].subs(sol)
             if arg.free_symbols:  # on a family, or a point of LOLA's that moves with α
                 if sympy.expand(arg) == 0:

@@ -20,6 +20,7 @@ import warnings
 import numpy
 import sympy
 
+from sosverify._functions import BY_NAME
 from sosverify.safe_expr import check_allowed
 
 
@@ -140,21 +141,24 @@ def _arc(f, increasing: bool):
     return rule
 
 
-_UNARY = {
-    sympy.exp: lambda x: _monotone(math.exp, x),
-    sympy.log: _log,
-    sympy.tanh: lambda x: _monotone(math.tanh, x),
-    sympy.sinh: lambda x: _monotone(math.sinh, x),
-    sympy.atan: lambda x: _monotone(math.atan, x),
-    sympy.asin: _arc(math.asin, True),
-    sympy.acos: _arc(math.acos, False),
-    sympy.cosh: lambda x: (Interval(1.0, _lib_hi(max(math.cosh(x.lo), math.cosh(x.hi)))) if x.contains_zero()
-                           else _monotone(math.cosh, x, increasing=x.lo > 0)),
-    sympy.Abs: lambda x: (Interval(0.0, max(-x.lo, x.hi)) if x.contains_zero()
-                          else Interval(min(abs(x.lo), abs(x.hi)), max(abs(x.lo), abs(x.hi)))),
-    sympy.sin: lambda x: _periodic(math.sin, x, [(math.pi / 2, 1.0), (-math.pi / 2, -1.0)]),
-    sympy.cos: lambda x: _periodic(math.cos, x, [(0.0, 1.0), (math.pi, -1.0)]),
+#: interval rules by the name of :mod:`sosverify._functions`; ``tan`` has none (``analyse`` says "unknown"
+#: where it would need one), ``sign`` is enclosed in :func:`enclose`, sigmoid and sqrt build from exp and powers.
+_RULES = {
+    "exp": lambda x: _monotone(math.exp, x),
+    "log": _log,
+    "tanh": lambda x: _monotone(math.tanh, x),
+    "sinh": lambda x: _monotone(math.sinh, x),
+    "atan": lambda x: _monotone(math.atan, x),
+    "asin": _arc(math.asin, True),
+    "acos": _arc(math.acos, False),
+    "cosh": lambda x: (Interval(1.0, _lib_hi(max(math.cosh(x.lo), math.cosh(x.hi)))) if x.contains_zero()
+                       else _monotone(math.cosh, x, increasing=x.lo > 0)),
+    "abs": lambda x: (Interval(0.0, max(-x.lo, x.hi)) if x.contains_zero()
+                      else Interval(min(abs(x.lo), abs(x.hi)), max(abs(x.lo), abs(x.hi)))),
+    "sin": lambda x: _periodic(math.sin, x, [(math.pi / 2, 1.0), (-math.pi / 2, -1.0)]),
+    "cos": lambda x: _periodic(math.cos, x, [(0.0, 1.0), (math.pi, -1.0)]),
 }
+_UNARY = {getattr(sympy, BY_NAME[name].sympy): rule for name, rule in _RULES.items()}
 
 
 def enclose(expr, box: dict) -> Interval:
