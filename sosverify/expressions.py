@@ -16,10 +16,10 @@ import numpy
 import sympy
 from sympy.printing.lambdarepr import LambdaPrinter
 
+from sosverify._functions import FUNCTIONS
 from sosverify.backends import active_name, load
 from sosverify.errors import SosverifyError
 from sosverify.game import Game
-from sosverify._functions import FUNCTIONS
 from sosverify.safe_expr import check_allowed, check_symbol_name, normalise_name, parse_expression
 
 
