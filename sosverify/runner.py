@@ -24,6 +24,7 @@ from sosverify.errors import SosverifyError
 from sosverify.game import Game
 from sosverify.games import get_game
 from sosverify.optimisers import Optimiser, sgd
+from sosverify.settings import ALPHA, RUNS, SEED, STEPS
 
 
 class Step(NamedTuple):
@@ -116,6 +117,7 @@ def trajectory(game: Game, algorithm: Algorithm, theta0, *, alpha: float, steps:
                                  f"not {algorithm.name!r}")
     if game.draws_data and rng is None:
         raise SosverifyError(f"game {game.name!r} draws data: give trajectory an rng (numpy.random.Generator)")
+    alpha, steps = ALPHA.check(alpha), STEPS.check(steps)
     check_chunk(chunk)
     return _trajectory(game, algorithm, theta0, alpha=alpha, steps=steps, hyper=hyper or {},
                        optimiser=sgd(alpha) if optimiser is None else optimiser, rng=rng, start=start,
@@ -215,21 +217,19 @@ def run(game, algorithm, *, alpha: float, steps: int, runs: int = 1, seed: int =
         "alpha", "steps", "runs", "seed", "init_std", "params_every", "chunk"))
     hyper = plain
     game, algo, hyper = _resolve(game, algorithm, hyper)
-    check_positive("alpha", alpha)
-    V.check_count("steps", steps, V.MAX_STEPS)
+    alpha, steps = ALPHA.check(alpha), STEPS.check(steps)
     check_chunk(chunk)
     if params_every is not None:
         check_positive("params_every", params_every, integer=True)
     every = steps if params_every is None else params_every
     kept = steps // every + 1 + (1 if steps % every else 0)  # steps 0, k, 2k, … and the last
     if init is None:
-        V.check_count("runs", runs, V.MAX_RUNS)
-        V.check_seed(seed)
+        runs, seed = RUNS.check(runs), SEED.check(seed)
         V.check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics), kept)
         rng = numpy.random.default_rng(seed)
         theta0 = initial_parameters(game, runs, rng, init_std)
     else:
-        V.check_seed(seed)
+        seed = SEED.check(seed)
         rng = numpy.random.default_rng(seed)  # draws the minibatches of a game with data
         theta0 = game.as_params(V.initial_array(init, game.dims))
         runs = theta0.shape[0]

@@ -34,6 +34,8 @@ class Setting:
     ``gamma`` is ``--discount`` so that CO's ``gamma`` keeps ``--gamma``).
     ``words``: named values allowed besides the numbers (the GAN's shaping step takes ``lr``,
     "tied to the learning rate"); the default may be one of them.
+    ``integer``: the value is an integer (a count, a seed); checked values are ``int``.
+    A ``default`` of ``None``: the setting has no default and must be given (a run's α).
 
     >>> s = Setting("step", "lr", "the step", low=0.0, words=("lr",))
     >>> s.check("lr"), s.parse("0.5"), s.allowed
@@ -49,9 +51,10 @@ class Setting:
     high_closed: bool = False
     flag: str = ""
     words: tuple = ()
+    integer: bool = False
 
     def __post_init__(self):
-        if isinstance(self.default, str) and self.default in self.words:
+        if self.default is None or (isinstance(self.default, str) and self.default in self.words):
             return
         ok = not isinstance(self.default, bool) and isinstance(self.default, (int, float, numpy.integer,
                                                                                 numpy.floating))
@@ -67,6 +70,8 @@ class Setting:
     @property
     def allowed(self) -> str:
         """The allowed values in words."""
+        if self.integer:
+            return self._integers()
         lo, hi = self.low > -math.inf, self.high < math.inf
         if lo and hi:
             kind = {(False, False): "open", (True, True): "closed"}.get((self.low_closed, self.high_closed),
@@ -81,15 +86,27 @@ class Setting:
             text = "any finite number"
         return text + (f", or one of: {', '.join(self.words)}" if self.words else "")
 
+    def _integers(self) -> str:
+        lo = math.ceil(self.low) if self.low_closed else math.floor(self.low) + 1
+        hi = math.floor(self.high) if self.high_closed else math.ceil(self.high) - 1
+        shown = "2**63 - 1" if hi == 2 ** 63 - 1 else f"{hi:,}"
+        return f"a positive integer no larger than {shown}" if lo == 1 else f"an integer from {lo} to {shown}"
+
     @property
     def requirement(self) -> str:
         """What a value must be, in words: "a finite number in the open interval (0, 1)"."""
+        if self.integer:
+            return self._integers()
         allowed = self.allowed
+        if allowed == "> 0":
+            return "a positive finite number"
         return "a finite number" if allowed == "any finite number" else f"a finite number {allowed}"
 
     @property
     def default_text(self) -> str:
         """The default as shown in help texts: ``0.5`` or a word."""
+        if self.default is None:
+            return "none: required"
         return self.default if isinstance(self.default, str) else f"{self.default:g}"
 
     def contains(self, value: float) -> bool:
@@ -102,6 +119,10 @@ class Setting:
         otherwise a one-line error."""
         if isinstance(value, str) and value in self.words:
             return value
+        if self.integer:
+            if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or not self.contains(value):
+                raise SosverifyError(f"{self.help} must be {self.requirement}, got {_shown(value)}"[:200])
+            return int(value)
         ok = not isinstance(value, bool) and isinstance(value, (int, float, numpy.integer, numpy.floating))
         if not (ok and math.isfinite(value) and self.contains(value)):
             raise SosverifyError(f"{self.help} must be {self.requirement}, got {value!r}"[:200])
@@ -112,11 +133,47 @@ class Setting:
         text = str(text).strip()
         if text in self.words:
             return text
+        if self.integer:
+            try:
+                number = int(text)
+            except ValueError:
+                raise SosverifyError(f"{self.help} must be {self.requirement}, got {text[:40]!r}") from None
+            return self.check(number)
         try:
             value = float(text)
         except ValueError:
             raise SosverifyError(f"{self.help} must be {self.requirement}, got {text!r}"[:200]) from None
         return self.check(value)
+
+
+def _shown(value) -> str:
+    """A value in an error line: a huge integer by its number of digits."""
+    if isinstance(value, (int, numpy.integer)) and not isinstance(value, bool) and len(str(value)) > 40:
+        return f"an integer of {len(str(int(value)))} digits"
+    return repr(value)
+
+
+#: upper bounds that keep every count inside a signed 64-bit integer with room to multiply
+MAX_STEPS = 10 ** 9
+MAX_RUNS = 10 ** 8
+MAX_SEED = 2 ** 63 - 1
+
+
+def count(name: str, upper: int, default: int | None = None, help: str = "") -> Setting:
+    """A positive integer setting no larger than ``upper``."""
+    return Setting(name, default, help or name, low=1, high=upper, low_closed=True, high_closed=True, integer=True)
+
+
+# Run-level settings, declared once: the runner, the reproductions, the GAN's training, the sweeps
+# and the command line check a value here (the flags' types are these settings' ``parse``).
+ALPHA = Setting("alpha", None, "alpha", low=0.0)
+STEPS = count("steps", MAX_STEPS, 100)
+RUNS = count("runs", MAX_RUNS, 1)
+SEED = Setting("seed", 0, "seed", low=0, high=MAX_SEED, low_closed=True, high_closed=True, integer=True)
+LR = Setting("lr", None, "the learning rate", low=0.0)  # the GAN's: RMSProp's rate
+ITERATIONS = count("iterations", MAX_STEPS)
+EVAL_EVERY = count("eval_every", MAX_STEPS)  # the GAN's evaluations and checkpoints
+CHECKPOINT_EVERY = count("checkpoint_every", MAX_STEPS)
 
 
 def free(name: str, default: float) -> Setting:

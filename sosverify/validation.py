@@ -8,23 +8,18 @@ import os
 import numpy
 
 from sosverify.errors import SosverifyError
-
-#: upper bounds that keep every count inside a signed 64-bit integer with room to multiply
-MAX_STEPS = 10 ** 9
-MAX_RUNS = 10 ** 8
-MAX_SEED = 2 ** 63 - 1
+from sosverify.settings import SEED, count
 
 
 def check_count(name: str, value, upper: int) -> None:
-    """A positive integer no larger than ``upper``."""
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or not 1 <= value <= upper:
-        raise SosverifyError(f"{name} must be a positive integer no larger than {upper:,}, got {value!r}"[:200])
+    """A positive integer no larger than ``upper`` (a count that is no run-level setting: ``analyse``'s
+    starts)."""
+    count(name, upper).check(value)
 
 
 def check_seed(seed) -> None:
-    """A seed for ``numpy.random.default_rng``: an integer from 0 to 2**63 - 1."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or not 0 <= seed <= MAX_SEED:
-        raise SosverifyError(f"seed must be an integer from 0 to 2**63 - 1, got {seed!r}"[:200])
+    """A seed for ``numpy.random.default_rng``: :data:`sosverify.settings.SEED`."""
+    SEED.check(seed)
 
 
 def available_memory() -> int | None:
@@ -179,5 +174,5 @@ def plain_numbers(kwargs: dict) -> dict:
         if isinstance(value, numbers.Integral):
             out[key] = int(value)
         elif isinstance(value, (numbers.Real, decimal.Decimal)) or _is_sympy_real(value):
-            out[key] = real_number(key, value, positive=key == "alpha")
+            out[key] = real_number(key, value)  # the range is checked by the setting it is given to
     return out

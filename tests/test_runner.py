@@ -31,8 +31,8 @@ def test_diverging_runs_are_flagged_and_others_continue():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(alpha=0.0), "alpha must be a positive number"),
-    (dict(alpha=-1.0), "alpha must be a positive number"),
+    (dict(alpha=0.0), "alpha must be a positive finite number"),
+    (dict(alpha=-1.0), "alpha must be a positive finite number"),
     (dict(alpha=0.1, runs=0), "runs must be a positive integer"),
     (dict(alpha=0.1, steps=0), "steps must be a positive integer"),
     (dict(alpha=0.1, a=1.0), r"open interval \(0, 1\)"),

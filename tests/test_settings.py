@@ -44,7 +44,7 @@ def test_a_value_outside_the_range_is_refused_alike_by_the_rule_the_api_the_expe
         name, setting):
     algo = ALGORITHMS[name]
     for value in outside(setting):
-        expected = f"{setting.help} must be a finite number {setting.allowed}"
+        expected = f"{setting.help} must be {setting.requirement}"
         with pytest.raises(SosverifyError, match=_re(expected)):
             hyperparameters(algo, {setting.name: value})
         with pytest.raises(SosverifyError, match=_re(expected)):
@@ -65,7 +65,7 @@ def test_the_command_line_refuses_the_same_values_with_one_line(name, setting, t
     assert main(["run", "tandem", "--algo", name, "--alpha", "0.1", "--steps", "1", "--quiet",
                  f"{setting.option}={value!r}", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and f"{setting.help} must be a finite number {setting.allowed}" in err[0]
+    assert len(err) == 1 and f"{setting.help} must be {setting.requirement}" in err[0]
 
 
 def test_the_flags_and_their_help_come_from_the_declarations():
@@ -118,3 +118,75 @@ def test_a_users_rule_may_declare_settings_as_a_plain_mapping():
 def _re(text: str) -> str:
     import re
     return re.escape(text)
+
+
+# Run-level settings (α, steps, runs, seed, the GAN's learning rate and iterations) are declared once in
+# sosverify.settings; the runner, the reproductions, the GAN's training and the command line check them there.
+def _entry_points(tmp_path):
+    from sosverify.games.gmm import GanSpec
+    from sosverify.reproduce.common import run_algorithms
+
+    tandem = get_game("tandem")
+    common = dict(alpha=0.1, steps=2, runs=1, seed=0)
+    return {
+        "run": lambda **kw: run("tandem", "nl", **{**common, **kw}),
+        "reproduce": lambda **kw: run_algorithms(tandem, ["nl"], init_std=None, hyper={}, progress=False,
+                                                 **{**common, **kw}),
+        "cli run": lambda **kw: _cli(["run", "tandem", "--algo", "nl", "--quiet", "--out", str(tmp_path)],
+                                     {**common, **kw}),
+        "cli reproduce": lambda **kw: _cli(["reproduce", "tandem", "--algos", "nl", "--quiet", "--out",
+                                            str(tmp_path / "r")], {**common, **kw}),
+        "gan": lambda **kw: training_config("nl", kw.get("alpha", 1e-4), GanSpec(), kw.get("steps", 10), 5,
+                                            kw.get("seed", 0)),
+    }
+
+
+def _cli(argv, values):
+    try:
+        code = main(argv + [f"--{k}={v}" for k, v in values.items()])
+    except SystemExit as exc:  # argparse's refusal of a flag's value
+        code = exc.code
+    if code == 2:
+        raise SosverifyError("refused")
+    return code
+
+
+RUN_LEVEL = [("alpha", 0.0), ("alpha", -1.0), ("steps", 0), ("runs", 0), ("seed", -1)]
+
+
+@pytest.mark.parametrize("name,value", RUN_LEVEL, ids=[f"{n}={v}" for n, v in RUN_LEVEL])
+def test_a_run_level_setting_is_refused_alike_by_every_entry_point(name, value, tmp_path, capsys):
+    import sosverify.settings as S
+
+    setting = {"alpha": S.ALPHA, "steps": S.STEPS, "runs": S.RUNS, "seed": S.SEED}[name]
+    gan = {"alpha": S.LR, "steps": S.ITERATIONS}.get(name, setting)  # the GAN's rate and iterations
+    expected = f"{setting.help} must be {setting.requirement}"
+    for where, call in _entry_points(tmp_path).items():
+        if where == "gan" and name == "runs":
+            continue  # a training is one run
+        with pytest.raises(SosverifyError) as info:
+            call(**{name: value})
+        if not where.startswith("cli"):
+            mine = gan if where == "gan" else setting
+            assert f"{mine.help} must be {mine.requirement}" in str(info.value), where
+    err = capsys.readouterr().err
+    assert err.count(expected) == 2  # the two command lines, one line each
+
+
+def test_changing_the_one_declaration_changes_every_entry_point(tmp_path):
+    """Planted: a tighter bound on steps in the one declaration is seen by the API, the reproductions, the
+    command line and the GAN alike (a copy of the check anywhere would still accept 3 steps)."""
+    import sosverify.settings as S
+
+    for where, call in _entry_points(tmp_path).items():
+        call(steps=3)  # accepted as declared
+    object.__setattr__(S.STEPS, "high", 2)  # a frozen dataclass: the one object every module holds
+    try:
+        for where, call in _entry_points(tmp_path).items():
+            if where == "gan":
+                object.__setattr__(S.ITERATIONS, "high", 2)
+            with pytest.raises(SosverifyError):
+                call(steps=3)
+    finally:
+        object.__setattr__(S.STEPS, "high", S.MAX_STEPS)
+        object.__setattr__(S.ITERATIONS, "high", S.MAX_STEPS)

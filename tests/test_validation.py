@@ -50,7 +50,7 @@ def test_history_that_would_not_fit_is_refused_before_allocating():
                                          ("lss", {"lam": float("nan")}), ("co", {"gamma": float("inf")}),
                                          ("sos", {"a": "0.5"})])
 def test_non_finite_hyperparameters_are_refused(algo, hyper):
-    with pytest.raises(SosverifyError, match="must be a finite number"):
+    with pytest.raises(SosverifyError, match="must be a (positive )?finite number"):
         run("tandem", algo, alpha=0.1, steps=2, **hyper)
 
 
@@ -136,10 +136,10 @@ API_REFUSALS = [  # (call, what the one line says); every refusal is a Sosverify
     (lambda s: s.get_game(None), "a game is given by its name"),
     (lambda s: s.get_game("nosuch"), "unknown game 'nosuch'"),
     (lambda s: s.run(["ipd"], "nl", alpha=0.1, steps=2), "a game is given by its name"),
-    (lambda s: s.run("tandem", "nl", alpha=-0.1, steps=2), "alpha must be a positive number"),
+    (lambda s: s.run("tandem", "nl", alpha=-0.1, steps=2), "alpha must be a positive finite number"),
     (lambda s: s.run("tandem", "nl", alpha=__import__("fractions").Fraction(-1, 10), steps=2),
-     "alpha must be a positive number"),
-    (lambda s: s.run("tandem", "nl", alpha="0.1", steps=2), "alpha must be a positive number"),
+     "alpha must be a positive finite number"),
+    (lambda s: s.run("tandem", "nl", alpha="0.1", steps=2), "alpha must be a positive finite number"),
     (lambda s: s.analyse(_tandem_numeric()), "has no loss expressions"),  # was 'method' object is not iterable
     (lambda s: s.analyse(3), "analyse takes a SymGame or a list of \"SYMBOLS=LOSS\" strings"),
     (lambda s: s.analyse([1, 2]), "analyse takes a SymGame"),

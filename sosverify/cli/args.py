@@ -30,10 +30,19 @@ def shaping_help(how: str) -> str:
 def shaping_value(text: str):
     from sosverify.gan.train import SHAPING_ALPHA
 
-    try:
-        return SHAPING_ALPHA.parse(text)
-    except SosverifyError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return of(SHAPING_ALPHA)(text)
+
+
+def of(setting):
+    """An argparse type from a declared :class:`~sosverify.settings.Setting`: its own ``parse``, its
+    error as argparse's one line (the same check as the API's)."""
+    def parse(text: str):
+        try:
+            return setting.parse(text)
+        except SosverifyError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = setting.name  # argparse names the type in some messages
+    return parse
 
 
 def dest(option: str) -> str:

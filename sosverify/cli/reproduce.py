@@ -15,13 +15,13 @@ from sosverify.cli.args import (
     game_settings,
     given,
     non_negative,
-    positive_float,
+    of,
     rule_settings,
     shaping_help,
 )
 from sosverify.errors import SosverifyError
 from sosverify.results import prepare_out_dir
-from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
+from sosverify.settings import ALPHA, CHECKPOINT_EVERY, EVAL_EVERY, ITERATIONS, LR, RUNS, SEED, STEPS
 
 GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every", "scheduler",
              "shaping_alpha", "minibatch")
@@ -108,10 +108,10 @@ def register(sub) -> None:
     """Add this module's subcommand to ``sub``."""
     p = sub.add_parser("reproduce", help="reproduce an experiment at paper scale (figures, summary.json, ...)")
     p.add_argument("experiment", help="ipd, tandem, matching-pennies, all (these three) or gmm (the GAN)")
-    p.add_argument("--runs", type=bounded_int(1, MAX_RUNS))
-    p.add_argument("--steps", type=bounded_int(1, MAX_STEPS))
-    p.add_argument("--alpha", type=positive_float)
-    p.add_argument("--seed", type=bounded_int(0, MAX_SEED))
+    p.add_argument("--runs", type=of(RUNS))
+    p.add_argument("--steps", type=of(STEPS))
+    p.add_argument("--alpha", type=of(ALPHA))
+    p.add_argument("--seed", type=of(SEED))
     p.add_argument("--init-std", type=non_negative)
     p.add_argument("--algos", nargs="+", metavar="NAME")
     from sosverify.reproduce.common import HYPER_DEFAULTS
@@ -126,19 +126,19 @@ def register(sub) -> None:
     g.add_argument("--lr", nargs="+", metavar="ALGO=RATE", help="RMSProp learning rate per algorithm, e.g. sos=1e-4")
     g.add_argument("--shaping-alpha", nargs="+", metavar="VALUE", help=shaping_help(
         "one VALUE for every rule, or ALGO=VALUE items, e.g. sos=0.1 la=0.03"))
-    g.add_argument("--iterations", type=bounded_int(1, MAX_STEPS),
+    g.add_argument("--iterations", type=of(ITERATIONS),
                    help="training iterations (default: the preset's; the paper preset then trains SOS, LA and NL "
                         "on for Figure 7's ‖ξ‖)")
-    g.add_argument("--eval-every", type=bounded_int(1, MAX_STEPS), help="evaluate KL and modes every this many iterations")
+    g.add_argument("--eval-every", type=of(EVAL_EVERY), help="evaluate KL and modes every this many iterations")
     g.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
     g.add_argument("--minibatch", choices=("random", "tiled"), help=MINIBATCH_HELP)
-    g.add_argument("--grid", nargs="+", type=positive_float, metavar="LR",
+    g.add_argument("--grid", nargs="+", type=of(LR), metavar="LR",
                    help="train every algorithm at every rate; report each algorithm's best final KL")
     g.add_argument("--jobs", type=bounded_int(1, 1024),
                    help="trainings in parallel: Dask worker processes on this machine (default: the number of cores)")
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the trainings on an existing Dask cluster, e.g. tcp://10.0.0.1:8786")
-    g.add_argument("--checkpoint-every", type=bounded_int(1, MAX_STEPS), help="checkpoint every this many iterations")
+    g.add_argument("--checkpoint-every", type=of(CHECKPOINT_EVERY), help="checkpoint every this many iterations")
     add_backend(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)

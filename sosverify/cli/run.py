@@ -10,18 +10,17 @@ from sosverify.cli.args import (
     LOSS_HELP,
     add_backend,
     add_setting_flags,
-    bounded_int,
     check_files_writable,
     game_settings,
     non_negative,
-    positive_float,
+    of,
     rule_settings,
 )
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
 from sosverify.reproduce.common import number
 from sosverify.results import prepare_out_dir
-from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
+from sosverify.settings import ALPHA, RUNS, SEED, STEPS
 
 
 def _game_from_args(args):
@@ -106,10 +105,10 @@ def register(sub) -> None:
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS",
                    help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
-    p.add_argument("--alpha", type=positive_float, required=True, help="learning rate (> 0)")
-    p.add_argument("--steps", type=bounded_int(1, MAX_STEPS), default=100)
-    p.add_argument("--runs", type=bounded_int(1, MAX_RUNS), default=1)
-    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=0)
+    p.add_argument("--alpha", type=of(ALPHA), required=True, help="learning rate (> 0)")
+    p.add_argument("--steps", type=of(STEPS), default=STEPS.default)
+    p.add_argument("--runs", type=of(RUNS), default=RUNS.default)
+    p.add_argument("--seed", type=of(SEED), default=SEED.default)
     p.add_argument("--init-std", type=non_negative, default=None, help="std of the initial parameters (default: the game's)")
     add_setting_flags(p)
     p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")

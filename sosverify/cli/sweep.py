@@ -13,7 +13,7 @@ from sosverify.cli.args import (
     check_files_writable,
     game_settings,
     given,
-    positive_float,
+    of,
     rule_settings,
     shaping_help,
     shaping_value,
@@ -21,7 +21,7 @@ from sosverify.cli.args import (
 from sosverify.errors import SosverifyError
 from sosverify.games import GAMES, get_game
 from sosverify.results import prepare_out_dir
-from sosverify.validation import MAX_RUNS, MAX_SEED, MAX_STEPS
+from sosverify.settings import ALPHA, EVAL_EVERY, ITERATIONS, RUNS, SEED, STEPS
 
 SWEEP_GMM_FLAGS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch")
 
@@ -116,14 +116,14 @@ def register(sub) -> None:
     p = sub.add_parser("sweep", help="rules x learning rates x seeds as independent tasks on Dask (local or a cluster)")
     p.add_argument("game", help=f"built-in game: {', '.join(GAMES)} (gmm: the GAN)")
     p.add_argument("--algos", nargs="+", required=True, metavar="NAME")
-    p.add_argument("--alpha", nargs="+", type=positive_float, required=True, metavar="RATE",
+    p.add_argument("--alpha", nargs="+", type=of(ALPHA), required=True, metavar="RATE",
                    help="learning rates (the GAN: RMSProp's rate; the alpha inside the rule is --shaping-alpha)")
-    p.add_argument("--seeds", nargs="+", type=bounded_int(0, MAX_SEED), default=[0], metavar="SEED")
-    p.add_argument("--steps", type=bounded_int(1, MAX_STEPS), help="steps per run (default 100)")
-    p.add_argument("--runs", type=bounded_int(1, MAX_RUNS), help="runs per task (batched; default 1)")
+    p.add_argument("--seeds", nargs="+", type=of(SEED), default=[0], metavar="SEED")
+    p.add_argument("--steps", type=of(STEPS), help="steps per run (default 100)")
+    p.add_argument("--runs", type=of(RUNS), help="runs per task (batched; default 1)")
     p.add_argument("--preset", choices=("small", "paper"), help="gmm: network size and schedule (default: small)")
-    p.add_argument("--iterations", type=bounded_int(1, MAX_STEPS), help="gmm: training iterations")
-    p.add_argument("--eval-every", type=bounded_int(1, MAX_STEPS), help="gmm: evaluate every this many iterations")
+    p.add_argument("--iterations", type=of(ITERATIONS), help="gmm: training iterations")
+    p.add_argument("--eval-every", type=of(EVAL_EVERY), help="gmm: evaluate every this many iterations")
     p.add_argument("--minibatch", choices=("random", "tiled"), help="gmm: " + MINIBATCH_HELP)
     p.add_argument("--shaping-alpha", nargs="+", type=shaping_value, metavar="VALUE",
                    help="gmm: " + shaping_help("each value is a task of its own (LA, LOLA, SOS, p-LOLA, EG)"))

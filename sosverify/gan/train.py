@@ -34,7 +34,7 @@ from sosverify.gan.evaluate import eval_latents, evaluate_generator
 from sosverify.optimisers import rmsprop
 from sosverify.results import write_atomic
 from sosverify.runner import check_positive, initial_parameters, trajectory
-from sosverify.settings import Setting
+from sosverify.settings import CHECKPOINT_EVERY, EVAL_EVERY, ITERATIONS, LR, MAX_STEPS, SEED, Setting, count
 
 # Declared once: the API, `reproduce gmm`, `sweep gmm`, config.json, checkpoints and resume use it.
 SHAPING_ALPHA = Setting("shaping_alpha", "lr", "the GAN's shaping step alpha (inside LA/LOLA/SOS)",  # type: ignore[arg-type]
@@ -142,11 +142,8 @@ def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, e
     """The full, JSON-ready configuration of one training (recorded and checked on resume)."""
     algo = check_gan_algorithm(algorithm)
     shaping = shaping_alpha_of(algo.name, shaping_alpha)
-    check_positive("learning rate", lr)
-    check_positive("iterations", iterations, integer=True)
-    check_positive("eval_every", eval_every, integer=True)
-    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
-        raise SosverifyError(f"seed must be a non-negative integer, got {seed!r}")
+    lr, iterations, seed = LR.check(lr), ITERATIONS.check(iterations), SEED.check(seed)
+    eval_every = EVAL_EVERY.check(eval_every)
     opt = rmsprop(lr)
     return {"algorithm": algo.name, "lr": float(lr), "shaping_alpha": shaping,
             "hyperparameters": hyperparameters(algo, hyper or {}),
@@ -179,14 +176,14 @@ def train(algorithm: str, lr: float, *, spec: GanSpec = GanSpec(), iterations: i
     """
     config = training_config(algorithm, lr, spec, iterations, eval_every, seed, hyper, shaping_alpha)
     eval_until = iterations if eval_until is None else eval_until
-    check_positive("eval_until", eval_until, integer=True)
+    eval_until = count("eval_until", MAX_STEPS).check(eval_until)
     if eval_until > iterations:
         raise SosverifyError(f"eval_until ({eval_until}) must not exceed iterations ({iterations})")
     algo = get_algorithm(algorithm)
     game = gmm_gan(**asdict(spec))
     optimiser = rmsprop(lr)
     if checkpoint_every is not None:
-        check_positive("checkpoint_every", checkpoint_every, integer=True)
+        CHECKPOINT_EVERY.check(checkpoint_every)
     check_positive("blowup", blowup)
     z_eval = eval_latents(spec, seed)
     logs_losses, logs_xi, logs_p, logs_lam = [], [], [], []

@@ -20,8 +20,9 @@ import numpy
 from sosverify.algorithms import get_algorithm, hyperparameters_for
 from sosverify.errors import SosverifyError
 from sosverify.results import current_umask, jsonable, prepare_out_dir, versions, write_atomic
-from sosverify.runner import check_positive, initial_parameters, run
-from sosverify.validation import MAX_RUNS, MAX_STEPS, check_count, check_history_memory, check_seed
+from sosverify.runner import initial_parameters, run
+from sosverify.settings import ALPHA, RUNS, SEED, STEPS
+from sosverify.validation import check_history_memory
 
 
 @dataclass
@@ -39,10 +40,7 @@ class Reproduction:
 
 def run_algorithms(game, algos, *, alpha, steps, runs, seed, init_std, hyper, progress) -> tuple[dict, dict]:
     """Run each algorithm from the *same* initial parameters (drawn once from ``seed``)."""
-    check_count("runs", runs, MAX_RUNS)
-    check_count("steps", steps, MAX_STEPS)
-    check_positive("alpha", alpha)
-    check_seed(seed)
+    runs, steps, alpha, seed = RUNS.check(runs), STEPS.check(steps), ALPHA.check(alpha), SEED.check(seed)
     resolved = [get_algorithm(a) for a in algos]
     for algo in resolved:
         check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics))

@@ -29,6 +29,7 @@ from sosverify.games.gmm import GanSpec
 from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm, shaping_alpha_of, train
 from sosverify.plotting import plt
 from sosverify.reproduce.common import Reproduction, check_algorithms, register
+from sosverify.settings import LR
 
 DEFAULT_ALGOS = ("nl", "co", "sos", "la", "lola", "sga")
 FIGURE7_ALGOS = ("sos", "la", "nl")
@@ -71,11 +72,9 @@ def parse_learning_rates(items) -> dict:
         if not sep:
             raise SosverifyError(f"--lr takes ALGO=RATE, e.g. sos=1e-4; got {item!r}")
         try:
-            rate = float(value)
-        except ValueError:
-            raise SosverifyError(f"--lr {item!r}: {value!r} is not a number") from None
-        if not (numpy.isfinite(rate) and rate > 0):
-            raise SosverifyError(f"--lr {item!r}: the learning rate must be a positive finite number")
+            rate = LR.parse(value)
+        except SosverifyError as exc:
+            raise SosverifyError(f"--lr {item!r}: {exc}") from None
         key = get_algorithm(name).name
         if key in out:
             raise SosverifyError(f"--lr gives {key} twice ({out[key]:g} and {rate:g}); give each algorithm one rate")
