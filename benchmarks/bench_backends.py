@@ -106,7 +106,7 @@ def ipd(args) -> None:
 
 
 def gan(args) -> None:
-    from sosverify.reproduce.gmm import PRESETS
+    from sosverify.gan.presets import PRESETS
 
     spec = PRESETS[args.gan_preset]["spec"]
     game = get_game("gmm", **{k: getattr(spec, k) for k in ("hidden", "layers", "latent", "batch")})
@@ -144,7 +144,7 @@ def sweep_part(args) -> None:
     import tempfile
     from dataclasses import asdict
 
-    from sosverify.reproduce.gmm import PRESETS
+    from sosverify.gan.presets import PRESETS
     from sosverify.sweep import grid, run_task, sweep
 
     spec = asdict(PRESETS["small"]["spec"])

@@ -21,9 +21,9 @@ import numpy
 
 from sosverify.algorithms import ALGORITHMS
 from sosverify.games.gmm import GanSpec
+from sosverify.gan.presets import PRESETS
 from sosverify.gan.train import check_gan_algorithm
 from sosverify.optimisers import rmsprop
-from sosverify.reproduce.gmm import PRESETS
 
 
 def _median_time(fn, repeats: int) -> float:

@@ -41,6 +41,82 @@ def grid(game: str, algos, alphas, seeds, **common) -> list[dict]:
             for a, lr, s in itertools.product(algos, alphas, seeds)]
 
 
+#: options of a sweep beyond rules × rates × seeds: those of a GAN sweep, and those of any other game
+GAN_OPTIONS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch")
+GAME_OPTIONS = ("steps", "runs", "game_settings")
+
+
+def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autograd", **options) -> list[dict]:
+    """Every task of a sweep: rules × rates (× shaping α for a GAN rule that predicts a step) × seeds.
+
+    ``hyper``: ``{rule: its settings}``.  ``options``: for ``gmm`` (the GAN) :data:`GAN_OPTIONS`
+    (``shaping_alpha`` a list of values), for any other built-in game :data:`GAME_OPTIONS`; an option
+    of the other kind is refused in one line.  A task tied to the rate (``shaping_alpha`` ``"lr"``),
+    or of a rule that predicts no step, has no ``shaping_alpha`` entry (its key as before the setting
+    existed), so earlier results are found on resume.
+    """
+    from sosverify.algorithms import get_algorithm
+
+    gan = game == "gmm"
+    wrong = ["--" + k.replace("_", "-") for k, v in options.items() if v is not None
+             and k not in (GAN_OPTIONS if gan else GAME_OPTIONS)]
+    if wrong:
+        takes = "--preset, --iterations, --eval-every, --shaping-alpha and --minibatch" if gan else \
+            "--steps and --runs"
+        raise SosverifyError(f"{', '.join(wrong)} do not apply to {game} sweeps; they take {takes}")
+    hyper = hyper or {}
+    common: dict = {"backend": backend}
+    if gan:
+        from dataclasses import replace
+
+        from sosverify.gan.presets import preset_settings
+        from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm
+
+        for a in algos:
+            check_gan_algorithm(a)
+        chosen = preset_settings(options.get("preset") or "small")
+        spec = replace(chosen["spec"], minibatch=options.get("minibatch") or "random")
+        iterations = options.get("iterations") or chosen["iterations"]
+        common.update(spec=spec.as_dict(), iterations=iterations,
+                      eval_every=min(options.get("eval_every") or chosen["eval_every"], iterations))
+        shaping = list(dict.fromkeys(options.get("shaping_alpha") or [SHAPING_ALPHA.default]))
+    else:
+        from sosverify.settings import RUNS, STEPS
+
+        common.update(steps=STEPS.default if options.get("steps") is None else STEPS.check(options["steps"]),
+                      runs=RUNS.default if options.get("runs") is None else RUNS.check(options["runs"]))
+        if options.get("game_settings"):  # only when given, so that tasks without them keep their keys
+            common["game_settings"] = options["game_settings"]
+    tasks = []
+    for a in algos:
+        settings = hyper.get(a, {})
+        if not gan:
+            tasks += grid(game, [a], alphas, seeds, hyper=settings, **common)
+            continue
+        for rate in alphas:
+            for sa in (shaping if get_algorithm(a).predicts else [None]):
+                extra = {} if sa in (None, "lr") else {"shaping_alpha": sa}
+                tasks += grid(game, [a], [rate], seeds, hyper=settings, **common, **extra)
+    return tasks
+
+
+def describe_result(task: dict, result: dict) -> str:
+    """One line for a finished task: its rule, rate, shaping α and seed, and its final KL (the GAN) or
+    mean final loss, or where and why it diverged."""
+    gan = task["game"] == "gmm"
+    if gan:
+        from sosverify.gan.train import divergence_of
+
+        why = divergence_of(result)
+    else:
+        why = None
+    metric = "final_kl" if gan else "final_loss_mean"
+    at = f" at iteration {result['diverged_at']}" if result.get("diverged_at") is not None else ""
+    value = f"diverged{at} ({why})" if why else f"{metric}={result.get(metric)}"
+    sa = f" shaping_alpha={task['shaping_alpha']}" if "shaping_alpha" in task else ""
+    return f"  {task['algorithm']:<6} alpha={task['alpha']:<10g}{sa} seed={task['seed']:<4} {value}"
+
+
 def task_key(task: dict) -> str:
     """A readable, unique file name for a task: ``sos-a0.001-s0-<hash of all settings>``."""
     digest = hashlib.sha256(json.dumps(jsonable(task), sort_keys=True).encode()).hexdigest()[:12]

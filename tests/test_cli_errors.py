@@ -93,7 +93,7 @@ BAD = [
     (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--discount", "0.5"], "applies to the ipd game only"),
     (["sweep", "ipd", "--algos", "nl", "--alpha", "1", "--discount", "5"], "open interval (0, 1)"),
     (["sweep", "gmm", "--algos", "nl", "--alpha", "1e-3", "--steps", "5"], "--steps do not apply to gmm sweeps"),
-    (["sweep", "ipd", "--algos", "nl", "--alpha", "1", "--iterations", "5"], "--iterations apply to gmm sweeps only"),
+    (["sweep", "ipd", "--algos", "nl", "--alpha", "1", "--iterations", "5"], "--iterations do not apply to ipd sweeps"),
     (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--scheduler", ""], "--scheduler needs an address"),
     (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", "{dir}"], "is a file; a sweep keeps"),
     (["reproduce", "gmm", "--grid", "1e-3", "--lr", "nl=1e-2"], "--lr and --grid do not go together"),

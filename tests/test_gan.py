@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy
 import pytest
@@ -299,27 +300,29 @@ def test_config_json_records_each_algorithm_s_rate_and_the_shared_optimiser_sett
 
 
 def test_a_grid_reports_a_training_that_diverged_after_an_evaluation_as_diverged(monkeypatch):
+    import sosverify.gan.presets as P
     import sosverify.reproduce.gmm as G
 
-    monkeypatch.setitem(G.PRESETS, "tiny-test", {**G.PRESETS["small"], "spec": SMALL})
-    monkeypatch.setitem(G.DEFAULT_LR, "tiny-test", G.DEFAULT_LR["small"])
+    monkeypatch.setitem(P.PRESETS, "tiny-test", {**P.PRESETS["small"], "spec": SMALL})
+    monkeypatch.setitem(P.DEFAULT_LR, "tiny-test", P.DEFAULT_LR["small"])
     # lr 3e4: evaluated at iterations 1 and 2, diverged at 3 (RMSProp steps of size ~lr)
-    rep = G.run_gmm(preset_name="tiny-test", algos=("nl",), grid=[1e-3, 3e4], iterations=6, eval_every=1, jobs=1)
+    rep = G.run_gmm(preset="tiny-test", algos=("nl",), grid=[1e-3, 3e4], iterations=6, eval_every=1, jobs=1)
     assert rep.summary["algorithms"]["nl"]["lr"] == 1e-3
     assert rep.summary["grid"]["nl"]["30000"] is None and rep.summary["grid"]["nl"]["0.001"] is not None
 
 
 def _tiny_preset(monkeypatch, **settings):
+    import sosverify.gan.presets as P
     import sosverify.reproduce.gmm as G
 
-    monkeypatch.setitem(G.PRESETS, "tiny-test", {**G.PRESETS["small"], "spec": SMALL, **settings})
-    monkeypatch.setitem(G.DEFAULT_LR, "tiny-test", G.DEFAULT_LR["small"])
+    monkeypatch.setitem(P.PRESETS, "tiny-test", {**P.PRESETS["small"], "spec": SMALL, **settings})
+    monkeypatch.setitem(P.DEFAULT_LR, "tiny-test", P.DEFAULT_LR["small"])
     return G
 
 
 def test_figure_7_algorithms_train_on_past_the_last_evaluation_logging_xi(monkeypatch, tmp_path):
     G = _tiny_preset(monkeypatch, iterations=4, eval_every=2, figure7_iterations=6, checkpoint_every=2)
-    rep = G.run_gmm(preset_name="tiny-test", algos=("nl", "co", "sos"), jobs=1, checkpoint_dir=tmp_path)
+    rep = G.run_gmm(preset="tiny-test", algos=("nl", "co", "sos"), jobs=1, checkpoint_dir=tmp_path)
     for name, length in (("nl", 7), ("sos", 7), ("co", 5)):  # ‖ξ‖ at iterations 0..6 or 0..4
         t = rep.histories[name]
         assert len(t.xi_norm) == length and t.config["iterations"] == length - 1, name
@@ -328,8 +331,8 @@ def test_figure_7_algorithms_train_on_past_the_last_evaluation_logging_xi(monkey
     assert len(rep.histories["sos"].p) == 6
     assert rep.config["figure7_iterations"] == 6 and rep.config["figure7_algorithms"] == ["sos", "nl"]
     # the extension is the preset's schedule: not for a grid, nor for --iterations of one's own
-    assert G.run_gmm(preset_name="tiny-test", algos=("nl",), jobs=1, iterations=4).histories["nl"].xi_norm.size == 5
-    grid = G.run_gmm(preset_name="tiny-test", algos=("nl",), jobs=1, grid=[1e-3])
+    assert G.run_gmm(preset="tiny-test", algos=("nl",), jobs=1, iterations=4).histories["nl"].xi_norm.size == 5
+    grid = G.run_gmm(preset="tiny-test", algos=("nl",), jobs=1, grid=[1e-3])
     assert grid.histories["nl"].xi_norm.size == 5 and grid.config["figure7_iterations"] is None
 
 
@@ -349,7 +352,7 @@ def test_a_training_extended_past_its_evaluations_by_resume_equals_a_straight_on
 def test_trainings_in_dask_workers_draw_their_own_bars_in_the_client(monkeypatch, capsys):
     pytest.importorskip("dask.distributed")
     G = _tiny_preset(monkeypatch)
-    rep = G.run_gmm(preset_name="tiny-test", algos=("nl", "sos"), iterations=4, eval_every=2, jobs=2, progress=True)
+    rep = G.run_gmm(preset="tiny-test", algos=("nl", "sos"), iterations=4, eval_every=2, jobs=2, progress=True)
     err = capsys.readouterr().err.replace("\r", "\n")
     for name in ("nl", "sos"):  # iterations, it/s and the latest KL of each training, as at home
         kl = rep.histories[name].evaluations[-1]["kl"]
@@ -378,7 +381,7 @@ def test_reproduce_gmm_checks_a_damaged_checkpoint_before_any_training(monkeypat
     _rewrite_checkpoint(path, lambda arrays, meta: arrays.update(theta=arrays["theta"][:, :-1]))
     monkeypatch.setattr(G, "_run_jobs", lambda *a, **k: pytest.fail("a training started"))
     with pytest.raises(SosverifyError, match="parameters of shape"):
-        G.run_gmm(preset_name="tiny-test", algos=("nl",), iterations=4, eval_every=2, jobs=1, checkpoint_dir=tmp_path,
+        G.run_gmm(preset="tiny-test", algos=("nl",), iterations=4, eval_every=2, jobs=1, checkpoint_dir=tmp_path,
                   resume=True)
 
 
@@ -514,7 +517,7 @@ def test_tiled_minibatches_hold_every_mode_equally_often_and_random_ones_do_not(
 def test_the_minibatch_setting_is_left_out_of_records_at_its_default_so_old_task_keys_stay():
     from pathlib import Path
 
-    from sosverify.reproduce.gmm import PRESETS
+    from sosverify.gan.presets import PRESETS
     from sosverify.sweep import grid, task_key
 
     assert "minibatch" not in GanSpec().as_dict() and GanSpec(minibatch="tiled").as_dict()["minibatch"] == "tiled"
@@ -586,3 +589,20 @@ def test_a_training_whose_xi_blows_up_while_finite_is_flagged_and_stops():
     assert divergence_of({**healthy.summary(), "final_xi_norm": None}) is None  # not recorded
     with pytest.raises(SosverifyError, match="blowup"):
         train("nl", 1e-3, blowup=0.0, **kw)
+
+
+def test_the_planned_tasks_of_the_recorded_paper_search_have_the_keys_its_results_were_filed_under():
+    """Resume finds earlier results by key: every committed task of the paper-size search (docs/runs) is
+    planned again, from its settings, under the key its file has (a planted extra entry in a GAN task,
+    e.g. ``"minibatch": "random"`` at its default, would change every key and rerun days of training)."""
+    from sosverify.sweep import plan, task_key
+
+    files = sorted((Path(__file__).parent.parent / "docs" / "runs" / "shaping-8k" / "tasks").glob("*.json"))
+    assert files
+    for f in files:
+        t = json.loads(f.read_text())["task"]
+        preset = "paper" if t["spec"]["hidden"] == 384 else "small"
+        tasks = plan("gmm", [t["algorithm"]], [t["alpha"]], [t["seed"]], backend=t["backend"], preset=preset,
+                     iterations=t["iterations"], eval_every=t["eval_every"],
+                     shaping_alpha=[t.get("shaping_alpha", "lr")], hyper={t["algorithm"]: t["hyper"]})
+        assert [task_key(x) for x in tasks] == [f.stem], f.name

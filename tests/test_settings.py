@@ -178,7 +178,7 @@ def test_changing_the_one_declaration_changes_every_entry_point(tmp_path):
     command line and the GAN alike (a copy of the check anywhere would still accept 3 steps)."""
     import sosverify.settings as S
 
-    for where, call in _entry_points(tmp_path).items():
+    for call in _entry_points(tmp_path).values():
         call(steps=3)  # accepted as declared
     object.__setattr__(S.STEPS, "high", 2)  # a frozen dataclass: the one object every module holds
     try:

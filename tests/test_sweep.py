@@ -132,7 +132,7 @@ def test_a_gan_grid_runs_its_trainings_as_dask_tasks_and_matches_one_after_anoth
     count may sum in another order, so 1e-4 relative)."""
     from sosverify.reproduce.gmm import run_gmm
 
-    kw = dict(preset_name="small", algos=("nl", "sos"), grid=[1e-3, 3e-3], iterations=3, eval_every=3, seed=0)
+    kw = dict(preset="small", algos=("nl", "sos"), grid=[1e-3, 3e-3], iterations=3, eval_every=3, seed=0)
     on_dask = run_gmm(**kw, scheduler=client.scheduler.address)
     here = run_gmm(**kw, jobs=1)
     assert on_dask.summary["grid"].keys() == here.summary["grid"].keys() == {"nl", "sos"}
@@ -151,7 +151,7 @@ def test_a_gan_grid_names_an_unreachable_scheduler(tmp_path):
 
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), \
             pytest.raises(SosverifyError, match="could not reach the Dask scheduler at tcp://127.0.0.1:1"):
-        run_gmm(preset_name="small", algos=("nl",), grid=[1e-3, 2e-3], iterations=2, eval_every=2,
+        run_gmm(preset="small", algos=("nl",), grid=[1e-3, 2e-3], iterations=2, eval_every=2,
                 scheduler="tcp://127.0.0.1:1")
 
 
@@ -206,7 +206,7 @@ def test_a_checkpoint_directory_that_cannot_be_made_is_one_error_before_training
 
     (tmp_path / "checkpoints").write_text("a file in the way")
     with pytest.raises(SosverifyError, match="cannot use .*checkpoints for checkpoints"):
-        run_gmm(preset_name="small", algos=("nl",), iterations=2, eval_every=2, jobs=1,
+        run_gmm(preset="small", algos=("nl",), iterations=2, eval_every=2, jobs=1,
                 checkpoint_dir=tmp_path / "checkpoints")
 
 
@@ -521,3 +521,4 @@ def test_a_task_file_that_is_a_directory_is_refused_before_any_work(tmp_path):
     (tmp_path / f"{task_key(tasks[0])}.json").mkdir()
     with pytest.raises(sosverify.SosverifyError, match="is a directory; the sweep writes that task's result there"):
         sweep(tasks, tmp_path)
+

@@ -13,7 +13,6 @@ from sosverify.cli.args import (
     bounded_int,
     check_files_writable,
     game_settings,
-    given,
     non_negative,
     of,
     rule_settings,
@@ -23,84 +22,62 @@ from sosverify.errors import SosverifyError
 from sosverify.results import prepare_out_dir
 from sosverify.settings import ALPHA, CHECKPOINT_EVERY, EVAL_EVERY, ITERATIONS, LR, RUNS, SEED, STEPS
 
-GMM_FLAGS = ("preset", "lr", "iterations", "eval_every", "dtype", "grid", "jobs", "checkpoint_every", "scheduler",
-             "shaping_alpha", "minibatch")
+#: the experiment-level flags (argparse's names): each applies to the experiments whose run function
+#: takes a keyword of that name (the record's ``defaults``), so no experiment is known here by name.
+EXPERIMENT_FLAGS = ("runs", "steps", "alpha", "seed", "init_std", "algos", "preset", "lr", "shaping_alpha",
+                    "iterations", "eval_every", "dtype", "minibatch", "grid", "jobs", "scheduler", "checkpoint_every")
 
 
-NOT_GMM_FLAGS = ("runs", "steps", "alpha", "init_std")
+def _options(names) -> str:
+    return ", ".join("--" + n.replace("_", "-") for n in names)
+
+
+def experiment_settings(exp, args) -> dict:
+    """The settings given for ``exp`` on the command line, each checked to be one it takes."""
+    from sosverify.reproduce.common import check_algorithms
+
+    takes = exp.defaults
+    settings = {k: getattr(args, k) for k in EXPERIMENT_FLAGS if getattr(args, k) is not None}
+    wrong = [k for k in settings if k not in takes]
+    if wrong:
+        raise SosverifyError(f"{_options(wrong)} do not apply to the {exp.name} experiment; it takes "
+                             f"{_options(k for k in EXPERIMENT_FLAGS if k in takes)} and the rules' settings")
+    settings.update(game_settings(args, exp.game, "experiment"))
+    hyper = rule_settings(args, check_algorithms(settings.get("algos") or takes["algos"]))
+    if hyper:
+        settings["hyper"] = hyper
+    return settings
 
 
 def cmd_reproduce(args) -> int:
+    """``sosverify reproduce NAME``: each experiment's record says what it takes, how it runs and what it prints."""
     from sosverify.reproduce import get_experiment
     from sosverify.reproduce.common import QUICK_EXPERIMENTS, check_algorithms, up_to_date, write
 
-    if args.experiment == "gmm":
-        return cmd_gmm(args)
     names = list(QUICK_EXPERIMENTS) if args.experiment == "all" else [args.experiment]
-    fns = [get_experiment(n) for n in names]
-    wrong = given(args, GMM_FLAGS)
-    if wrong:
-        raise SosverifyError(f"{', '.join(wrong)} apply to the gmm experiment only")
+    exps = [get_experiment(n) for n in names]
     if args.algos is not None:
         args.algos = list(dict.fromkeys(args.algos))
         check_algorithms(args.algos)
-    every = {}  # every experiment's settings are checked before any of them runs
-    for name, fn in zip(names, fns):
-        settings = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("alpha", args.alpha),
-                                      ("seed", args.seed), ("init_std", args.init_std), ("algos", args.algos))
-                    if v is not None}
-        settings.update(game_settings(args, fn.game, "experiment"))
-        hyper = rule_settings(args, check_algorithms(settings.get("algos") or fn.defaults["algos"]))
-        if hyper:
-            settings["hyper"] = hyper
-        every[name] = settings
+    every = {exp.name: experiment_settings(exp, args) for exp in exps}  # all checked before any runs
     outs = {n: prepare_out_dir(Path(args.out) / n if args.out and len(names) > 1 else
                                      Path(args.out) if args.out else Path("results") / n) for n in names}
     for name in names:
         check_files_writable(outs[name], ["summary.json"], figures=True)
-    for name, fn in zip(names, fns):
-        settings = every[name]
-        resolved = fn.resolve(settings)
-        if args.resume and up_to_date(outs[name], resolved):
-            print(f"== {name}: {outs[name]} already holds every file of these settings (manifest.json); skipped (--resume)")
+    for exp in exps:
+        settings, out = every[exp.name], outs[exp.name]
+        resolved = exp.resolve(settings)
+        if "resume" in exp.defaults:  # the experiment resumes itself (the GAN: each training from its checkpoint)
+            settings = {**settings, "resume": args.resume, "checkpoint_dir": out / "checkpoints"}
+        elif args.resume and up_to_date(out, resolved):
+            print(f"== {exp.name}: {out} already holds every file of these settings (manifest.json); skipped (--resume)")
             continue
         start = time.perf_counter()
-        rep = fn(progress=not args.quiet and sys.stderr.isatty(), **settings)
+        rep = exp(progress=not args.quiet and sys.stderr.isatty(), **settings)
         rep.config["settings"] = resolved
-        out = write(rep, outs[name])
-        print(f"== {name} ({time.perf_counter() - start:.1f} s) -> {out}")
-        print(fn.table(rep))
-    return 0
-
-
-def cmd_gmm(args) -> int:
-    """``sosverify reproduce gmm``: the GAN of Figures 4–7 (see sosverify.reproduce.gmm)."""
-    from sosverify.reproduce.common import check_algorithms, write
-    from sosverify.reproduce.gmm import DEFAULT_ALGOS, parse_learning_rates, parse_shaping_alphas, run_gmm, table
-
-    wrong = given(args, NOT_GMM_FLAGS)
-    if wrong:
-        raise SosverifyError(f"{', '.join(wrong)} do not apply to the gmm experiment; it takes --preset, --algos, "
-                             "--lr, --shaping-alpha, --iterations, --eval-every, --seed, --dtype, the rules' settings "
-                             "(--a, --b, ...), --grid, --jobs, --scheduler, --checkpoint-every, --resume")
-    game_settings(args, "gmm", "experiment")
-    if args.seed is not None and args.seed < 0:
-        raise SosverifyError(f"--seed must be a non-negative integer, got {args.seed}")
-    algos = check_algorithms(args.algos or DEFAULT_ALGOS)
-    hyper = rule_settings(args, algos)
-    out = prepare_out_dir(Path(args.out) if args.out else Path("results") / "gmm")
-    check_files_writable(out, ["summary.json"], figures=True)
-    start = time.perf_counter()
-    rep = run_gmm(preset_name=args.preset or "small", algos=algos, lr=parse_learning_rates(args.lr),
-                  iterations=args.iterations, eval_every=args.eval_every,
-                  seed=0 if args.seed is None else args.seed, dtype=args.dtype or "float32",
-                  hyper=hyper, grid=args.grid,
-                  jobs=args.jobs, checkpoint_dir=out / "checkpoints", checkpoint_every=args.checkpoint_every,
-                  resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler,
-                  shaping_alpha=parse_shaping_alphas(args.shaping_alpha), minibatch=args.minibatch or "random")
-    write(rep, out)
-    print(f"== gmm ({time.perf_counter() - start:.1f} s) -> {out}")
-    print(table(rep))
+        out = write(rep, out)
+        print(f"== {exp.name} ({time.perf_counter() - start:.1f} s) -> {out}")
+        print(exp.table(rep))
     return 0
 
 

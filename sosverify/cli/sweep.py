@@ -12,7 +12,6 @@ from sosverify.cli.args import (
     bounded_int,
     check_files_writable,
     game_settings,
-    given,
     of,
     rule_settings,
     shaping_help,
@@ -23,66 +22,24 @@ from sosverify.games import GAMES, get_game
 from sosverify.results import prepare_out_dir
 from sosverify.settings import ALPHA, EVAL_EVERY, ITERATIONS, RUNS, SEED, STEPS
 
-SWEEP_GMM_FLAGS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch")
-
-
-SWEEP_GAME_FLAGS = ("steps", "runs")
-
 
 def cmd_sweep(args) -> int:
     from sosverify.algorithms import hyperparameters_for
     from sosverify.backends import active_name
-    from sosverify.gan.train import SHAPING_ALPHA, divergence_of
     from sosverify.results import write_json
-    from sosverify.sweep import collect, grid, sweep
+    from sosverify.sweep import GAME_OPTIONS, GAN_OPTIONS, collect, describe_result, plan, sweep
 
     algos = list(dict.fromkeys(get_algorithm(a).name for a in args.algos))
     args.alpha, args.seeds = list(dict.fromkeys(args.alpha)), list(dict.fromkeys(args.seeds))  # each task once
     hyper = rule_settings(args, algos)
+    if args.game != "gmm":
+        get_game(args.game)  # an unknown name is refused before any worker starts
+    options = {k: getattr(args, k) for k in (*GAN_OPTIONS, *GAME_OPTIONS) if k != "game_settings"}
+    options["game_settings"] = game_settings(args, args.game, "sweep" if args.game == "gmm" else "game") or None
     # the backend that will run the tasks (flag, else SOSVERIFY_BACKEND, else autograd) is part of
     # each task, so a result of one backend is never taken for the other's on resume
-    common: dict = {"backend": active_name()}
-    if args.game == "gmm":
-        from dataclasses import replace
-
-        from sosverify.gan.train import check_gan_algorithm
-        from sosverify.reproduce.gmm import preset
-
-        wrong = given(args, SWEEP_GAME_FLAGS)
-        if wrong:
-            raise SosverifyError(f"{', '.join(wrong)} do not apply to gmm sweeps; the GAN takes --preset, "
-                                 "--iterations and --eval-every")
-        game_settings(args, "gmm", "sweep")
-        for a in algos:
-            check_gan_algorithm(a)
-        chosen = preset(args.preset or "small")
-        chosen_spec = replace(chosen["spec"], minibatch=args.minibatch or "random")
-        iterations = args.iterations or chosen["iterations"]
-        common.update(spec=chosen_spec.as_dict(), iterations=iterations,
-                      eval_every=min(args.eval_every or chosen["eval_every"], iterations))
-        shaping = list(dict.fromkeys(args.shaping_alpha or [SHAPING_ALPHA.default]))
-    else:
-        wrong = given(args, SWEEP_GMM_FLAGS)
-        if wrong:
-            raise SosverifyError(f"{', '.join(wrong)} apply to gmm sweeps only; {args.game} takes --steps and --runs")
-        get_game(args.game)  # an unknown name is refused before any worker starts
-        settings = game_settings(args, args.game)
-        common.update(steps=100 if args.steps is None else args.steps, runs=1 if args.runs is None else args.runs)
-        if settings:  # only when given, so that tasks without them keep their keys
-            common["game_settings"] = settings
-    tasks = []
-    for a in algos:
-        mine = hyperparameters_for(get_algorithm(a), hyper)
-        if args.game != "gmm":
-            tasks += grid(args.game, [a], args.alpha, args.seeds, hyper=mine, **common)
-            continue
-        # rules x rates x shaping alphas x seeds, in the order given; a task tied to the rate ("lr"), or of
-        # a rule that predicts no step, has no shaping_alpha entry (its key as before the setting existed)
-        values = shaping if get_algorithm(a).predicts else [None]
-        for rate in args.alpha:
-            for sa in values:
-                extra = {} if sa in (None, "lr") else {"shaping_alpha": sa}
-                tasks += grid(args.game, [a], [rate], args.seeds, hyper=mine, **common, **extra)
+    tasks = plan(args.game, algos, args.alpha, args.seeds, backend=active_name(), **options,
+                 hyper={a: hyperparameters_for(get_algorithm(a), hyper) for a in algos})
     out = prepare_out_dir(args.out)
     if (out / "tasks").exists() and not (out / "tasks").is_dir():
         raise SosverifyError(f"{out / 'tasks'} is a file; a sweep keeps its task results in that directory: "
@@ -98,14 +55,8 @@ def cmd_sweep(args) -> int:
     write_json(out / "sweep.json", {"report": report, "results": results})
     print(f"{len(results)} of {report['tasks']} tasks finished ({report['skipped']} from an earlier run, "
           f"{len(report['failed'])} failed); results in {out}")
-    metric = "final_kl" if args.game == "gmm" else "final_loss_mean"
     for r in results:
-        t, res = r["task"], r["result"]
-        why = divergence_of(res) if args.game == "gmm" else None
-        at = f" at iteration {res['diverged_at']}" if res.get("diverged_at") is not None else ""
-        value = f"diverged{at} ({why})" if why else f"{metric}={res.get(metric)}"
-        sa = f" shaping_alpha={t['shaping_alpha']}" if "shaping_alpha" in t else ""
-        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g}{sa} seed={t['seed']:<4} {value}")
+        print(describe_result(r["task"], r["result"]))
     for f in report["failed"]:
         print(f"  FAILED {f['key']}: {f['error']}", file=sys.stderr)
     return 1 if report["failed"] else 0

@@ -24,8 +24,9 @@ import numpy
 
 from sosverify.algorithms import check_shared, get_algorithm, hyperparameters_for
 from sosverify.backends import active_name, use_backend
-from sosverify.errors import SosverifyError, unknown_name
+from sosverify.errors import SosverifyError
 from sosverify.games.gmm import GanSpec
+from sosverify.gan.presets import DEFAULT_LR, preset_settings
 from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm, shaping_alpha_of, train
 from sosverify.plotting import plt
 from sosverify.reproduce.common import Reproduction, check_algorithms, register
@@ -33,37 +34,6 @@ from sosverify.settings import LR
 
 DEFAULT_ALGOS = ("nl", "co", "sos", "la", "lola", "sga")
 FIGURE7_ALGOS = ("sos", "la", "nl")
-# ``figure7_iterations``: the algorithms of Figure 7 train on to this many iterations, logging ‖ξ‖
-# (the paper's Figure 7 runs to 12k; Figures 4/6 evaluate to ``iterations``); None: no further.
-PRESETS = {
-    "paper": {"spec": GanSpec(), "iterations": 8000, "eval_every": 2000, "checkpoint_every": 500,
-              "figure7_iterations": 12000},
-    "small": {"spec": GanSpec(hidden=64, layers=3, latent=16, batch=128), "iterations": 4000, "eval_every": 1000,
-              "checkpoint_every": 500, "figure7_iterations": None},
-}
-# Learning rates (RMSProp) per preset and algorithm, from grid searches at each preset's full length
-# (docs/gmm.md has the tables; `experiments/gmm_grid_table.py` tabulates a sweep).  `paper`: the
-# 8k-iteration grid on JAX, seed 0 (`sosverify sweep gmm --preset paper --iterations 8000 ...`; the
-# paper's grid was {1e-5, 2e-5, 5e-5, 8e-5, 1e-4, 2e-4, 5e-4}): NL's lowest final KL of 5e-5, 1e-4,
-# 2e-4, 5e-4 is at 1e-4, SOS's of 5e-5, 1e-4, 2e-4, 5e-4 at 2e-4.  LOLA takes SOS's rate: up to 2e-4
-# SOS's p was 1 at every iteration (‖ξ‖ ≫ b), and then SOS's step is LOLA's, bit for bit.  LA's
-# of 1e-4 and 2e-4 is at 1e-4; CO's of 1e-4, 2e-4, 5e-4 at 2e-4; SGA's of 1e-4, 2e-4 at 2e-4.
-# p-LOLA and EG (not in Figure 4) keep 1e-4 without a grid.
-# `small` uses 3e-3, the best final KL of every one of the six algorithms in `reproduce gmm --preset
-# small --grid 3e-4 1e-3 3e-3` (seed 0, 4000 iterations): at 3e-4 and 1e-3 no algorithm resolves
-# the modes in 4000 iterations.
-DEFAULT_LR = {
-    "paper": {"nl": 1e-4, "co": 2e-4, "sos": 2e-4, "la": 1e-4, "lola": 2e-4, "sga": 2e-4, "plola": 1e-4, "eg": 1e-4},
-    "small": {"nl": 3e-3, "co": 3e-3, "sos": 3e-3, "la": 3e-3, "lola": 3e-3, "sga": 3e-3, "plola": 3e-3, "eg": 3e-3},
-}
-
-
-def preset(name: str) -> dict:
-    if name not in PRESETS:
-        raise unknown_name("preset", name, PRESETS)
-    return dict(PRESETS[name])
-
-
 def parse_learning_rates(items) -> dict:
     """``["sos=1e-4", "nl=2e-4"]`` → ``{"sos": 1e-4, "nl": 2e-4}`` (names checked, rates > 0)."""
     out: dict[str, float] = {}
@@ -172,7 +142,7 @@ def table(rep) -> str:
 
 
 @register("gmm", table)
-def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = None, iterations: int | None = None,
+def run_gmm(*, preset: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = None, iterations: int | None = None,
             eval_every: int | None = None, seed: int = 0, dtype: str = "float32", hyper: dict | None = None,
             grid=None, jobs: int | None = None, checkpoint_dir=None, checkpoint_every: int | None = None,
             resume: bool = False, progress: bool = False, scheduler: str | None = None,
@@ -194,7 +164,11 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     check_shared(algos, hyper or {})
     for name in algos:
         check_gan_algorithm(name)
-    settings = preset(preset_name)
+    if lr is not None and not isinstance(lr, dict):  # as the command line gives them: ["sos=1e-4", ...]
+        lr = parse_learning_rates(lr)
+    if isinstance(shaping_alpha, (list, tuple)):  # ["0.1"] or ["sos=0.1", "la=0.03"]
+        shaping_alpha = parse_shaping_alphas(shaping_alpha)
+    settings = preset_settings(preset)
     spec = replace(settings["spec"], dtype=dtype, minibatch=minibatch)
     # Figure 7's longer trainings belong to the preset's own schedule, not to a grid or other --iterations
     figure7 = settings.get("figure7_iterations") if iterations is None and not grid else None
@@ -205,8 +179,8 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SosverifyError(f"--jobs must be a positive integer, got {jobs!r}")
-    fallback = DEFAULT_LR[preset_name]["nl"]
-    rates = {**{k: DEFAULT_LR[preset_name].get(k, fallback) for k in algos}, **(lr or {})}
+    fallback = DEFAULT_LR[preset]["nl"]
+    rates = {**{k: DEFAULT_LR[preset].get(k, fallback) for k in algos}, **(lr or {})}
     unknown = set(lr or {}) - set(algos)
     if unknown:
         raise SosverifyError(f"--lr names {', '.join(sorted(unknown))}, which are not among --algos {', '.join(algos)}")
@@ -270,7 +244,7 @@ def run_gmm(*, preset_name: str = "small", algos=DEFAULT_ALGOS, lr: dict | None 
     summary = {"algorithms": {name: t.summary() for name, t in chosen.items()}}
     if grid:
         summary["grid"] = grid_table
-    config = {"experiment": "gmm", "preset": preset_name, "spec": spec.as_dict(), "iterations": iterations,
+    config = {"experiment": "gmm", "preset": preset, "spec": spec.as_dict(), "iterations": iterations,
               "eval_every": eval_every, "seed": seed, "algorithms": algos,
               "hyperparameters": {n: t.config["hyperparameters"] for n, t in chosen.items()},
               "learning_rates": {n: t.config["lr"] for n, t in chosen.items()}, "grid": grid,
