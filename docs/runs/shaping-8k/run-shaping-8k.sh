@@ -20,15 +20,23 @@ run() {
         --eval-every 2000 --workers 1 --backend jax --quiet --out "$OUT" "$@"
     echo "== $(date -u +%FT%TZ) rc=$?"
 }
+# Sessions 2-3 (seed 0, done): SOS alpha 0.03, 0.01, LOLA 0.03, SOS at 1e-4, the predicted step, LA, LOLA 0.01.
 run --algos sos --alpha 2e-4 --shaping-alpha 0.03 --seeds 0
 run --algos sos --alpha 2e-4 --shaping-alpha 0.01 --seeds 0
 run --algos lola --alpha 2e-4 --shaping-alpha 0.03 --seeds 0
 run --algos sos --alpha 1e-4 --shaping-alpha 0.03 --seeds 0
 run --algos sos --alpha 2e-4 --shaping-alpha predicted --seeds 0
 run --algos la --alpha 2e-4 --shaping-alpha 0.03 0.01 --seeds 0
+# Session 4 order: finish LOLA alpha 0.01, then the seeds the verdict needs (SOS at its best
+# setting, then NL, CO and SGA of Figures 4 and 6 at theirs), then the rest of the grid.
 run --algos lola --alpha 2e-4 --shaping-alpha 0.01 --seeds 0
+run --algos sos --alpha 2e-4 --shaping-alpha 0.03 --seeds 1 2
+run --algos nl --alpha 1e-4 --seeds 1 2
+run --algos co --alpha 2e-4 --seeds 1 2
+run --algos sga --alpha 2e-4 --seeds 1 2
+run --algos sos --alpha 2e-4 --shaping-alpha 0.01 --seeds 1 2
+run --algos lola la --alpha 2e-4 --shaping-alpha 0.01 --seeds 1 2
 run --algos sos --alpha 1e-4 8e-5 --shaping-alpha 0.1 0.03 0.01 --seeds 0
 run --algos lola la --alpha 1e-4 8e-5 --shaping-alpha 0.1 0.03 0.01 --seeds 0
 run --algos lola la --alpha 2e-4 --shaping-alpha 0.1 predicted --seeds 0
-run --algos sos lola la --alpha 2e-4 --shaping-alpha 0.03 0.01 --seeds 1 2
 echo "== finished $(date -u +%FT%TZ)"
