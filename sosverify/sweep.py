@@ -14,7 +14,11 @@ A task that raises is written as ``OUT/<key>.error.json`` with its settings and 
 the others go on (it is tried again on resume).
 
 A task is a plain dict: ``{"game": "ipd", "algorithm": "sos", "alpha": 1.0, "seed": 0,
-"steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``, or for the GAN
+"steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``; for a game read from a Gambit
+``.nfg`` file ``"game"`` is the file's name and ``"normal_form"`` its payoffs and labels (the record
+of :func:`sosverify.games.normal_form.from_record`: workers need no copy of the file, and a file
+edited since is a new task), and its result adds which of Gambit's equilibria each run approaches
+(:func:`sosverify.equilibria.run_outcomes`); or for the GAN
 ``{"game": "gmm", "algorithm": .., "alpha": lr, "seed": .., "iterations": .., "eval_every": ..,
 "spec": {GanSpec fields}, "hyper": {}, "backend": ..}`` and, unless α inside the rule is tied to
 the rate, ``"shaping_alpha"``.  Each result records the git commit of the source that ran it.
@@ -74,6 +78,15 @@ def run_task(task: dict, reports: str | None = None, checkpoints: str | None = N
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
                            seed=task["seed"], hyper=task.get("hyper") or None, bar=bar,
                            shaping_alpha=task.get("shaping_alpha", "lr")).summary()
+        elif "normal_form" in task:  # a game from an .nfg file, its payoffs in the task: which equilibria runs approach
+            from sosverify.equilibria import run_outcomes
+            from sosverify.games.normal_form import from_record
+            from sosverify.runner import run, summarise
+
+            game = from_record(task["normal_form"], str(task["game"]).rsplit(".", 1)[0]).game()
+            h = run(game, task["algorithm"], alpha=task["alpha"], steps=task["steps"], runs=task.get("runs", 1),
+                    seed=task["seed"], params_every=max(1, task["steps"] // 100), **(task.get("hyper") or {}))
+            result = {**summarise(h), "equilibria": run_outcomes(h)}
         else:
             from sosverify.games import get_game
             from sosverify.runner import run, summarise

@@ -65,8 +65,19 @@ def cmd_sweep(args) -> int:
         wrong = given(args, SWEEP_GMM_FLAGS)
         if wrong:
             raise SosverifyError(f"{', '.join(wrong)} apply to gmm sweeps only; {args.game} takes --steps and --runs")
-        get_game(args.game)  # an unknown name is refused before any worker starts
-        settings = game_settings(args, args.game)
+        if _is_nfg(args.game):  # its payoffs go into every task (workers need no copy of the file)
+            from pathlib import Path
+
+            from sosverify.games.normal_form import read_nfg
+
+            common["normal_form"] = read_nfg(args.game).game().params["normal_form"]
+            args.game = Path(args.game).name
+            settings = game_settings(args, None)
+        elif args.game not in GAMES and ("." in args.game or "/" in args.game):
+            raise SosverifyError(f"a game from a file is a Gambit FILE.nfg, got {args.game[:200]!r}")
+        else:
+            get_game(args.game)  # an unknown name is refused before any worker starts
+            settings = game_settings(args, args.game)
         common.update(steps=100 if args.steps is None else args.steps, runs=1 if args.runs is None else args.runs)
         if settings:  # only when given, so that tasks without them keep their keys
             common["game_settings"] = settings
@@ -105,16 +116,24 @@ def cmd_sweep(args) -> int:
         at = f" at iteration {res['diverged_at']}" if res.get("diverged_at") is not None else ""
         value = f"diverged{at} ({why})" if why else f"{metric}={res.get(metric)}"
         sa = f" shaping_alpha={t['shaping_alpha']}" if "shaping_alpha" in t else ""
-        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g}{sa} seed={t['seed']:<4} {value}")
+        eq = res.get("equilibria")
+        near = f"; runs near each equilibrium {eq['counts']}, near none {eq['none']}" if eq else ""
+        print(f"  {t['algorithm']:<6} alpha={t['alpha']:<10g}{sa} seed={t['seed']:<4} {value}{near}")
     for f in report["failed"]:
         print(f"  FAILED {f['key']}: {f['error']}", file=sys.stderr)
     return 1 if report["failed"] else 0
 
 
+def _is_nfg(game: str) -> bool:
+    """A Gambit file: named ``*.nfg`` (a file named otherwise is refused as an unknown game)."""
+    return game.lower().endswith(".nfg")
+
+
 def register(sub) -> None:
     """Add this module's subcommand to ``sub``."""
     p = sub.add_parser("sweep", help="rules x learning rates x seeds as independent tasks on Dask (local or a cluster)")
-    p.add_argument("game", help=f"built-in game: {', '.join(GAMES)} (gmm: the GAN)")
+    p.add_argument("game", help=f"built-in game: {', '.join(GAMES)} (gmm: the GAN); or a Gambit FILE.nfg (its "
+                   "payoffs go into each task, and each result says which Nash equilibria its runs approach)")
     p.add_argument("--algos", nargs="+", required=True, metavar="NAME")
     p.add_argument("--alpha", nargs="+", type=positive_float, required=True, metavar="RATE",
                    help="learning rates (the GAN: RMSProp's rate; the alpha inside the rule is --shaping-alpha)")
