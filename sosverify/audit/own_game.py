@@ -111,40 +111,42 @@ def _reduction(rule, game, hyper, examples: int):
 
 
 def game_equilibria(rule, hyper, examples, setup: GameSetup) -> P.Finding:
-    """The local properties at the game's interior equilibria, and reduction at random logits (module docstring)."""
+    """The local properties at the game's interior equilibria, and reduction at random logits (module docstring).
+    Every failure is named (the first at each equilibrium, and reduction's), not only the first of all."""
     from sosverify.equilibria import equilibria
 
     nf = setup.nf
     game = nf.game()
     found = equilibria(nf)
     listed = f"Gambit's {found.solver}: {'complete' if found.complete else 'possibly incomplete'}"
-    per, failure = [], None
+    per, failures, held = [], [], []
     for k, e in enumerate(found):
         row = {"equilibrium": f"E{k + 1}", "strategies": e.as_dict()["strategies"], "class": e.category}
         if e.interior:
             text, row["checked"] = _at_equilibrium(rule, game, e, hyper)
             row["result"] = text or "holds"
-            if text and failure is None:
-                failure = (f"at E{k + 1} {_profile(e)} ({e.category}): {text}",
-                           {"equilibrium": f"E{k + 1}", "logits": list(e.logits)})
+            row["logits"] = list(e.logits)
+            if text:
+                failures.append(f"at E{k + 1} {_profile(e)} ({e.category}): {text}")
+            else:
+                held.append(f"E{k + 1} ({e.category}): {', '.join(row['checked'])}")
         per.append(row)
     text = _reduction(rule, game, hyper, examples)
-    if text and failure is None:
-        failure = (f"{text} (reduction)", {"random_logits": examples})
+    if text:
+        failures.append(f"{text} (reduction)")
     interior = sum(1 for e in found if e.interior)
     details = {"game": nf.name, "solver": found.solver, "complete": found.complete, "equilibria": per,
-               "interior": interior, "at_infinity": len(found) - interior, "reduction_points": examples}
-    if failure is not None:
-        return P.Finding("game-equilibria", "fails", f"on {nf.name}, {failure[0]}",
-                         details={**details, "failed_at": failure[1]})
-    checked = "; ".join(f"E{k + 1} ({e.category}): {', '.join(r['checked'])}"
-                        for k, (e, r) in enumerate(zip(found, per)) if e.interior)
+               "interior": interior, "at_infinity": len(found) - interior, "reduction_points": examples,
+               "reduction": text or "holds"}
+    where = (f"on {nf.name} ({len(found)} equilibri{'um' if len(found) == 1 else 'a'}, {listed}; "
+             f"{interior} interior, {len(found) - interior} at infinity, where no local property applies)")
+    if failures:
+        also = f"; held at {'; '.join(held)}" if held else ""
+        return P.Finding("game-equilibria", "fails", f"{where}: " + "; ".join(failures) + also, details=details)
     return P.Finding("game-equilibria", "holds",
-                     f"on {nf.name} ({len(found)} equilibri{'um' if len(found) == 1 else 'a'}, {listed}): "
-                     + (f"at the {interior} interior one{'s' if interior != 1 else ''}, {checked} hold"
-                        if interior else "no interior equilibrium, so no fixed point of ξ to check at")
-                     + f"; {len(found) - interior} at infinity (no local property applies); "
-                     f"rule(α = 0) = ξ at {examples} random logits", details=details)
+                     f"{where}: " + (f"at {'; '.join(held)} hold" if held
+                                     else "no interior equilibrium, so no fixed point of ξ to check at")
+                     + f"; rule(α = 0) = ξ at {examples} random logits", details=details)
 
 
 def game_runs(rule, hyper, examples, setup: GameSetup) -> P.Finding:
@@ -156,11 +158,15 @@ def game_runs(rule, hyper, examples, setup: GameSetup) -> P.Finding:
     h = P.observing(f"{nf.name}", lambda: run(nf.game(), P.as_algorithm(rule), alpha=setup.alpha, steps=steps,
                                               runs=setup.runs, seed=0, params_every=max(1, steps // 100), **hyper))
     out = run_outcomes(h)
-    near = ", ".join(f"E{k + 1} ({' ; '.join('(' + ', '.join(s) + ')' for s in eq)}): {c}"
-                     for k, (eq, c) in enumerate(zip(out["equilibria"], out["counts"])))
+    near = [f"E{k + 1} ({' ; '.join('(' + ', '.join(s) + ')' for s in eq)}): {c}"
+            for k, (eq, c) in enumerate(zip(out["equilibria"], out["counts"])) if c]
+    rest = len(out["counts"]) - len(near)
     summary = (f"on {nf.name}, {setup.runs} runs of {steps} steps at α = {setup.alpha:g} from N(0, 1) logits: "
-               f"near {near or 'no equilibrium'}; near none {out['none']}; diverged {out['diverged']} "
-               f"(Gambit's {out['solver']}, {'complete' if out['complete'] else 'possibly incomplete'})")
+               f"near {', '.join(near) or 'no equilibrium'}" + (f" (0 near each of the other {rest})" if near and rest
+                                                                 else "")
+               + f"; near none {out['none']}; diverged {out['diverged']} "
+               f"({len(out['counts'])} equilibria by Gambit's {out['solver']}, "
+               f"{'complete' if out['complete'] else 'possibly incomplete'})")
     details = {"game": nf.name, "alpha": setup.alpha, "steps": steps, "runs": setup.runs, "seed": 0,
                **{k: out[k] for k in ("equilibria", "counts", "none", "diverged", "per_run", "solver", "complete",
                                        "tolerance", "tail", "tail_distance_median")}}

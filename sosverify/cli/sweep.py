@@ -70,9 +70,9 @@ def cmd_sweep(args) -> int:
 
             from sosverify.games.normal_form import read_nfg
 
+            settings = game_settings(args, None)  # a flag of another game is refused before the file is read
             common["normal_form"] = read_nfg(args.game).game().params["normal_form"]
             args.game = Path(args.game).name
-            settings = game_settings(args, None)
         elif args.game not in GAMES and ("." in args.game or "/" in args.game):
             raise SosverifyError(f"a game from a file is a Gambit FILE.nfg, got {args.game[:200]!r}")
         else:
