@@ -284,7 +284,7 @@ def mean_std(values: numpy.ndarray, ok: numpy.ndarray):
 
 
 def summarise(history: History) -> dict:
-    """The per-algorithm entry of a results file (see the README's "Results file").
+    """The per-algorithm entry of a results file (see docs/cli.md, "Results file").
 
     Means and standard deviations are over runs that did not diverge; diverged
     runs are counted and listed, never averaged in.

@@ -176,6 +176,19 @@ EVAL_EVERY = count("eval_every", MAX_STEPS)  # the GAN's evaluations and checkpo
 CHECKPOINT_EVERY = count("checkpoint_every", MAX_STEPS)
 
 
+def named(setting: Setting, name: str, default=None) -> Setting:
+    """``setting``'s range under another name (the audit's ``game_alpha`` is an α, ``game_steps`` a
+    count of steps), so that the range stays declared once."""
+    from dataclasses import replace
+
+    return replace(setting, name=name, help=name, default=default)
+
+
+#: the audit's runs on a user's game (``--game-alpha``, ``--game-steps``): an α and a count of steps
+GAME_ALPHA = named(ALPHA, "game_alpha", 1.0)
+GAME_STEPS = named(STEPS, "game_steps", 1000)
+
+
 def free(name: str, default: float) -> Setting:
     """A setting with no declared range (a user's own rule given ``{name: default}``)."""
     return Setting(name, default, f"setting {name!r}")

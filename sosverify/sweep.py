@@ -14,7 +14,11 @@ A task that raises is written as ``OUT/<key>.error.json`` with its settings and 
 the others go on (it is tried again on resume).
 
 A task is a plain dict: ``{"game": "ipd", "algorithm": "sos", "alpha": 1.0, "seed": 0,
-"steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``, or for the GAN
+"steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``; for a game read from a Gambit
+``.nfg`` file ``"game"`` is the file's name and ``"normal_form"`` its payoffs and labels (the record
+of :func:`sosverify.games.normal_form.from_record`: workers need no copy of the file, and a file
+edited since is a new task), and its result adds which of Gambit's equilibria each run approaches
+(:func:`sosverify.equilibria.run_outcomes`); or for the GAN
 ``{"game": "gmm", "algorithm": .., "alpha": lr, "seed": .., "iterations": .., "eval_every": ..,
 "spec": {GanSpec fields}, "hyper": {}, "backend": ..}`` and, unless α inside the rule is tied to
 the rate, ``"shaping_alpha"``.  Each result records the git commit of the source that ran it.
@@ -43,20 +47,11 @@ def grid(game: str, algos, alphas, seeds, **common) -> list[dict]:
 
 #: options of a sweep beyond rules × rates × seeds: those of a GAN sweep, and those of any other game
 GAN_OPTIONS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch")
-GAME_OPTIONS = ("steps", "runs", "game_settings")
+GAME_OPTIONS = ("steps", "runs", "game_settings", "normal_form")
 
 
-def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autograd", **options) -> list[dict]:
-    """Every task of a sweep: rules × rates (× shaping α for a GAN rule that predicts a step) × seeds.
-
-    ``hyper``: ``{rule: its settings}``.  ``options``: for ``gmm`` (the GAN) :data:`GAN_OPTIONS`
-    (``shaping_alpha`` a list of values), for any other built-in game :data:`GAME_OPTIONS`; an option
-    of the other kind is refused in one line.  A task tied to the rate (``shaping_alpha`` ``"lr"``),
-    or of a rule that predicts no step, has no ``shaping_alpha`` entry (its key as before the setting
-    existed), so earlier results are found on resume.
-    """
-    from sosverify.algorithms import get_algorithm
-
+def check_options(game: str, options: dict) -> None:
+    """Refuse, in one line, an option given (not ``None``) that this kind of sweep does not take."""
     gan = game == "gmm"
     wrong = ["--" + k.replace("_", "-") for k, v in options.items() if v is not None
              and k not in (GAN_OPTIONS if gan else GAME_OPTIONS)]
@@ -64,6 +59,22 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
         takes = "--preset, --iterations, --eval-every, --shaping-alpha and --minibatch" if gan else \
             "--steps and --runs"
         raise SosverifyError(f"{', '.join(wrong)} do not apply to {game} sweeps; they take {takes}")
+
+
+def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autograd", **options) -> list[dict]:
+    """Every task of a sweep: rules × rates (× shaping α for a GAN rule that predicts a step) × seeds.
+
+    ``hyper``: ``{rule: its settings}``.  ``options``: for ``gmm`` (the GAN) :data:`GAN_OPTIONS`
+    (``shaping_alpha`` a list of values), for any other game :data:`GAME_OPTIONS` (``normal_form``: a
+    Gambit game's payoffs, carried by each task); an option of the other kind is refused in one line
+    (:func:`check_options`).  A task tied to the rate (``shaping_alpha`` ``"lr"``), or of a rule that
+    predicts no step, has no ``shaping_alpha`` entry (its key as before the setting existed), so
+    earlier results are found on resume.
+    """
+    from sosverify.algorithms import get_algorithm
+
+    gan = game == "gmm"
+    check_options(game, options)
     hyper = hyper or {}
     common: dict = {"backend": backend}
     if gan:
@@ -85,8 +96,9 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
 
         common.update(steps=STEPS.default if options.get("steps") is None else STEPS.check(options["steps"]),
                       runs=RUNS.default if options.get("runs") is None else RUNS.check(options["runs"]))
-        if options.get("game_settings"):  # only when given, so that tasks without them keep their keys
-            common["game_settings"] = options["game_settings"]
+        for extra in ("game_settings", "normal_form"):  # only when given, so that other tasks keep their keys
+            if options.get(extra):
+                common[extra] = options[extra]
     tasks = []
     for a in algos:
         settings = hyper.get(a, {})
@@ -114,7 +126,9 @@ def describe_result(task: dict, result: dict) -> str:
     at = f" at iteration {result['diverged_at']}" if result.get("diverged_at") is not None else ""
     value = f"diverged{at} ({why})" if why else f"{metric}={result.get(metric)}"
     sa = f" shaping_alpha={task['shaping_alpha']}" if "shaping_alpha" in task else ""
-    return f"  {task['algorithm']:<6} alpha={task['alpha']:<10g}{sa} seed={task['seed']:<4} {value}"
+    eq = result.get("equilibria")  # a normal-form game's: how many runs approach each Nash equilibrium
+    near = f"; runs near each equilibrium {eq['counts']}, near none {eq['none']}" if eq else ""
+    return f"  {task['algorithm']:<6} alpha={task['alpha']:<10g}{sa} seed={task['seed']:<4} {value}{near}"
 
 
 def task_key(task: dict) -> str:
@@ -150,6 +164,15 @@ def run_task(task: dict, reports: str | None = None, checkpoints: str | None = N
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
                            seed=task["seed"], hyper=task.get("hyper") or None, bar=bar,
                            shaping_alpha=task.get("shaping_alpha", "lr")).summary()
+        elif "normal_form" in task:  # a game from an .nfg file, its payoffs in the task: which equilibria runs approach
+            from sosverify.equilibria import run_outcomes
+            from sosverify.games.normal_form import from_record
+            from sosverify.runner import run, summarise
+
+            game = from_record(task["normal_form"], str(task["game"]).rsplit(".", 1)[0]).game()
+            h = run(game, task["algorithm"], alpha=task["alpha"], steps=task["steps"], runs=task.get("runs", 1),
+                    seed=task["seed"], params_every=max(1, task["steps"] // 100), **(task.get("hyper") or {}))
+            result = {**summarise(h), "equilibria": run_outcomes(h)}
         else:
             from sosverify.games import get_game
             from sosverify.runner import run, summarise

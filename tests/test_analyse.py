@@ -344,7 +344,8 @@ def test_an_underflowing_tail_is_not_listed_as_a_fixed_point(players, box, capsy
 
 
 def test_sign_is_analysed_not_refused(capsys):
-    """The README allows sign and abs; their derivatives hold δ terms, 0 away from the kink (they were refused)."""
+    """The losses may use sign and abs (docs/analyse.md); their derivatives hold δ terms, 0 away from the kink
+    (they were refused)."""
     assert main(["analyse", "--player", "x=sign(x)*x + x*y", "--player", "y=x*y", "--json", "--timeout", "5"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["fixed_points"]["status"] in ("exact", "partial", "numerical", "unknown")

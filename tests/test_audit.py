@@ -34,7 +34,7 @@ QUICK = ("nl", "la", "sos")
 
 @pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in EXPECTED])
 def test_every_built_in_rule_is_audited_as_the_theory_says(name):
-    """The README's table (`sosverify audit all`), at the quick profile: a minute for all ten."""
+    """The table of docs/audit.md (`sosverify audit all`), at the quick profile: a minute for all ten."""
     report = audit(name, properties=PROPERTIES, profile="quick")
     got = {f.property: f.status for f in report.findings}
     assert got == EXPECTED[name], render_markdown([report])

@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--quiet"]
 ANALYSE = ["analyse", "--player", "x=x*y", "--player", "y=-x*y"]
+NFG = ROOT / "experiments" / "games" / "2x2x2.nfg"  # from Gambit's examples
 
 # (argv, text the one error line must contain); "{dir}" is a directory whose results.json,
 # report.json, summary.json and audit.md are directories and whose tasks is a file.
@@ -104,6 +105,16 @@ BAD = [
     (ANALYSE + ["--box=-1e308,1e308"], "finite width"),
     (["verify", "--inventory", "--only", "no-such-claim"], "unknown claim id 'no-such-claim'"),
     (["verify", "--inventory", "--only", "ex2-tandem"], "it takes no --only"),
+    (["audit", "la", "--game", "/etc/passwd"], "a game to audit on is a Gambit FILE.nfg"),
+    (["audit", "la", "--game", "no/such/game.nfg"], "no such .nfg file"),
+    (["audit", "la", "--check", "game-runs"], "game-runs needs a game of yours: --game FILE.nfg"),
+    (["audit", "la", "--game-steps", "10"], "--game-steps needs a game of yours"),
+    (["audit", "la", "--game", str(NFG), "--check", "consistency"], "add one to --check, or drop --game"),
+    (["audit", "la", "--game", str(NFG), "--require", "game-runs"], "cannot be --require'd"),
+    (["audit", "la", "--game", str(NFG), "--game-alpha", "0"], "must be a positive finite number"),
+    (["sweep", "/etc/passwd", "--algos", "nl", "--alpha", "1"], "a game from a file is a Gambit FILE.nfg"),
+    (["sweep", "no/such/game.nfg", "--algos", "nl", "--alpha", "1"], "no such .nfg file"),
+    (["sweep", str(NFG), "--algos", "nl", "--alpha", "1", "--discount", "0.5"], "applies to the ipd game only"),
 ]
 
 

@@ -24,7 +24,8 @@ from urllib.parse import unquote, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "docs" / "_build" / "html"
 PAGES = ("index.html", "tutorials/your_game.html", "tutorials/audit_rule.html", "tutorials/paper.html",
-         "equilibria.html", "_generated/gallery.html", "api.html")
+         "equilibria.html", "_generated/gallery.html", "api.html", "cli.html", "verify.html", "reproduce.html",
+         "analyse.html", "audit.html", "python.html", "speed.html", "development.html", "_generated/claims.html")
 #: Milliseconds of page time Chromium lets scripts run before it dumps the DOM or takes the screenshot.
 RENDER_BUDGET_MS = 15000
 RAW_LATEX = ("$$", "\\(", "\\[")

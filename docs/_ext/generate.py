@@ -1,7 +1,7 @@
 """Sphinx extension: pages generated from the project itself when the site is built.
 
 - ``_generated/claims.md``: the claims table with strengths and planted twins, the strength totals and
-  the errata (:func:`sosverify.claims.summary.readme_block`, the block the README also holds), then the
+  the errata (:func:`sosverify.claims.summary.readme_block`, the block the README held once), then the
   paper's inventory with its totals (:func:`sosverify.claims.inventory.inventory`), all from the registry;
 - ``_generated/gallery.md``: every figure in ``figures/`` with its caption from :data:`CAPTIONS`.
 

@@ -21,10 +21,12 @@ from pathlib import Path
 
 from sosverify.algorithms import ALGORITHMS, Algorithm, get_algorithm, hyperparameters
 from sosverify.audit.isolation import describe, run_isolated
+from sosverify.audit.own_game import GAME_CHECKS, GAME_PROPERTIES, OBSERVED, RUNS, GameSetup, load_game
 from sosverify.audit.properties import CHECKS, PROFILES, PROPERTIES, Finding, RuleError, call
 from sosverify.errors import SosverifyError
+from sosverify.settings import GAME_ALPHA, GAME_STEPS
 
-__all__ = ["audit", "AuditReport", "Finding", "load_rule", "PROPERTIES", "PROFILES"]
+__all__ = ["audit", "AuditReport", "Finding", "load_rule", "PROPERTIES", "GAME_PROPERTIES", "OBSERVED", "PROFILES"]
 
 ORDER = {"holds": 0, "observed": 1, "inconclusive": 2, "fails": 3}
 
@@ -128,12 +130,15 @@ CALL_SECONDS = 10.0
 PROPERTY_SECONDS = {"quick": 120.0, "default": 300.0, "long": 1800.0}
 
 
-def _check_property(name, algo, hyper, profile) -> Finding:
-    """One property of the rule (run in an isolated child): the first step, then the check."""
+def _check_property(name, algo, hyper, profile, setup=None) -> Finding:
+    """One property of the rule (run in an isolated child): the first step, then the check (a property of
+    the user's game, :mod:`sosverify.audit.own_game`, on ``setup``)."""
     first = _first_step(algo, hyper)
     if first is not None:
         return Finding(name, "inconclusive", f"the rule is not usable: it {first}")
     try:
+        if name in GAME_CHECKS:
+            return GAME_CHECKS[name](algo, hyper, PROFILES[profile], setup)
         return CHECKS[name](algo, hyper, PROFILES[profile])
     except RuleError as exc:
         return Finding(name, "fails", f"the rule {exc}")
@@ -193,8 +198,16 @@ def _property_names(properties) -> list:
 
 def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict | None = None,
           symbolic=None, progress=None, call_seconds: float | None = CALL_SECONDS,
-          property_seconds: float | None = None) -> AuditReport:
+          property_seconds: float | None = None, game=None, game_alpha: float = GAME_ALPHA.default,
+          game_steps: int = GAME_STEPS.default) -> AuditReport:
     """Check ``rule`` against each property (see :mod:`sosverify.audit.properties`).
+
+    ``game``: a normal-form game of the user's (a path to a Gambit ``.nfg`` file, a
+    :class:`~sosverify.games.normal_form.NormalForm` or a game from ``from_payoffs``).  Then the
+    properties of :data:`GAME_PROPERTIES` are checked on it too (:mod:`sosverify.audit.own_game`):
+    ``game-equilibria``, the local properties at its interior Nash equilibria, and ``game-runs``,
+    which equilibria ``RUNS[profile]`` runs of ``game_steps`` steps at ``game_alpha`` approach.  With
+    the default ``properties`` both are added to the paper's; name them in ``properties`` to choose.
 
     ``symbolic``: the same rule as ``fn(SymGame, alpha) -> sympy.Matrix`` (or ``"builtin"`` for the
     built-in closed forms of NL, LA, LOLA and CO); then consistency and reduction are also proved
@@ -209,13 +222,25 @@ def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict 
     """
     algo = load_rule(rule)
     sym = _symbolic_rule(symbolic, algo)
+    setup = None
+    if game is not None:
+        if properties is PROPERTIES:
+            properties = (*PROPERTIES, *GAME_PROPERTIES)
+        setup = _game_setup(game, game_alpha, game_steps, profile)
     properties = _property_names(properties)
-    unknown = [p for p in properties if p not in CHECKS]
+    unknown = [p for p in properties if p not in CHECKS and p not in GAME_CHECKS]
     if unknown:
         raise SosverifyError(f"unknown propert{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
                              f"valid: {', '.join(PROPERTIES)}"[:300])
     if not isinstance(profile, str) or profile not in PROFILES:
         raise SosverifyError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}"[:300])
+    on_game = [p for p in properties if p in GAME_CHECKS]
+    if on_game and setup is None:
+        raise SosverifyError(f"{', '.join(on_game)} check{'s' if len(on_game) == 1 else ''} a game of yours: "
+                             "give it (--game FILE.nfg; game= in Python)")
+    if setup is not None and not on_game:
+        raise SosverifyError(f"a game is audited by {' and '.join(GAME_PROPERTIES)}; check one of them "
+                             "or give no game")
     for what, value in (("call_seconds", call_seconds), ("property_seconds", property_seconds)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not 0 < value <= 86400):
@@ -231,7 +256,7 @@ def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict 
     findings: list = []
     mutations: list = []
     for name in dict.fromkeys(properties):
-        finding = _isolated(name, _check_property, (name, algo, hyper, profile), seconds=seconds,
+        finding = _isolated(name, _check_property, (name, algo, hyper, profile, setup), seconds=seconds,
                             call_seconds=call_seconds, mutations=mutations)
         findings.append(finding)
         if progress:
@@ -250,6 +275,16 @@ def audit(rule, *, properties=PROPERTIES, profile: str = "default", hyper: dict 
                                 f"their θ (during {where}); each call had its own copy, so the other verdicts "
                                 "are unaffected", details={"calls_that_mutated": count}))
     return AuditReport(algo.name, profile, hyper, findings, time.perf_counter() - start)
+
+
+def _game_setup(game, alpha, steps, profile) -> GameSetup:
+    """The user's game read and checked before any property runs (a bad file is one line, here)."""
+    from sosverify.validation import plain_numbers
+
+    nums = plain_numbers({"game_alpha": alpha, "game_steps": steps})
+    alpha, steps = GAME_ALPHA.check(nums["game_alpha"]), GAME_STEPS.check(nums["game_steps"])
+    nf = load_game(game)
+    return GameSetup(nf, alpha, steps, RUNS.get(profile, RUNS["default"]))
 
 
 def _symbolic_rule(spec, algo):

@@ -291,12 +291,21 @@ def alignment(rule, hyper, examples) -> Finding:
 
 def paper_games(rule, hyper, examples) -> Finding:
     """6. Behaviour on the paper's games: the tandem's line, matching pennies, the IPD's loss."""
-    from sosverify.algorithms import Algorithm
     from sosverify.runner import run
 
-    algo = rule if isinstance(rule, Algorithm) else Algorithm("rule", rule.fn)
+    return observing("the paper's games", lambda: _paper_games(as_algorithm(rule), hyper, run))
+
+
+def as_algorithm(rule):
+    from sosverify.algorithms import Algorithm
+
+    return rule if isinstance(rule, Algorithm) else Algorithm("rule", rule.fn)
+
+
+def observing(where: str, observe):
+    """``observe()`` (runs of the rule), a rule that fails mid-run turned into a :class:`RuleError` naming ``where``."""
     try:
-        return _paper_games(algo, hyper, run)
+        return observe()
     except SosverifyError:
         raise
     except KeyboardInterrupt:
@@ -304,14 +313,14 @@ def paper_games(rule, hyper, examples) -> Finding:
     except SystemExit as exc:
         from sosverify.audit import isolation
 
-        isolation.WATCH.stop("ended", f"it called {isolation.exit_call(exc)} during a run on the paper's games")
-        raise RuleError(f"called {isolation.exit_call(exc)} during a run on the paper's games"[:300]) from None
+        isolation.WATCH.stop("ended", f"it called {isolation.exit_call(exc)} during a run on {where}")
+        raise RuleError(f"called {isolation.exit_call(exc)} during a run on {where}"[:300]) from None
     except BaseException as exc:  # a rule that fails after its first step
         from sosverify.audit.isolation import describe
 
         text = describe(exc)
         kind, _, message = text.partition(": ")
-        raise RuleError(f"raised {kind} during a run on the paper's games: {message}"[:300]) from None
+        raise RuleError(f"raised {kind} during a run on {where}: {message}"[:300]) from None
 
 
 def _paper_games(algo, hyper, run) -> Finding:

@@ -1,8 +1,10 @@
-"""The README's claims table, strength totals and errata, generated from the registry.
+"""The claims table, strength totals and errata, generated from the registry.
 
-``python -m sosverify.claims.summary`` prints the block; the README holds it between the markers
-``<!-- claims:begin -->`` and ``<!-- claims:end -->`` and ``tests/test_readme.py`` checks that it is
-exactly what this prints, so the README cannot drift from the registry.
+``python -m sosverify.claims.summary`` prints the block, between the markers ``<!-- claims:begin -->``
+and ``<!-- claims:end -->``; the documentation site's claims page is written from it when the site is
+built (``docs/_ext/generate.py``; ``tests/test_docs_pages.py`` checks the page holds it word for word),
+so no copy can drift from the registry.  (:func:`readme_block` is named for the README, which held the
+block before the site did.)
 """
 
 from __future__ import annotations

@@ -27,15 +27,28 @@ def cmd_sweep(args) -> int:
     from sosverify.algorithms import hyperparameters_for
     from sosverify.backends import active_name
     from sosverify.results import write_json
-    from sosverify.sweep import GAME_OPTIONS, GAN_OPTIONS, collect, describe_result, plan, sweep
+    from sosverify.sweep import GAME_OPTIONS, GAN_OPTIONS, check_options, collect, describe_result, plan, sweep
 
     algos = list(dict.fromkeys(get_algorithm(a).name for a in args.algos))
     args.alpha, args.seeds = list(dict.fromkeys(args.alpha)), list(dict.fromkeys(args.seeds))  # each task once
     hyper = rule_settings(args, algos)
-    if args.game != "gmm":
+    options = {k: getattr(args, k) for k in (*GAN_OPTIONS, *GAME_OPTIONS) if hasattr(args, k)}
+    check_options(args.game, options)  # a flag of the other kind of sweep, before any file is read
+    if args.game == "gmm":
+        options["game_settings"] = game_settings(args, "gmm", "sweep") or None
+    elif _is_nfg(args.game):  # its payoffs go into every task (workers need no copy of the file)
+        from pathlib import Path
+
+        from sosverify.games.normal_form import read_nfg
+
+        options["game_settings"] = game_settings(args, None) or None  # another game's flag, before the file is read
+        options["normal_form"] = read_nfg(args.game).game().params["normal_form"]
+        args.game = Path(args.game).name
+    elif args.game not in GAMES and ("." in args.game or "/" in args.game):
+        raise SosverifyError(f"a game from a file is a Gambit FILE.nfg, got {args.game[:200]!r}")
+    else:
         get_game(args.game)  # an unknown name is refused before any worker starts
-    options = {k: getattr(args, k) for k in (*GAN_OPTIONS, *GAME_OPTIONS) if k != "game_settings"}
-    options["game_settings"] = game_settings(args, args.game, "sweep" if args.game == "gmm" else "game") or None
+        options["game_settings"] = game_settings(args, args.game) or None
     # the backend that will run the tasks (flag, else SOSVERIFY_BACKEND, else autograd) is part of
     # each task, so a result of one backend is never taken for the other's on resume
     tasks = plan(args.game, algos, args.alpha, args.seeds, backend=active_name(), **options,
@@ -62,10 +75,16 @@ def cmd_sweep(args) -> int:
     return 1 if report["failed"] else 0
 
 
+def _is_nfg(game: str) -> bool:
+    """A Gambit file: named ``*.nfg`` (a file named otherwise is refused as an unknown game)."""
+    return game.lower().endswith(".nfg")
+
+
 def register(sub) -> None:
     """Add this module's subcommand to ``sub``."""
     p = sub.add_parser("sweep", help="rules x learning rates x seeds as independent tasks on Dask (local or a cluster)")
-    p.add_argument("game", help=f"built-in game: {', '.join(GAMES)} (gmm: the GAN)")
+    p.add_argument("game", help=f"built-in game: {', '.join(GAMES)} (gmm: the GAN); or a Gambit FILE.nfg (its "
+                   "payoffs go into each task, and each result says which Nash equilibria its runs approach)")
     p.add_argument("--algos", nargs="+", required=True, metavar="NAME")
     p.add_argument("--alpha", nargs="+", type=of(ALPHA), required=True, metavar="RATE",
                    help="learning rates (the GAN: RMSProp's rate; the alpha inside the rule is --shaping-alpha)")

@@ -218,12 +218,20 @@ def _as_normal_form(game) -> NormalForm:
     if isinstance(game, NormalForm):
         return game
     if isinstance(game, Game) and "normal_form" in game.params:
-        nf = game.params["normal_form"]
-        return normal_form(*[numpy.vectorize(Fraction, otypes=[object])(numpy.array(u, dtype=object))
-                             for u in nf["payoffs"]],
-                           name=game.name, players=nf["players"], strategies=nf["strategies"], source=nf["source"])
+        return from_record(game.params["normal_form"], game.name)
     raise SosverifyError(f"game {getattr(game, 'name', game)!r} is not a normal-form game (make one with from_payoffs "
                          "or read_nfg)")
+
+
+def from_record(record: dict, name: str = "normal-form") -> NormalForm:
+    """The :class:`NormalForm` of a game's JSON record (``game.params["normal_form"]``: exact payoffs as
+    integers and ``"p/q"`` strings, labels, source), as a sweep's task carries it to its worker."""
+    try:
+        payoffs = [numpy.vectorize(Fraction, otypes=[object])(numpy.array(u, dtype=object)) for u in record["payoffs"]]
+        return normal_form(*payoffs, name=name, players=record["players"], strategies=record["strategies"],
+                           source=record["source"])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        raise SosverifyError(f"not the record of a normal-form game: {type(exc).__name__}: {exc}"[:300]) from None
 
 
 def _numeric_game(nf: NormalForm) -> Game:

@@ -1,6 +1,6 @@
 """Figure 2: the iterated prisoner's dilemma (γ = 0.96, α = 1, 300 runs × 200 steps).
 
-Outcome of a run, in this order (written into ``summary.json`` and the README):
+Outcome of a run, in this order (written into ``summary.json`` and described in docs/reproduce.md):
 
 - ``tft``: both players play strict tit-for-tat — in every state the action tit-for-tat
   prescribes (cooperate at the start and after the opponent cooperated, defect after
