@@ -166,6 +166,24 @@ def test_co_replaced_by_nl_fails_the_gan_mode_coverage_claim(monkeypatch):
                                                                  "modes than NL"]
 
 
+@pytest.mark.slow
+def test_sos_with_its_shaping_step_tied_to_the_rate_fails_the_gan_claim_as_lola():
+    """The twin of issue 19: α inside SOS tied to RMSProp's rate, its p never binds (SOS is LOLA).
+    Only the SOS part of the claim is run (NL's and CO's trainings do not depend on it)."""
+    from sosverify.claims import experiments as X
+    from sosverify.claims.base import Evidence
+    from sosverify.claims.twins import TWINS
+    from sosverify.games.gmm import GanSpec
+
+    spec = GanSpec(**X.MODES_SPEC, dtype="float32")
+    honest, planted = Evidence(), Evidence()
+    X._sos_binds(honest, spec, X.MODES_ITERATIONS, X.MODES_LR)
+    with TWINS["sos-shaping-tied-to-lr"].planted():
+        X._sos_binds(planted, spec, X.MODES_ITERATIONS, X.MODES_LR)
+    assert honest.passed, honest.items
+    assert not planted.passed and "seed 0: 0.0%" in planted.items[-1]["value"], planted.items
+
+
 def test_verify_long_checks_the_long_claims_too(monkeypatch, tmp_path, capsys):
     """The plumbing of --long, with the long claim's check swapped for a quick one (it is run for real
     under -m slow above)."""

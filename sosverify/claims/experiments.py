@@ -167,14 +167,20 @@ def check_exp_gmm(seeds=(0, 1), runs: int = 4, steps: int = 60, alphas=(1.0, 10.
 # docs/gmm.md): modes covered at 3000, seeds 0-5, NL 5/5/8/4/2/5 against CO 9/15/9/15/13/14.
 MODES_SPEC: dict = {"hidden": 32, "layers": 3, "latent": 16, "batch": 128}
 MODES_SEEDS, MODES_ITERATIONS, MODES_LR, MODES_MARGIN = (0, 1, 2, 3), 3000, 3e-3, 3.0
+# SOS with a shaping step of its own (issue 19): at α = 0.03 its p binds on 10, 25, 19, 19 % of the
+# iterations at seeds 0-3 (α tied to the rate, 3e-3: p = 1 throughout, SOS runs as LOLA bit for bit);
+# α = 0.1 fails at this size (‖ξ‖ 400, no mode). Modes 4/3/4/0 against NL's 5/5/8/4: at this size SOS
+# does not cover more modes than NL, so that is not asserted. docs/gmm.md has the search.
+MODES_SHAPING_ALPHA, MODES_SOS_SEEDS, MODES_P_SHARE = 0.03, (0, 1), 0.05
 MODES_STATEMENT = (f"GAN ({MODES_SPEC['layers']} × {MODES_SPEC['hidden']} networks, {MODES_ITERATIONS} iterations, "
                    f"{len(MODES_SEEDS)} seeds): CO covers on average at least {MODES_MARGIN:g} more of the 16 modes "
-                   "than NL")
+                   f"than NL; SOS with its own shaping step α = {MODES_SHAPING_ALPHA:g} binds p < 1 on at least "
+                   f"{MODES_P_SHARE:.0%} of the iterations on every seed, so it is not LOLA")
 
 
 def check_exp_gmm_modes(seeds=MODES_SEEDS, iterations: int = MODES_ITERATIONS, lr: float = MODES_LR,
                         margin: float = MODES_MARGIN) -> Evidence:
-    """exp-gmm, the comparison itself (long: 2-4 minutes): NL collapses onto a few modes while CO
+    """exp-gmm, the comparison itself (long: 4-7 minutes): NL collapses onto a few modes while CO
     spreads over most of the 16 (Figures 4/6); what is asserted is the margin between them.
 
     Each of NL and CO trains from the same initial parameters and minibatches (one seed each) on
@@ -204,4 +210,25 @@ def check_exp_gmm_modes(seeds=MODES_SEEDS, iterations: int = MODES_ITERATIONS, l
     nl, co = float(numpy.mean(modes["nl"])), float(numpy.mean(modes["co"]))
     ev.expect(f"CO covers on average at least {margin:g} more of the 16 modes than NL", co >= nl + margin,
               f"CO {co:.2f}, NL {nl:.2f}")
+    _sos_binds(ev, spec, iterations, lr)
     return ev
+
+
+def _sos_binds(ev: Evidence, spec, iterations: int, lr: float) -> None:
+    """SOS with the shaping step :data:`MODES_SHAPING_ALPHA` (read when called: the twin
+    ``sos-shaping-tied-to-lr`` sets it to ``"lr"``): p < 1 on at least :data:`MODES_P_SHARE` of the
+    iterations on every seed of :data:`MODES_SOS_SEEDS`, so that its steps are not LOLA's (p = 1 is
+    LOLA's step exactly).  Its modes are shown beside NL's, not asserted: at this size SOS covers
+    about as many as NL (docs/gmm.md)."""
+    from sosverify.gan.train import train
+
+    shaping = MODES_SHAPING_ALPHA
+    runs = [train("sos", lr, spec=spec, iterations=iterations, eval_every=iterations, seed=s, shaping_alpha=shaping)
+            for s in MODES_SOS_SEEDS]
+    shares = [float(numpy.mean(numpy.asarray(r.p) < 1)) for r in runs]
+    ev.note(f"SOS (shaping α {shaping}): modes covered at {iterations}, per seed {list(MODES_SOS_SEEDS)}",
+            [None if r.diverged_at is not None else r.evaluations[-1]["modes_covered"] for r in runs])
+    ev.expect(f"SOS's p < 1 on at least {MODES_P_SHARE:.0%} of the iterations on every seed (where p = 1 SOS "
+              "steps as LOLA)", all(r.diverged_at is None for r in runs) and min(shares) >= MODES_P_SHARE,
+              ", ".join(f"seed {s}: {x:.1%}" + ("" if r.diverged_at is None else f" (diverged at {r.diverged_at})")
+                        for s, x, r in zip(MODES_SOS_SEEDS, shares, runs)))

@@ -79,7 +79,7 @@ def _build() -> dict:
               "minibatches, where LOLA does not; the KL estimator is calibrated", "§5, Fig. 4–7", "numeric",
               X.check_exp_gmm, strength="experiment", twins=twins("sos-no-p1")),
         Claim("exp-gmm-modes", X.MODES_STATEMENT, "§5, Fig. 4/6", "numeric", X.check_exp_gmm_modes, long=True,
-              strength="experiment", twins=twins("co-as-nl")),
+              strength="experiment", twins=twins("co-as-nl", "sos-shaping-tied-to-lr")),
         # errata: the paper's statement is false; the check confirms an exact counterexample
         Claim("remd5-erratum-2x2", "Remark D.5: (I − αH_o)H is positive definite for 2 × 2 H (and perhaps 3 × 3)",
               "Rem. D.5", "symbolic", R.check_remd5_2x2, strength="proof (general)", kind="erratum",

@@ -320,6 +320,12 @@ def _plant_co_as_nl():
     return [(A.ALGORITHMS, "co", replace(A.ALGORITHMS["nl"], name="co"))]
 
 
+def _plant_sos_shaping_tied_to_lr():
+    from sosverify.claims import experiments as X
+
+    return [(X, "MODES_SHAPING_ALPHA", "lr")]
+
+
 TWINS: dict[str, Twin] = {t.name: t for t in [
     Twin("nl-cooperative", "NL descends the sum of all losses (∇Σ_k L^k) instead of each player's own gradient ξ",
          _plant_nl_cooperative),
@@ -361,6 +367,9 @@ TWINS: dict[str, Twin] = {t.name: t for t in [
     Twin("contraction-is-positive-stability", "LA's contraction interval taken as G's positive-stability interval "
          "(no |1 − αλ| < 1 condition)", _plant_contraction_is_positive_stability),
     Twin("co-as-nl", "CO's registry entry runs NL", _plant_co_as_nl),
+    Twin("sos-shaping-tied-to-lr", "the GAN's SOS with α inside the rule tied to RMSProp's rate (this project's "
+         "reading before issue 19): its predicted step is hundreds of times smaller than the one taken",
+         _plant_sos_shaping_tied_to_lr),
 ]}
 
 
