@@ -12,7 +12,9 @@ Prints, in one run:
   ratio to it.
 - GAN (paper size, float32): seconds per iteration of each rule that runs on the GAN on both
   backends, their ratio, and the time to train the paper's six rules to 8k iterations,
-  measured per iteration and projected.
+  measured per iteration and projected; and ξ written directly in JAX (``jax.grad`` of each
+  player's loss in its own block, jitted: the compiled limit for NL) beside the project's
+  jitted NL direction.
 - A sweep of 12 small GAN trainings on a 2-worker local Dask cluster against the same 12 run
   one after another.
 - A game typed as expressions (a 2 x 2 bimatrix game under the sigmoid parametrisation, given as
@@ -119,11 +121,47 @@ def gan(args) -> None:
         compile_s, jx = step_times(game, rule, theta0, args.gan_steps, "jax", numpy.random.default_rng(1))
         per[rule] = (ag, jx)
         print(f"{rule:<6}{compile_s:>14.1f}{ag:>12.3f}{jx:>9.3f}{ag / jx:>12.2f}x", flush=True)
+    plain, ours = gan_xi_limit(game, theta0, args.gan_steps)
+    print(f"xi on JAX, jitted, median of {args.gan_steps}: written directly (jax.grad per player's block) "
+          f"{plain * 1000:.0f} ms, the project's NL direction {ours * 1000:.0f} ms ({ours / plain:.2f}x)")
     six = [r for r in PAPER_SIX if r in per]
     for k, name in enumerate(BACKENDS):
         total = sum(per[r][k] for r in six) * 8000
         print(f"train {', '.join(six)} to 8k iterations on {name}: {total / 3600:.1f} h "
               f"(one: {per[six[0]][k] * 8000 / 60:.0f} min for {six[0]})")
+
+
+def gan_xi_limit(game, theta0, repeats: int):
+    """(seconds of ξ written directly in JAX, seconds of the project's NL direction), both jitted, on
+    one minibatch: the first is ``jax.grad`` of each player's loss w.r.t. its own block only."""
+    import jax
+    import jax.numpy as jnp
+
+    from sosverify.backends import use_backend
+
+    with use_backend("jax"):
+        batch = tuple(jnp.asarray(b) for b in game.draw(numpy.random.default_rng(1), 1).batch)
+        theta, d_g = jnp.asarray(theta0), game.dims[0]
+
+        def plain(th, batch):
+            g = game.bind(batch)
+            own_g = jax.grad(lambda t: g.losses(jnp.concatenate([t, jax.lax.stop_gradient(th[:, d_g:])], 1))[0].sum())
+            own_d = jax.grad(lambda t: g.losses(jnp.concatenate([jax.lax.stop_gradient(th[:, :d_g]), t], 1))[1].sum())
+            return jnp.concatenate([own_g(th[:, :d_g]), own_d(th[:, d_g:])], 1)
+
+        def ours(th, batch):
+            return ALGORITHMS["nl"].fn(game.bind(batch), th, alpha=1e-4).direction
+
+        out = []
+        for fn in (jax.jit(plain), jax.jit(ours)):
+            fn(theta, batch).block_until_ready()  # compiles
+            times = []
+            for _ in range(max(3, repeats)):
+                start = time.perf_counter()
+                fn(theta, batch).block_until_ready()
+                times.append(time.perf_counter() - start)
+            out.append(statistics.median(times))
+    return out[0], out[1]
 
 
 def expressions(args) -> None:
