@@ -124,8 +124,12 @@ class Setting:
                 raise SosverifyError(f"{self.help} must be {self.requirement}, got {_shown(value)}"[:200])
             return int(value)
         ok = not isinstance(value, bool) and isinstance(value, (int, float, numpy.integer, numpy.floating))
-        if not (ok and math.isfinite(value) and self.contains(value)):
-            raise SosverifyError(f"{self.help} must be {self.requirement}, got {value!r}"[:200])
+        try:
+            ok = ok and math.isfinite(value) and self.contains(value)
+        except OverflowError:  # an integer beyond any float (10**400)
+            ok = False
+        if not ok:
+            raise SosverifyError(f"{self.help} must be {self.requirement}, got {_shown(value)}"[:200])
         return float(value)
 
     def parse(self, text: str) -> float | str:

@@ -190,3 +190,15 @@ def test_changing_the_one_declaration_changes_every_entry_point(tmp_path):
     finally:
         object.__setattr__(S.STEPS, "high", S.MAX_STEPS)
         object.__setattr__(S.ITERATIONS, "high", S.MAX_STEPS)
+
+
+def test_an_integer_beyond_any_float_is_refused_in_one_line_not_an_overflow(tmp_path):
+    """A real-valued setting given a huge integer (10**400) is out of range, said in one line: its float
+    conversion must not escape as an OverflowError."""
+    from sosverify.games.gmm import GanSpec
+
+    for call in (lambda: run("tandem", "nl", alpha=10 ** 400, steps=2),
+                 lambda: training_config("nl", 10 ** 400, GanSpec(), 10, 5, 0)):
+        with pytest.raises(SosverifyError, match="must be a positive finite number, got an integer of 401 digits"):
+            call()
+
