@@ -72,9 +72,14 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
     earlier results are found on resume.
     """
     from sosverify.algorithms import get_algorithm
+    from sosverify.settings import ALPHA, EVAL_EVERY, ITERATIONS, LR, RUNS, SEED, STEPS
 
     gan = game == "gmm"
     check_options(game, options)
+    for a in alphas:  # checked, not converted: a task's key is a hash of the values as given
+        (LR if gan else ALPHA).check(a)
+    for s in seeds:
+        SEED.check(s)
     hyper = hyper or {}
     common: dict = {"backend": backend}
     if gan:
@@ -87,13 +92,17 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
             check_gan_algorithm(a)
         chosen = preset_settings(options.get("preset") or "small")
         spec = replace(chosen["spec"], minibatch=options.get("minibatch") or "random")
-        iterations = options.get("iterations") or chosen["iterations"]
-        common.update(spec=spec.as_dict(), iterations=iterations,
-                      eval_every=min(options.get("eval_every") or chosen["eval_every"], iterations))
-        shaping = list(dict.fromkeys(options.get("shaping_alpha") or [SHAPING_ALPHA.default]))
+        given = {k: options.get(k) for k in ("iterations", "eval_every")}
+        iterations = chosen["iterations"] if given["iterations"] is None else ITERATIONS.check(given["iterations"])
+        eval_every = chosen["eval_every"] if given["eval_every"] is None else EVAL_EVERY.check(given["eval_every"])
+        common.update(spec=spec.as_dict(), iterations=iterations, eval_every=min(eval_every, iterations))
+        shaping = options.get("shaping_alpha")
+        shaping = [SHAPING_ALPHA.default] if shaping is None else \
+            [shaping] if isinstance(shaping, (str, int, float)) else list(shaping)
+        for sa in shaping:
+            SHAPING_ALPHA.check(sa)
+        shaping = list(dict.fromkeys(shaping or [SHAPING_ALPHA.default]))
     else:
-        from sosverify.settings import RUNS, STEPS
-
         common.update(steps=STEPS.default if options.get("steps") is None else STEPS.check(options["steps"]),
                       runs=RUNS.default if options.get("runs") is None else RUNS.check(options["runs"]))
         for extra in ("game_settings", "normal_form"):  # only when given, so that other tasks keep their keys

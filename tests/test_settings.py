@@ -202,3 +202,27 @@ def test_an_integer_beyond_any_float_is_refused_in_one_line_not_an_overflow(tmp_
         with pytest.raises(SosverifyError, match="must be a positive finite number, got an integer of 401 digits"):
             call()
 
+
+PLAN_BAD = [("gmm", {"iterations": 0}), ("gmm", {"iterations": -5}), ("gmm", {"eval_every": 0}),
+            ("gmm", {"shaping_alpha": [-1.0]}), ("gmm", {"alphas": [0.0]}), ("tandem", {"alphas": [-1.0]}),
+            ("tandem", {"seeds": [-1]}), ("gmm", {"seeds": [2 ** 63]})]
+
+
+@pytest.mark.parametrize("game,given", PLAN_BAD, ids=[f"{g}-{k}" for g, d in PLAN_BAD for k in d])
+def test_a_sweeps_plan_checks_its_run_level_settings(game, given):
+    """``sweep.plan`` (the API under ``sosverify sweep``) refuses what the flags refuse: a GAN sweep's
+    iterations of 0 are not the preset's default, and no task is planned with a rate or seed out of range."""
+    from sosverify.sweep import plan
+
+    given = dict(given)
+    alphas, seeds = given.pop("alphas", [1e-3]), given.pop("seeds", [0])
+    with pytest.raises(SosverifyError, match="must be"):
+        plan(game, ["sos"], alphas, seeds, **given)
+
+
+def test_a_gan_sweep_takes_one_shaping_alpha_as_a_list_of_one():
+    from sosverify.sweep import plan
+
+    assert plan("gmm", ["sos"], [1e-3], [0], shaping_alpha=0.03) == plan("gmm", ["sos"], [1e-3], [0],
+                                                                          shaping_alpha=[0.03])
+
