@@ -226,3 +226,23 @@ def test_a_gan_sweep_takes_one_shaping_alpha_as_a_list_of_one():
     assert plan("gmm", ["sos"], [1e-3], [0], shaping_alpha=0.03) == plan("gmm", ["sos"], [1e-3], [0],
                                                                           shaping_alpha=[0.03])
 
+
+def test_the_audits_game_defaults_come_from_the_one_declaration(tmp_path):
+    """Planted: another default in sosverify.settings' GAME_ALPHA / GAME_STEPS is what ``audit --game``
+    runs with when the flags are not given (a copy of the defaults elsewhere would keep 1 and 1000)."""
+    from pathlib import Path
+
+    import sosverify.settings as S
+    from sosverify.cli.audit import _game
+
+    pytest.importorskip("pygambit")
+    nfg = Path(__file__).parent.parent / "experiments" / "games" / "2x2x2.nfg"
+    args = build_parser().parse_args(["audit", "la", "--game", str(nfg)])
+    object.__setattr__(S.GAME_ALPHA, "default", 0.25)
+    object.__setattr__(S.GAME_STEPS, "default", 7)
+    try:
+        got = _game(args, ["game-runs"], ("game-equilibria", "game-runs"))
+    finally:
+        object.__setattr__(S.GAME_ALPHA, "default", 1.0)
+        object.__setattr__(S.GAME_STEPS, "default", 1000)
+    assert (got["game_alpha"], got["game_steps"]) == (0.25, 7)

@@ -30,11 +30,12 @@ from sosverify import derivatives as D
 from sosverify.audit import properties as P
 from sosverify.errors import SosverifyError
 from sosverify.games.normal_form import NormalForm, as_normal_form
+from sosverify.settings import GAME_ALPHA, GAME_STEPS
 
 GAME_PROPERTIES = ("game-equilibria", "game-runs")
 OBSERVED = ("paper-games", "game-runs")  # what a rule does, not a property that holds or fails
 RUNS = {"quick": 20, "default": 100, "long": 300}  # game-runs' runs per profile
-ALPHA, STEPS = 1.0, 1000  # game-runs' learning rate and steps (defaults)
+ALPHA, STEPS = GAME_ALPHA.default, GAME_STEPS.default  # game-runs' learning rate and steps (defaults)
 
 
 @dataclass(frozen=True)

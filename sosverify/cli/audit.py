@@ -81,9 +81,11 @@ def _game(args, properties, game_properties) -> dict:
         return {}
     if not on_game:
         raise SosverifyError(f"--game is audited by {' and '.join(game_properties)}: add one to --check, or drop --game")
-    from sosverify.audit.own_game import ALPHA, STEPS, load_game
+    from sosverify.audit.own_game import load_game
 
-    return {"game": load_game(args.game), "game_alpha": args.game_alpha or ALPHA, "game_steps": args.game_steps or STEPS}
+    return {"game": load_game(args.game),
+            "game_alpha": GAME_ALPHA.default if args.game_alpha is None else args.game_alpha,
+            "game_steps": GAME_STEPS.default if args.game_steps is None else args.game_steps}
 
 
 def _setting_options() -> list:
