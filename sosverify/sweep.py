@@ -58,7 +58,8 @@ def check_options(game: str, options: dict) -> None:
     if wrong:
         takes = "--preset, --iterations, --eval-every, --shaping-alpha and --minibatch" if gan else \
             "--steps and --runs"
-        raise SosverifyError(f"{', '.join(wrong)} do not apply to {game} sweeps; they take {takes}")
+        verb = "does" if len(wrong) == 1 else "do"
+        raise SosverifyError(f"{', '.join(wrong)} {verb} not apply to {game} sweeps; they take {takes}")
 
 
 def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autograd", **options) -> list[dict]:

@@ -242,7 +242,7 @@ def test_reproduce_gmm_writes_every_file_and_summary(tmp_path):
     (["--preset", "huge"], "invalid choice: 'huge'"),
     (["--dtype", "float16"], "invalid choice: 'float16'"),
     (["--algos", "cgd"], "CGD forms a dense game Hessian"),
-    (["--runs", "3"], "--runs do not apply to the gmm experiment"),
+    (["--runs", "3"], "--runs does not apply to the gmm experiment"),
     (["--lr", "sos"], "--lr takes ALGO=RATE"),
     (["--lr", "nl=-1"], "must be a positive finite number"),
     (["--algos", "nl", "--lr", "sos=1e-3"], "not among --algos"),

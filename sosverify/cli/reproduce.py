@@ -40,7 +40,8 @@ def experiment_settings(exp, args) -> dict:
     settings = {k: getattr(args, k) for k in EXPERIMENT_FLAGS if getattr(args, k) is not None}
     wrong = [k for k in settings if k not in takes]
     if wrong:
-        raise SosverifyError(f"{_options(wrong)} do not apply to the {exp.name} experiment; it takes "
+        verb = "does" if len(wrong) == 1 else "do"
+        raise SosverifyError(f"{_options(wrong)} {verb} not apply to the {exp.name} experiment; it takes "
                              f"{_options(k for k in EXPERIMENT_FLAGS if k in takes)} and the rules' settings")
     settings.update(game_settings(args, exp.game, "experiment"))
     hyper = rule_settings(args, check_algorithms(settings.get("algos") or takes["algos"]))
