@@ -92,6 +92,23 @@ def rng():
     return numpy.random.default_rng(20190101)
 
 
+@pytest.fixture
+def planned_sweep_tasks(monkeypatch):
+    """The tasks ``sosverify sweep`` hands to :func:`sosverify.sweep.sweep`, collected in a list instead
+    of run (the planning and its keys without a Dask cluster), on the autograd backend."""
+    import sosverify.sweep as S
+
+    seen: list = []
+
+    def collect(tasks, out, **kw):
+        seen.extend(tasks)
+        return {"tasks": len(tasks), "skipped": 0, "done": 0, "failed": []}
+
+    monkeypatch.setattr(S, "sweep", collect)
+    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    return seen
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Figures a test drew through a reproduction it ran without writing (``run_gmm(...)``) are

@@ -141,19 +141,12 @@ def test_the_api_refuses_a_game_that_is_not_normal_form():
         audit("la", properties=["game-runs"])
 
 
-def test_a_sweep_task_carries_the_file_s_payoffs_and_runs_as_the_runner_does(tmp_path, monkeypatch):
+def test_a_sweep_task_carries_the_file_s_payoffs_and_runs_as_the_runner_does(tmp_path, planned_sweep_tasks):
     """The task holds the payoffs (a worker needs no copy of the file; an edited file is a new task, by its key),
     and its result is the runner's on that game with the equilibria its runs approach."""
     import sosverify.sweep as S
 
-    seen = []
-
-    def fake_sweep(tasks, out, **kw):
-        seen.extend(tasks)
-        return {"tasks": len(tasks), "skipped": 0, "done": 0, "failed": []}
-
-    monkeypatch.setattr(S, "sweep", fake_sweep)
-    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    seen = planned_sweep_tasks
     keys = {}
     for name, b in (("first", 1), ("edited", 2)):
         path = tmp_path / "game.nfg"

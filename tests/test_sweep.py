@@ -383,20 +383,12 @@ def test_a_gan_sweep_draws_each_training_s_bar_in_the_client(client, tmp_path, c
                    for line in err.splitlines()), err
 
 
-def test_a_gan_sweep_crosses_rates_with_shaping_alphas_in_the_order_given(tmp_path, monkeypatch):
+def test_a_gan_sweep_crosses_rates_with_shaping_alphas_in_the_order_given(tmp_path, planned_sweep_tasks):
     """sweep gmm --shaping-alpha: rules x rates x shaping alphas x seeds, in the order given; a task tied to
     the rate, or of a rule without alpha inside it (NL), keeps the key it had before the setting existed."""
-    import sosverify.sweep as S
     from sosverify.cli import main
 
-    seen = []
-
-    def fake_sweep(tasks, out, **kw):
-        seen.extend(tasks)
-        return {"tasks": len(tasks), "skipped": 0, "done": 0, "failed": []}
-
-    monkeypatch.setattr(S, "sweep", fake_sweep)
-    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    seen = planned_sweep_tasks
     assert main(["sweep", "gmm", "--algos", "sos", "nl", "--alpha", "2e-4", "1e-4", "--shaping-alpha", "0.1", "lr",
                  "--iterations", "4", "--out", str(tmp_path), "--quiet"]) == 0
     assert [(t["algorithm"], t["alpha"], t.get("shaping_alpha")) for t in seen] == [
@@ -454,14 +446,10 @@ def test_a_gan_task_stopped_part_way_continues_from_its_checkpoint_to_the_same_r
         assert resumed[k] == straight[k], k
 
 
-def test_a_gan_sweep_with_tiled_minibatches_records_them_in_each_task(tmp_path, monkeypatch):
-    import sosverify.sweep as S
+def test_a_gan_sweep_with_tiled_minibatches_records_them_in_each_task(tmp_path, planned_sweep_tasks):
     from sosverify.cli import main
 
-    seen = []
-    monkeypatch.setattr(S, "sweep", lambda tasks, out, **kw: seen.extend(tasks) or {
-        "tasks": len(tasks), "skipped": 0, "done": 0, "failed": []})
-    monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")
+    seen = planned_sweep_tasks
     args = ["sweep", "gmm", "--algos", "nl", "--alpha", "1e-3", "--iterations", "4", "--out", str(tmp_path), "--quiet"]
     assert main([*args, "--minibatch", "tiled"]) == 0 and main(args) == 0
     assert seen[0]["spec"]["minibatch"] == "tiled" and "minibatch" not in seen[1]["spec"]
