@@ -49,10 +49,6 @@ def dest(option: str) -> str:
     return option[2:].replace("-", "_")
 
 
-def given(args, names) -> list:
-    return ["--" + n.replace("_", "-") for n in names if getattr(args, n) is not None]
-
-
 def add_setting_flags(parser, experiments: dict | None = None, game_flags: bool = True) -> None:
     """One flag per declared setting of the rules and of the games, help text from the declaration.
 
@@ -124,16 +120,6 @@ def check_files_writable(out: Path, names, figures: bool = False) -> None:
         if path.is_dir():
             raise SosverifyError(f"{path} is a directory; sosverify writes a file there: remove it "
                                  "or choose another --out")
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
-    return value
 
 
 def finite(text: str) -> float:
