@@ -169,11 +169,27 @@ def test_three_player_game_whose_solve_would_not_end_is_answered_within_the_limi
         assert answer["stages"]["exact_status"] == "unknown"
         assert f"did not finish within {limit:g} s" in answer["stages"]["exact"]
         assert answer["stages"]["exact_seconds"] < 2 * limit + 3
-    assert fixed["status"] == "numerical" and not fixed["complete"]
     assert r["xi"] and r["H"] and r["chi"]  # always given
+    if fixed["status"] != "numerical":  # a loaded machine: the numeric search (about 1.5 s) is cut at 1 s too
+        assert fixed["status"] == "unknown" and "timed out" in fixed["stages"]["numeric"], fixed
+        return  # never "none": what the search found within the limit is below (with room to finish)
+    _numeric_answer(fixed)
+
+
+def _numeric_answer(fixed):
+    assert fixed["status"] == "numerical" and not fixed["complete"]
     values = [p["value"] for p in fixed["points"]]
     assert [0.0, 0.0, 0.0] in values  # ξ(0) = 0 by inspection
     assert all(p["residual"] < 1e-9 for p in fixed["points"])
+
+
+@pytest.mark.slow
+def test_three_player_game_whose_solve_would_not_end_gets_numeric_fixed_points_when_the_search_has_room():
+    """The same game with a limit the numeric search fits in (1.5 s on a loaded machine, the exact solve
+    still cut): the fixed points it finds, ξ(0) = 0 among them, labelled numerical and not complete."""
+    r = _analyse(*HARD, timeout=5.0, starts=60)
+    assert r["fixed_points"]["stages"]["exact_status"] == "unknown"
+    _numeric_answer(r["fixed_points"])
 
 
 def test_timeout_kills_a_computation_that_would_not_end():
