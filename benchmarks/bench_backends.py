@@ -12,9 +12,9 @@ Prints, in one run:
   ratio to it.
 - GAN (paper size, float32): seconds per iteration of each rule that runs on the GAN on both
   backends, their ratio, and the time to train the paper's six rules to 8k iterations,
-  measured per iteration and projected; and ξ written directly in JAX (``jax.grad`` of each
-  player's loss in its own block, jitted: the compiled limit for NL) beside the project's
-  jitted NL direction.
+  measured per iteration and projected; and ξ and the SOS direction written directly in JAX
+  (``plain_gan.py``, no project code: the compiled limit) beside the project's jitted NL and SOS
+  directions.
 - A sweep of 12 small GAN trainings on a 2-worker local Dask cluster against the same 12 run
   one after another.
 - A game typed as expressions (a 2 x 2 bimatrix game under the sigmoid parametrisation, given as
@@ -121,9 +121,12 @@ def gan(args) -> None:
         compile_s, jx = step_times(game, rule, theta0, args.gan_steps, "jax", numpy.random.default_rng(1))
         per[rule] = (ag, jx)
         print(f"{rule:<6}{compile_s:>14.1f}{ag:>12.3f}{jx:>9.3f}{ag / jx:>12.2f}x", flush=True)
-    plain, ours = gan_xi_limit(game, theta0, args.gan_steps)
-    print(f"xi on JAX, jitted, median of {args.gan_steps}: written directly (jax.grad per player's block) "
-          f"{plain * 1000:.0f} ms, the project's NL direction {ours * 1000:.0f} ms ({ours / plain:.2f}x)")
+    limit = gan_limit(game, theta0, args.gan_steps)
+    for rule in ("nl", "sos"):
+        print(f"{rule} direction on JAX, jitted, median of {max(3, args.gan_steps)}: written directly (plain_gan.py) "
+              f"{limit['plain ' + rule] * 1000:.0f} ms, the project's {limit[rule] * 1000:.0f} ms "
+              f"({limit[rule] / limit['plain ' + rule]:.2f}x; max |difference| "
+              f"{limit[rule + ' difference']:.1e} of max |direction|)")
     six = [r for r in PAPER_SIX if r in per]
     for k, name in enumerate(BACKENDS):
         total = sum(per[r][k] for r in six) * 8000
@@ -131,37 +134,46 @@ def gan(args) -> None:
               f"(one: {per[six[0]][k] * 8000 / 60:.0f} min for {six[0]})")
 
 
-def gan_xi_limit(game, theta0, repeats: int):
-    """(seconds of ξ written directly in JAX, seconds of the project's NL direction), both jitted, on
-    one minibatch: the first is ``jax.grad`` of each player's loss w.r.t. its own block only."""
+def gan_limit(game, theta0, repeats: int):
+    """Seconds of ξ and of the SOS direction written directly in JAX (``plain_gan.py``, no project
+    code) and of the project's NL and SOS directions, all jitted, one minibatch, median of
+    ``repeats``: ``{"plain nl": s, "plain sos": s, "nl": s, "sos": s}``."""
     import jax
     import jax.numpy as jnp
+    import plain_gan
 
     from sosverify.backends import use_backend
 
     with use_backend("jax"):
         batch = tuple(jnp.asarray(b) for b in game.draw(numpy.random.default_rng(1), 1).batch)
         theta, d_g = jnp.asarray(theta0), game.dims[0]
+        spec = game.params
+        from sosverify.games.gmm import GanSpec
 
-        def plain(th, batch):
-            g = game.bind(batch)
-            own_g = jax.grad(lambda t: g.losses(jnp.concatenate([t, jax.lax.stop_gradient(th[:, d_g:])], 1))[0].sum())
-            own_d = jax.grad(lambda t: g.losses(jnp.concatenate([jax.lax.stop_gradient(th[:, :d_g]), t], 1))[1].sum())
-            return jnp.concatenate([own_g(th[:, :d_g]), own_d(th[:, d_g:])], 1)
-
-        def ours(th, batch):
-            return ALGORITHMS["nl"].fn(game.bind(batch), th, alpha=1e-4).direction
-
-        out = []
-        for fn in (jax.jit(plain), jax.jit(ours)):
-            fn(theta, batch).block_until_ready()  # compiles
+        shapes = GanSpec(**spec)
+        plain_xi, plain_sos = plain_gan.make(shapes.generator_shapes, shapes.discriminator_shapes, shapes.batch)
+        calls = {
+            "plain nl": lambda: jnp.concatenate(plain_xi(theta[0, :d_g], theta[0, d_g:], batch[0][0], batch[1][0])),
+            "plain sos": lambda: plain_sos(theta[0, :d_g], theta[0, d_g:], batch[0][0], batch[1][0], 1e-4),
+        }
+        for rule in ("nl", "sos"):
+            algo = ALGORITHMS[rule]
+            fn = jax.jit(lambda th, batch, algo=algo: algo.fn(game.bind(batch), th, alpha=1e-4,
+                                                               **algo.defaults).direction)
+            calls[rule] = lambda fn=fn: fn(theta, batch)
+        out = {}
+        for rule in ("nl", "sos"):  # the limit computes the same direction
+            plain, ours = calls["plain " + rule](), calls[rule]()[0]
+            out[rule + " difference"] = float(jnp.abs(plain - ours).max() / jnp.abs(ours).max())
+        for name, call in calls.items():
+            jax.block_until_ready(call())  # compiles
             times = []
             for _ in range(max(3, repeats)):
                 start = time.perf_counter()
-                fn(theta, batch).block_until_ready()
+                jax.block_until_ready(call())
                 times.append(time.perf_counter() - start)
-            out.append(statistics.median(times))
-    return out[0], out[1]
+            out[name] = statistics.median(times)
+    return out
 
 
 def expressions(args) -> None:
