@@ -412,3 +412,20 @@ def test_the_family_proof_is_checked_against_sampled_points_of_the_family():
         assert (least >= -1e-12) == (kind == "stable")  # float rounding of exact zeros: 1e-12
         on_family = game.H.subs(y, sympy.sqrt(1 - x ** 2))
         assert family_kind(on_family) == kind
+
+
+def test_a_numerical_point_where_H_is_singular_is_never_called_stable():
+    """The numeric stage's word at points of the family x = 0 of L = (x²y/2, xy²/2) (H = [[y, x], [y, x]]
+    is singular there): never 'stable' or 'other', which would need signs within rounding of zero;
+    'strict-saddle' where the eigenvalue y is clearly negative.  (The analyse22 row of the hostile battery
+    met this when the exact stage ran out of time: H = 0 at the origin was called 'stable'.)"""
+    import numpy
+
+    from sosverify.symbolic.analyse import numeric_kind
+
+    game = SymGame.from_specs(["x=x**2*y/2", "y=x*y**2/2"])
+    H = sympy.lambdify((x, y), game.H)
+    for y0 in (-2.0, -1e-3, 0.0, 1e-12, 1e-3, 2.0):
+        kind = numeric_kind(numpy.array(H(0.0, y0), dtype=float))
+        assert kind == ("strict-saddle" if y0 < -1e-6 else "undecided"), (y0, kind)
+    assert numeric_kind(numpy.diag([1.0, 1e-3])) == "stable"  # invertible and PSD: still stable

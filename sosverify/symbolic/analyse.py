@@ -117,15 +117,28 @@ def numeric_local_convergence(H: numpy.ndarray, same_player: numpy.ndarray) -> d
 
 
 def numeric_kind(H: numpy.ndarray) -> str:
-    """:func:`classify` for a float H, with a tolerance relative to its size."""
+    """:func:`classify` for a float H, with a tolerance relative to its size.
+
+    Where H is numerically singular (a point of a family of fixed points, or a degenerate one) the
+    signs that decide the kind are within rounding of zero: such a point is ``undecided`` unless an
+    eigenvalue's real part is clearly negative (a strict saddle whatever the zero ones are).  A
+    stable fixed point is H ⪰ 0 *and* invertible (SPEC §1), which floats cannot show at a singular H.
+
+    >>> numeric_kind(numpy.eye(2)), numeric_kind(numpy.zeros((2, 2))), numeric_kind(numpy.array([[1.0, 0], [1, 0]]))
+    ('stable', 'undecided', 'undecided')
+    >>> numeric_kind(numpy.array([[0.0, 0], [0, -1]])), numeric_kind(-numpy.eye(2))
+    ('strict-saddle', 'unstable')
+    """
     tol = 1e-8 * max(1.0, float(numpy.abs(H).max()))
     sym = numpy.linalg.eigvalsh((H + H.T) / 2)
-    if numpy.all(sym >= -tol):
-        return "stable"
     if numpy.all(sym < -tol):
         return "unstable"
     if numpy.any(numpy.linalg.eigvals(H).real < -tol):
         return "strict-saddle"
+    if numpy.linalg.svd(H, compute_uv=False).min() < tol:
+        return "undecided"
+    if numpy.all(sym >= -tol):
+        return "stable"
     return "other"
 
 
