@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sosverify.backends import active, active_name, use_backend
 
-__all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback", "jvp",
+__all__ = ["np", "stop_gradient", "as_array", "to_numpy", "compile", "gradient", "value_and_pullback", "jvp", "jvps",
            "has_forward_mode", "scan",
            "weighted_gradient", "gradient_of_pairing", "gradient_of_self_pairing", "take", "take_columns",
            "unflatten", "batch_matmul", "relu", "sigmoid", "bsolve", "invertible", "solve_or_nan",
@@ -70,6 +70,13 @@ def jvp(fun, x, tangent):
     """Return ``(fun(x), J_fun(x) · tangent)`` (forward mode on JAX; reverse over reverse on
     autograd).  With ``fun`` a gradient, a Hessian-vector product; no dense Hessian is formed."""
     return active().jvp(fun, x, tangent)
+
+
+def jvps(fun, x, tangents):
+    """``J_fun(x) · tangents[p]`` for each ``p``, stacked on a new first axis: one primal pass shared
+    by every tangent (JAX: ``vmap`` of the forward pass over the tangents; autograd: one pullback
+    of the pullback, applied to each)."""
+    return active().jvps(fun, x, tangents)
 
 
 def scan(body, carry, length: int, xs=None, count=None):

@@ -173,6 +173,25 @@ def test_mixed_partials_on_blocks_agree_with_finite_differences(name, backend, r
 
 
 @pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])  # JAX compiles: tox -e slow
+@pytest.mark.parametrize("name", SMALL_GAMES + ["cubic3"])
+def test_the_dense_hessian_by_blocks_agrees_with_finite_differences_and_copies(name, backend, rng):
+    """method="blocks" of the dense H (CGD, LSS and analysis on JAX: a stack of unit tangents per
+    block, one primal pass): against finite differences, and the copies to rounding; the first-order
+    quantities beside it are first_order's."""
+    game = _three_player_cubic(rng) if name == "cubic3" else get_game(name)
+    theta = _points(game, rng)
+    fd = FDQuantities(game, theta)
+    with use_backend(backend):
+        H, first = D.hessian_and_first(game, theta, method="blocks")
+        copies, first_c = D.hessian_and_first(game, theta, method="copies")
+    assert_close(H, fd.H, rtol=FD_RTOL, atol=FD_ATOL, err_msg="dense H by blocks")
+    assert_close(H, copies, rtol=1e-11, atol=1e-12, err_msg="dense H: blocks vs copies")
+    assert_close(first.xi, first_c.xi, rtol=1e-12, atol=1e-13, err_msg="xi beside H")
+    with pytest.raises(ValueError, match="unknown method 'dense'.*valid: copies, blocks"):
+        D.hessian_and_first(game, theta, method="dense")
+
+
+@pytest.mark.parametrize("backend", ["autograd", pytest.param("jax", marks=pytest.mark.slow)])  # JAX compiles: tox -e slow
 def test_mixed_partials_on_blocks_agree_with_copies_on_a_float32_gan(backend):
     """The GAN (small, float32): both methods give the same products and keep float32."""
     game = get_game("gmm", hidden=8, layers=2, latent=4, batch=16).draw(numpy.random.default_rng(1), 2)

@@ -124,6 +124,14 @@ def jvp(fun: Callable[[Array], Array], x: Array, tangent: Array):
     return value, _quiet(lambda: pull_pullback(tangent))
 
 
+def jvps(fun: Callable[[Array], Array], x: Array, tangents: Array):
+    """``J_fun(x) · tangents[p]`` stacked over ``p``: the pullback of the pullback built once (as in
+    :func:`jvp`) and applied to each tangent."""
+    pullback, value = _quiet(lambda: _make_vjp(fun)(x))
+    pull_pullback, _ = _quiet(lambda: _make_vjp(pullback)(_vspace(value).zeros()))
+    return np.stack([_quiet(lambda t=t: pull_pullback(t)) for t in tangents])
+
+
 def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):
     """Return ``(fun(x), ∇_x Σ weights · fun(x))`` with ``weights`` held constant.
 

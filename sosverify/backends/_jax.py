@@ -100,6 +100,13 @@ def jvp(fun: Callable[[Array], Array], x: Array, tangent: Array):
     return jax.jvp(fun, (x,), (np.asarray(tangent, dtype=np.result_type(x)),))
 
 
+def jvps(fun: Callable[[Array], Array], x: Array, tangents: Array):
+    """``J_fun(x) · tangents[p]`` stacked over ``p``: ``jax.linearize`` once (the primal pass), the
+    linear map ``vmap``-ed over the tangents."""
+    _, linear = jax.linearize(fun, x)
+    return jax.vmap(linear)(np.asarray(tangents, dtype=np.result_type(x)))
+
+
 def weighted_gradient(fun: Callable[[Array], Array], x: Array, weights: Array):
     """Return ``(fun(x), ∇_x Σ weights · fun(x))`` with ``weights`` held constant."""
     value, pullback = value_and_pullback(fun, x)
