@@ -8,7 +8,7 @@ The active backend is chosen per call with :func:`use_backend` (``backend=`` of
 :func:`sosverify.run`, ``--backend`` on the command line) and defaults to the environment
 variable ``SOSVERIFY_BACKEND`` or ``autograd``.  A backend module provides ``np`` (its NumPy),
 ``stop_gradient``, ``as_array``, ``to_numpy``, ``compile``, the derivatives
-(``value_and_pullback``, ``gradient``, ``weighted_gradient``, ``gradient_of_pairing``,
+(``value_and_pullback``, ``gradient``, ``jvp``, ``jvps``, ``weighted_gradient``, ``gradient_of_pairing``,
 ``gradient_of_self_pairing``) and the array helpers the games use (``take``, ``take_columns``,
 ``unflatten``, ``batch_matmul``, ``relu``, ``sigmoid``, ``bsolve``).
 """
