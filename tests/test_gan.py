@@ -606,3 +606,36 @@ def test_the_planned_tasks_of_the_recorded_paper_search_have_the_keys_its_result
                      iterations=t["iterations"], eval_every=t["eval_every"],
                      shaping_alpha=[t.get("shaping_alpha", "lr")], hyper={t["algorithm"]: t["hyper"]})
         assert [task_key(x) for x in tasks] == [f.stem], f.name
+
+
+def test_the_search_figures_draw_finished_trainings_and_regenerate_the_last_samples_exactly(tmp_path):
+    """experiments/gmm_search_figures.py on a two-task search (NL; SOS with its own shaping α), 4
+    iterations of the small GAN: Figures 4 and 7 are written, the samples of the last evaluation
+    (not in the final checkpoint) are regenerated from the final parameters and give the KL the
+    training recorded, and a rule not trained is left out, not drawn empty."""
+    import importlib.util
+
+    from sosverify.results import write_json
+    from sosverify.sweep import plan, run_task, task_key
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_search_figures.py"
+    spec = importlib.util.spec_from_file_location("gmm_search_figures", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    tasks = plan("gmm", ["nl"], [1e-4], [0], iterations=4, eval_every=2) + \
+        plan("gmm", ["sos"], [2e-4], [0], iterations=4, eval_every=2, shaping_alpha=[0.03])
+    (tmp_path / "tasks").mkdir()
+    for task in tasks:
+        write_json(tmp_path / "tasks" / f"{task_key(task)}.json", run_task(task, checkpoints=str(tmp_path / "checkpoints")))
+    sos = module.find(tmp_path, "sos", 2e-4, 0.03, 0)
+    recorded = {e["iteration"]: e["kl"] for e in sos.evaluations}
+    assert sorted(sos.samples) == [2, 4] and sos.extra["kl_regenerated"] == pytest.approx(recorded[4], rel=1e-6)
+    assert sos.p is not None and len(sos.xi_norm) == 4
+    assert module.find(tmp_path, "sos", 2e-4, 0.01, 0) is None      # another shaping α: not this training
+    figures = tmp_path / "figures"
+    assert module.main([str(tmp_path), "--seeds", "0", "--figures", str(figures)]) == 0
+    assert sorted(p.name for p in figures.iterdir()) == ["gmm_search_fig4_seed0.png", "gmm_search_fig7_seed0.png"]

@@ -1,0 +1,170 @@
+"""Figures 4, 6 and 7 of the paper from a paper-size search's finished trainings, one set per seed.
+
+    python experiments/gmm_search_figures.py OUT [OUT ...] [--seeds 0 1 2] [--figures docs/figures]
+
+``OUT`` is the output directory of ``sosverify sweep gmm`` (its ``tasks/`` and ``checkpoints/``;
+the search of issue 19 is ``docs/runs/shaping-8k/run-shaping-8k.sh``).  Each rule is drawn at the
+setting the search chose for it (``PANELS``); a training that is still running or was never run
+is left out and named on stderr, one that blew up is a row marked "diverged".
+
+- ``gmm_search_fig4_seed{S}.png``: NL, CO, SOS (Figure 4); ``gmm_search_fig6_seed{S}.png``: LA,
+  LOLA, SGA (Figure 6): generator samples at each evaluation, KL and modes covered beneath.
+- ``gmm_search_fig7_seed{S}.png``: ‖ξ‖ per iteration of SOS, LA and NL (Figure 7, to the search's
+  8k iterations), and beneath it SOS's p per iteration (p < 1 is where SOS is not LOLA).
+
+The samples at the last iteration are regenerated from the final parameters with the
+evaluation's own latents (``eval_latents``: the same at every evaluation of a training); the
+checkpoint keeps those of the earlier evaluations.  Nothing here trains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy  # noqa: E402
+
+from sosverify.games.gmm import GanSpec, gmm_gan  # noqa: E402
+from sosverify.gan.evaluate import eval_latents, evaluate_generator  # noqa: E402
+from sosverify.gan.train import FIGURE_SAMPLES, load_checkpoint  # noqa: E402
+from sosverify.reproduce.gmm import figure_samples, figure_xi_norm  # noqa: E402
+from sosverify.results import write_atomic  # noqa: E402
+
+#: (rule, learning rate, shaping α or None) of each figure: the search's chosen settings (docs/gmm.md)
+PANELS = {
+    "fig4": [("nl", 1e-4, None), ("co", 2e-4, None), ("sos", 2e-4, 0.03)],
+    "fig6": [("la", 2e-4, 0.01), ("lola", 2e-4, 0.01), ("sga", 2e-4, None)],
+    "fig7": [("sos", 2e-4, 0.03), ("la", 2e-4, 0.01), ("nl", 1e-4, None)],
+}
+
+
+@dataclass
+class Finished:
+    """What the figures of :mod:`sosverify.reproduce.gmm` read from a training."""
+
+    config: dict
+    evaluations: list
+    samples: dict
+    xi_norm: numpy.ndarray
+    p: numpy.ndarray | None
+    diverged_at: int | None
+    extra: dict = field(default_factory=dict)
+
+
+def _tasks(out: Path) -> list:
+    return [(path, json.loads(path.read_text())) for path in sorted((out / "tasks").glob("*.json"))]
+
+
+def find(out: Path, rule: str, lr: float, shaping, seed: int) -> Finished | None:
+    """The finished training of ``rule`` at ``lr``, ``shaping`` and ``seed`` in ``out``, or None."""
+    for path, record in _tasks(out):
+        task, result = record["task"], record["result"]
+        if (task["algorithm"], task["seed"]) != (rule, seed) or not numpy.isclose(task["alpha"], lr):
+            continue
+        if task.get("shaping_alpha") != shaping:
+            continue
+        spec = GanSpec(**task["spec"])
+        evaluations = [{"iteration": int(it), "kl": kl, "modes_covered": result["modes_covered"][it]}
+                       for it, kl in result["kl"].items()]
+        config = {"lr": task["alpha"], "shaping_alpha": shaping}
+        checkpoint = out / "checkpoints" / (path.stem + ".npz")
+        if result.get("diverged_at") is not None:
+            return Finished(config, evaluations, {}, numpy.zeros(0), None, result.get("diverged_at"))
+        if not checkpoint.exists():  # a task file copied without its checkpoint: no samples to draw
+            continue
+        ck = load_checkpoint(checkpoint)
+        samples, extra = dict(ck["samples"]), {}
+        last = max(e["iteration"] for e in evaluations)
+        if last not in samples:  # the final checkpoint precedes the last evaluation: regenerate it
+            theta_g = ck["theta"][0, :gmm_gan(**task["spec"]).dims[0]]
+            again = evaluate_generator(spec, theta_g, eval_latents(spec, seed))
+            samples[last] = numpy.asarray(again["samples"])[:FIGURE_SAMPLES].astype(float)
+            # the same generator on the same latents: the recorded KL again (float32 networks on
+            # another backend or BLAS may round differently)
+            recorded = result["kl"][str(last)]
+            extra["kl_regenerated"] = float(again["kl"])
+            if not numpy.isclose(again["kl"], recorded, rtol=1e-3):
+                print(f"{path.name}: the samples regenerated at {last} give KL {again['kl']:.4g}, the training "
+                      f"recorded {recorded:.4g}: not its final generator", file=sys.stderr)
+                return None
+        return Finished(config, evaluations, samples, numpy.asarray(ck["xi_norm"]),
+                        numpy.asarray(ck["p"]) if len(ck["p"]) else None, None, extra)
+    return None
+
+
+def _chosen(outs, panels, seed: int) -> dict:
+    chosen = {}
+    for rule, lr, shaping in panels:
+        found = next((f for f in (find(out, rule, lr, shaping, seed) for out in outs) if f is not None), None)
+        if found is None:
+            print(f"seed {seed}: no finished {rule} at lr {lr:g}" + (f", shaping α {shaping}" if shaping else "")
+                  + " (still training or not run): left out", file=sys.stderr)
+        else:
+            chosen[rule] = found
+    return chosen
+
+
+def _save(fig, path: Path) -> None:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=110, format="png")
+    plt.close(fig)
+    write_atomic(path, buf.getvalue())
+    print(path)
+
+
+def figure_p(chosen: dict, ax) -> None:
+    """SOS's p per iteration (and the share of iterations with p < 1) on ``ax``."""
+    sos = chosen.get("sos")
+    if sos is None or sos.p is None:
+        ax.set_visible(False)
+        return
+    ax.plot(sos.p, lw=0.4, color="C0")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("SOS's p")
+    ax.set_title(f"p < 1 on {100 * float((sos.p < 1).mean()):.1f}% of the iterations "
+                 "(there SOS's step is not LOLA's)", fontsize=8)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, nargs="+",
+                        help="output directories of the sweeps (tasks/ and checkpoints/), searched in order")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--figures", type=Path, default=Path("docs/figures"))
+    args = parser.parse_args(argv)
+    for out in args.out:
+        if not (out / "tasks").is_dir():
+            parser.error(f"{out} has no tasks/ directory: give the output directory of `sosverify sweep gmm`")
+    args.figures.mkdir(parents=True, exist_ok=True)
+    spec = GanSpec()
+    for seed in args.seeds:
+        for name in ("fig4", "fig6"):
+            chosen = _chosen(args.out, PANELS[name], seed)
+            if chosen:
+                fig = figure_samples(chosen, spec)
+                fig.suptitle(f"{fig._suptitle.get_text()} · seed {seed}", fontsize=9)
+                _save(fig, args.figures / f"gmm_search_{name}_seed{seed}.png")
+        chosen = {k: v for k, v in _chosen(args.out, PANELS["fig7"], seed).items() if v.diverged_at is None}
+        if chosen:
+            fig = figure_xi_norm(chosen)
+            ax = fig.axes[0]
+            ax.set_title(f"Figure 7 at paper size: ‖ξ‖ per iteration, seed {seed} (8k iterations)", fontsize=9)
+            fig.set_size_inches(5.5, 5.4)
+            ax.set_position([0.13, 0.47, 0.82, 0.46])
+            figure_p(chosen, fig.add_axes([0.13, 0.08, 0.82, 0.27]))
+            _save(fig, args.figures / f"gmm_search_fig7_seed{seed}.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
