@@ -353,7 +353,7 @@ def _hessian_by_blocks(game: Game, theta):
     runs = theta.shape[0]
     blocks = game.split(theta)
     rows = []
-    for k, d_k in enumerate(game.dims):
+    for k in range(game.n_players):
         cols = []
         for j, d_j in enumerate(game.dims):
             # tangent m: the unit vector e_m of block j in every run; one primal pass for all d_j
