@@ -21,7 +21,9 @@ edited since is a new task), and its result adds which of Gambit's equilibria ea
 (:func:`sosverify.equilibria.run_outcomes`); or for the GAN
 ``{"game": "gmm", "algorithm": .., "alpha": lr, "seed": .., "iterations": .., "eval_every": ..,
 "spec": {GanSpec fields}, "hyper": {}, "backend": ..}`` and, unless α inside the rule is tied to
-the rate, ``"shaping_alpha"``.  Each result records the git commit of the source that ran it.
+the rate, ``"shaping_alpha"``; with ``"extends": N`` the training starts from the final checkpoint of
+the same task run to N iterations (:func:`shorter_task`; e.g. the 8k trainings on to 12k for Figure 7),
+which it copies and never changes.  Each result records the git commit of the source that ran it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 
 from sosverify.distribute import check_scheduler, close_client, finished_keys, start_client
 from sosverify.errors import SosverifyError
-from sosverify.results import jsonable, source_commit, versions, write_json
+from sosverify.results import jsonable, source_commit, versions, write_atomic, write_json
 
 # the commit of the source this process imported (read once: a checkout may move on while a sweep runs)
 COMMIT = source_commit()
@@ -46,7 +48,7 @@ def grid(game: str, algos, alphas, seeds, **common) -> list[dict]:
 
 
 #: options of a sweep beyond rules × rates × seeds: those of a GAN sweep, and those of any other game
-GAN_OPTIONS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch")
+GAN_OPTIONS = ("preset", "iterations", "eval_every", "shaping_alpha", "minibatch", "extends")
 GAME_OPTIONS = ("steps", "runs", "game_settings", "normal_form")
 
 
@@ -97,6 +99,12 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
         iterations = chosen["iterations"] if given["iterations"] is None else ITERATIONS.check(given["iterations"])
         eval_every = chosen["eval_every"] if given["eval_every"] is None else EVAL_EVERY.check(given["eval_every"])
         common.update(spec=spec.as_dict(), iterations=iterations, eval_every=min(eval_every, iterations))
+        if options.get("extends") is not None:  # only when given, so that other tasks keep their keys
+            extends = ITERATIONS.check(options["extends"])
+            if extends >= iterations:
+                raise SosverifyError(f"extends ({extends}) must be below iterations ({iterations}): a training "
+                                     "is continued to more iterations than it ran")
+            common["extends"] = extends
         shaping = options.get("shaping_alpha")
         shaping = [SHAPING_ALPHA.default] if shaping is None else \
             [shaping] if isinstance(shaping, (str, int, float)) else list(shaping)
@@ -150,6 +158,35 @@ def task_key(task: dict) -> str:
 CHECKPOINT_EVERY = 500
 
 
+def shorter_task(task: dict) -> dict:
+    """The task a GAN task with ``extends`` continues: the same one run to ``extends`` iterations."""
+    base = {k: v for k, v in task.items() if k != "extends"}
+    base["iterations"] = task["extends"]
+    return base
+
+
+def _start_from_shorter(task: dict, checkpoints) -> None:
+    """Before a GAN task with ``extends`` first trains: copy the final checkpoint of :func:`shorter_task`
+    to this task's checkpoint (the shorter training's own file is never changed), so that the training
+    continues it; a shorter training that did not finish (or diverged) is one clear error."""
+    from sosverify.gan.train import load_checkpoint
+
+    if checkpoints is None:
+        raise SosverifyError("a task that extends a shorter training needs the sweep's checkpoints directory")
+    mine = Path(checkpoints) / f"{task_key(task)}.npz"
+    if mine.exists():  # started before: it resumes from its own checkpoint
+        return
+    base = Path(checkpoints) / f"{task_key(shorter_task(task))}.npz"
+    if not base.exists():
+        raise SosverifyError(f"{task['algorithm']} at rate {task['alpha']:g}, seed {task['seed']}: no checkpoint of the "
+                             f"same training at {task['extends']} iterations ({base.name}) to extend: run that sweep first")
+    at = load_checkpoint(base)["t"]
+    if at != task["extends"]:
+        raise SosverifyError(f"{base.name} stopped at iteration {at}, not at {task['extends']}: the training to "
+                             "extend did not finish (or diverged)")
+    write_atomic(mine, base.read_bytes())
+
+
 def run_task(task: dict, reports: str | None = None, checkpoints: str | None = None) -> dict:
     """Run one task (in a worker); return its JSON-ready result.  ``reports``: the client's progress
     queue, where a GAN training draws its bar (:mod:`sosverify.progress`).  ``checkpoints``: a
@@ -170,6 +207,8 @@ def run_task(task: dict, reports: str | None = None, checkpoints: str | None = N
             saved: dict = {} if checkpoints is None else {
                 "checkpoint": Path(checkpoints) / f"{task_key(task)}.npz", "checkpoint_every": CHECKPOINT_EVERY,
                 "resume": True}
+            if task.get("extends") is not None:
+                _start_from_shorter(task, checkpoints)
             result = train(task["algorithm"], task["alpha"], spec=GanSpec(**task.get("spec", {})), **saved,
                            iterations=task["iterations"], eval_every=task.get("eval_every", task["iterations"]),
                            seed=task["seed"], hyper=task.get("hyper") or None, bar=bar,

@@ -639,3 +639,26 @@ def test_the_search_figures_draw_finished_trainings_and_regenerate_the_last_samp
     figures = tmp_path / "figures"
     assert module.main([str(tmp_path), "--seeds", "0", "--figures", str(figures)]) == 0
     assert sorted(p.name for p in figures.iterdir()) == ["gmm_search_fig4_seed0.png", "gmm_search_fig7_seed0.png"]
+
+
+def test_a_sweep_task_extending_a_finished_training_gives_the_longer_training_bit_for_bit(tmp_path):
+    """``extends``: SOS (own shaping α) trained to 4 iterations, then a task to 6 that continues its final
+    checkpoint, equals a training run straight to 6 in every recorded number; the 4-iteration
+    checkpoint is not changed; a training to extend that is missing is one clear error."""
+    from sosverify.sweep import plan, run_task, task_key
+
+    def task(iterations, **extra):
+        return plan("gmm", ["sos"], [3e-3], [0], iterations=iterations, eval_every=2, shaping_alpha=[0.1], **extra)[0]
+
+    ck = tmp_path / "checkpoints"
+    run_task(task(4), checkpoints=str(ck))
+    base = (ck / f"{task_key(task(4))}.npz").read_bytes()
+    extended = run_task(task(6, extends=4), checkpoints=str(ck))["result"]
+    straight = run_task(task(6), checkpoints=str(tmp_path / "straight"))["result"]
+    assert extended["resumed_from"] == 4 and straight["resumed_from"] is None
+    for key in ("kl", "modes_covered", "high_quality", "final_losses", "final_xi_norm", "p_min", "p_below_one"):
+        assert extended[key] == straight[key], key
+    assert sorted(extended["kl"]) == ["2", "4", "6"]
+    assert (ck / f"{task_key(task(4))}.npz").read_bytes() == base
+    with pytest.raises(SosverifyError, match=r"no checkpoint of the same training at 5 iterations .* run that sweep first"):
+        run_task(task(6, extends=5), checkpoints=str(ck))

@@ -95,6 +95,10 @@ def register(sub) -> None:
     p.add_argument("--iterations", type=of(ITERATIONS), help="gmm: training iterations")
     p.add_argument("--eval-every", type=of(EVAL_EVERY), help="gmm: evaluate every this many iterations")
     p.add_argument("--minibatch", choices=("random", "tiled"), help="gmm: " + MINIBATCH_HELP)
+    p.add_argument("--extends", type=of(ITERATIONS), metavar="N",
+                   help="gmm: continue each training from the final checkpoint (in OUT/checkpoints) of the same "
+                        "training run to N iterations, which must have finished, rather than from scratch: "
+                        "e.g. --iterations 12000 --extends 8000 takes the 8k trainings on to 12k (Figure 7)")
     p.add_argument("--shaping-alpha", nargs="+", type=shaping_value, metavar="VALUE",
                    help="gmm: " + shaping_help("each value is a task of its own (LA, LOLA, SOS, p-LOLA, EG)"))
     add_setting_flags(p)
