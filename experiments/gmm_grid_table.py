@@ -35,16 +35,18 @@ def rows(out) -> list[dict]:
                       "evaluations": sorted(evals), "diverged_at": res.get("diverged_at"),
                       # flagged, or (results written before the flag) blown up while finite
                       "diverged": divergence_of(res),
-                      "p_below_one": res.get("p_below_one"), "seconds_per_iteration": _per_iteration(res)})
+                      "p_below_one": res.get("p_below_one"), "seconds_per_iteration": _per_iteration(res, task),
+                      "seconds": res.get("seconds")})
     return sorted(found, key=lambda f: (f["algorithm"], f["rate"], str(f["shaping_alpha"]), f["variant"], f["seed"]))
 
 
-def _per_iteration(res: dict) -> float | None:
+def _per_iteration(res: dict, task: dict) -> float | None:
     """Seconds per iteration run: a diverged training ran to ``diverged_at`` (results written before
-    the summary counted only the iterations run divided by all of them)."""
+    the summary counted only the iterations run divided by all of them; results written before it
+    recorded ``iterations`` have them in the task)."""
     if res.get("seconds") is None:
         return res.get("seconds_per_iteration")
-    return res["seconds"] / max(1, res.get("diverged_at") or res["iterations"])
+    return res["seconds"] / max(1, res.get("diverged_at") or res.get("iterations") or task["iterations"])
 
 
 def _predicts(task: dict) -> bool:
@@ -104,6 +106,10 @@ def table(found: list[dict]) -> str:
     lines.append("")
     lines.append("Lowest final KL: " + ", ".join(
         f"{a.upper()} {r:g}" + ("" if sa in ("lr", None) else f" (shaping α {_alpha(sa)})") for a, (r, sa) in sorted(best.items())))
+    timed = [f["seconds"] for f in found if f.get("seconds") is not None]
+    if timed:
+        lines.append(f"Training time: {sum(timed) / 3600:.1f} h over {len(timed)} trainings (each one's recorded seconds, "
+                     "diverged ones to where they stopped)")
     return "\n".join(lines)
 
 

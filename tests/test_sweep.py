@@ -510,3 +510,26 @@ def test_a_task_file_that_is_a_directory_is_refused_before_any_work(tmp_path):
     with pytest.raises(sosverify.SosverifyError, match="is a directory; the sweep writes that task's result there"):
         sweep(tasks, tmp_path)
 
+
+
+def test_the_grid_table_sums_the_recorded_training_time_and_reads_results_without_iterations(tmp_path):
+    """The search's time is the sum of each training's recorded seconds; a result written before it
+    recorded ``iterations`` takes them from its task (it was a KeyError)."""
+    import importlib.util
+    from pathlib import Path
+
+    from sosverify.results import write_json
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
+    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "tasks").mkdir()
+    for seed, seconds in ((0, 1800.0), (1, 5400.0)):
+        task = {"game": "gmm", "algorithm": "nl", "alpha": 1e-4, "seed": seed, "iterations": 4, "eval_every": 2}
+        write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
+            "kl": {"4": 9.0}, "modes_covered": {"4": 1}, "high_quality": {"4": 0.5}, "diverged_at": None,
+            "seconds": seconds, "final_xi_norm": 1.0}})
+    found = module.rows(tmp_path)
+    assert [f["seconds_per_iteration"] for f in found] == [450.0, 1350.0]
+    assert "Training time: 2.0 h over 2 trainings" in module.table(found)
