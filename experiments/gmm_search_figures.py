@@ -9,8 +9,9 @@ is left out and named on stderr, one that blew up is a row marked "diverged".
 
 - ``gmm_search_fig4_seed{S}.png``: NL, CO, SOS (Figure 4); ``gmm_search_fig6_seed{S}.png``: LA,
   LOLA, SGA (Figure 6): generator samples at each evaluation, KL and modes covered beneath.
-- ``gmm_search_fig7_seed{S}.png``: ‖ξ‖ per iteration of SOS, LA and NL (Figure 7, to the search's
-  8k iterations), and beneath it SOS's p per iteration (p < 1 is where SOS is not LOLA).
+- ``gmm_search_fig7_seed{S}.png``: ‖ξ‖ per iteration of SOS, LA and NL (Figure 7: to 12k where a
+  training was taken on with ``sweep gmm --extends 8000``, else to 8k), and beneath it SOS's p per
+  iteration (p < 1 is where SOS is not LOLA).
 
 The samples at the last iteration are regenerated from the final parameters with the
 evaluation's own latents (``eval_latents``: the same at every evaluation of a training); the
@@ -62,11 +63,14 @@ def _tasks(out: Path) -> list:
     return [(path, json.loads(path.read_text())) for path in sorted((out / "tasks").glob("*.json"))]
 
 
-def find(out: Path, rule: str, lr: float, shaping, seed: int) -> Finished | None:
-    """The finished training of ``rule`` at ``lr``, ``shaping`` and ``seed`` in ``out``, or None."""
+def find(out: Path, rule: str, lr: float, shaping, seed: int, iterations: int | None = None) -> Finished | None:
+    """The finished training of ``rule`` at ``lr``, ``shaping`` and ``seed`` in ``out`` (of ``iterations``
+    iterations, if given: a training extended to 12k is another task than its 8k one), or None."""
     for path, record in _tasks(out):
         task, result = record["task"], record["result"]
         if (task["algorithm"], task["seed"]) != (rule, seed) or not numpy.isclose(task["alpha"], lr):
+            continue
+        if iterations is not None and task["iterations"] != iterations:
             continue
         if task.get("shaping_alpha") != shaping:
             continue
@@ -99,10 +103,12 @@ def find(out: Path, rule: str, lr: float, shaping, seed: int) -> Finished | None
     return None
 
 
-def _chosen(outs, panels, seed: int) -> dict:
+def _chosen(outs, panels, seed: int, lengths) -> dict:
+    """Each panel's training: the first of ``lengths`` (iterations, in order of preference) found."""
     chosen = {}
     for rule, lr, shaping in panels:
-        found = next((f for f in (find(out, rule, lr, shaping, seed) for out in outs) if f is not None), None)
+        found = next((f for n in lengths for out in outs if (f := find(out, rule, lr, shaping, seed, n)) is not None),
+                     None)
         if found is None:
             print(f"seed {seed}: no finished {rule} at lr {lr:g}" + (f", shaping α {shaping}" if shaping else "")
                   + " (still training or not run): left out", file=sys.stderr)
@@ -141,6 +147,10 @@ def main(argv=None) -> int:
                         help="output directories of the sweeps (tasks/ and checkpoints/), searched in order")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--figures", type=Path, default=Path("docs/figures"))
+    parser.add_argument("--iterations", type=int, default=8000, help="the trainings of Figures 4 and 6 (default 8000)")
+    parser.add_argument("--figure7-iterations", type=int, default=12000,
+                        help="Figure 7 draws the trainings of this length where they exist (taken on with "
+                             "`sweep gmm --extends`), else those of --iterations (default 12000)")
     args = parser.parse_args(argv)
     for out in args.out:
         if not (out / "tasks").is_dir():
@@ -149,16 +159,19 @@ def main(argv=None) -> int:
     spec = GanSpec()
     for seed in args.seeds:
         for name in ("fig4", "fig6"):
-            chosen = _chosen(args.out, PANELS[name], seed)
+            chosen = _chosen(args.out, PANELS[name], seed, [args.iterations])
             if chosen:
                 fig = figure_samples(chosen, spec)
                 fig.suptitle(f"{fig._suptitle.get_text()} · seed {seed}", fontsize=9)
                 _save(fig, args.figures / f"gmm_search_{name}_seed{seed}.png")
-        chosen = {k: v for k, v in _chosen(args.out, PANELS["fig7"], seed).items() if v.diverged_at is None}
+        lengths = list(dict.fromkeys([args.figure7_iterations, args.iterations]))
+        chosen = {k: v for k, v in _chosen(args.out, PANELS["fig7"], seed, lengths).items() if v.diverged_at is None}
         if chosen:
             fig = figure_xi_norm(chosen)
             ax = fig.axes[0]
-            ax.set_title(f"Figure 7 at paper size: ‖ξ‖ per iteration, seed {seed} (8k iterations)", fontsize=9)
+            longest = max(len(v.xi_norm) for v in chosen.values())
+            ax.set_title(f"Figure 7 at paper size: ‖ξ‖ per iteration, seed {seed} (to {longest:,} iterations)",
+                         fontsize=9)
             fig.set_size_inches(5.5, 5.4)
             ax.set_position([0.13, 0.47, 0.82, 0.46])
             figure_p(chosen, fig.add_axes([0.13, 0.08, 0.82, 0.27]))

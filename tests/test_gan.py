@@ -637,8 +637,14 @@ def test_the_search_figures_draw_finished_trainings_and_regenerate_the_last_samp
     assert sos.p is not None and len(sos.xi_norm) == 4
     assert module.find(tmp_path, "sos", 2e-4, 0.01, 0) is None      # another shaping α: not this training
     figures = tmp_path / "figures"
-    assert module.main([str(tmp_path), "--seeds", "0", "--figures", str(figures)]) == 0
+    assert module.main([str(tmp_path), "--seeds", "0", "--figures", str(figures), "--iterations", "4"]) == 0
     assert sorted(p.name for p in figures.iterdir()) == ["gmm_search_fig4_seed0.png", "gmm_search_fig7_seed0.png"]
+    # Figure 7 prefers a training taken on further (sweep gmm --extends), the others keep their length
+    longer = plan("gmm", ["sos"], [2e-4], [0], iterations=6, eval_every=2, shaping_alpha=[0.03], extends=4)[0]
+    write_json(tmp_path / "tasks" / f"{task_key(longer)}.json", run_task(longer, checkpoints=str(tmp_path / "checkpoints")))
+    fig7 = module._chosen([tmp_path], [("sos", 2e-4, 0.03), ("nl", 1e-4, None)], 0, [6, 4])
+    assert (len(fig7["sos"].xi_norm), len(fig7["nl"].xi_norm)) == (6, 4)
+    assert len(module.find(tmp_path, "sos", 2e-4, 0.03, 0, 4).xi_norm) == 4    # Figure 4 keeps the 4-iteration one
 
 
 def test_a_sweep_task_extending_a_finished_training_gives_the_longer_training_bit_for_bit(tmp_path):
