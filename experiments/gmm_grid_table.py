@@ -14,7 +14,7 @@ import sys
 from collections import defaultdict
 
 from sosverify.gan.train import divergence_of
-from sosverify.sweep import collect
+from sosverify.sweep import collect, shorter_task, task_key
 
 
 def rows(out) -> list[dict]:
@@ -36,8 +36,28 @@ def rows(out) -> list[dict]:
                       # flagged, or (results written before the flag) blown up while finite
                       "diverged": divergence_of(res),
                       "p_below_one": res.get("p_below_one"), "seconds_per_iteration": _per_iteration(res, task),
-                      "seconds": res.get("seconds")})
+                      "seconds": res.get("seconds"), "key": task_key(task),
+                      "base": task_key(shorter_task(task)) if task.get("extends") is not None else None,
+                      "iterations": task["iterations"], "extends": task.get("extends")})
+    _own_time(found)
     return sorted(found, key=lambda f: (f["algorithm"], f["rate"], str(f["shaping_alpha"]), f["variant"], f["seed"]))
+
+
+def _own_time(found: list[dict]) -> None:
+    """A training taken on from a shorter one records the shorter one's seconds too (they come with its
+    checkpoint): its own are the difference, per iteration of its own part; without the shorter
+    training's result at hand its time is not shown (and not summed)."""
+    seconds = {f["key"]: f["seconds"] for f in found}
+    for f in found:
+        if f["base"] is None:
+            continue
+        before = seconds.get(f["base"])
+        if f["seconds"] is None or before is None:
+            f["seconds"] = f["seconds_per_iteration"] = None
+            continue
+        f["seconds"] = f["seconds"] - before
+        ran = (f["diverged_at"] or f["iterations"]) - f["extends"]
+        f["seconds_per_iteration"] = f["seconds"] / max(1, ran)
 
 
 def _per_iteration(res: dict, task: dict) -> float | None:
@@ -57,10 +77,13 @@ def _predicts(task: dict) -> bool:
 
 def _variant(task: dict) -> str:
     """What sets a task apart besides rule, rate and shaping alpha: tiled minibatches, a rule setting
-    other than its default (SGA's eps of the notebook's normaliser); '' for neither."""
+    other than its default (SGA's eps of the notebook's normaliser), a training taken on from a shorter
+    one; '' for none (only those are ranked)."""
     from sosverify.algorithms import get_algorithm
 
     out = [f"minibatch {task['spec']['minibatch']}"] if "minibatch" in task.get("spec", {}) else []
+    if task.get("extends") is not None:  # taken on from the same training's checkpoint (sweep gmm --extends)
+        out.append(f"on from {task['extends']}")
     defaults = get_algorithm(task["algorithm"]).defaults
     out += [f"{k} {v:g}" for k, v in sorted((task.get("hyper") or {}).items()) if defaults.get(k) != v]
     return ", ".join(out)

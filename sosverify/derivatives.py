@@ -102,7 +102,7 @@ def first_order(game: Game, theta) -> FirstOrder:
     if d > STACK_LIMIT or has_forward_mode():
         # differentiated w.r.t. the players' blocks, not the flat theta: the cotangent of each block
         # is then its own array (a flat theta's pullback pads every piece a game slices out of it
-        # to all d columns and adds them up: the GAN's NL direction 147 -> 55 ms on JAX, one core)
+        # to all d columns and adds them up: the GAN's NL direction 147 -> 60 ms on JAX, one core)
         value, pullback = value_and_pullback(game.block_losses, game.split(theta))
         weights = numpy.eye(n, dtype=theta.dtype)[:, :, None] * numpy.ones(runs, dtype=theta.dtype)
         per_block = [pullback(w) for w in weights]
@@ -318,8 +318,8 @@ def hessian(game: Game, theta) -> numpy.ndarray:
     """The dense game Hessian ``H = ∇ξ``, shape ``(R, d, d)`` (``H[r, a, b] = ∂ξ_a/∂θ_b``).
 
     Row ``a`` belongs to the player ``k`` who owns parameter ``a``: it is row ``a`` of the
-    (symmetric) Hessian of ``L^k``, i.e. ``∇²L^k e_a``.  So ``d`` Hessian-vector products in one
-    pass give all of H: for small games and analysis only.
+    (symmetric) Hessian of ``L^k``, i.e. ``∇²L^k e_a``.  So ``d`` Hessian-vector products give all
+    of H (:func:`hessian_and_first` says how): for small games and analysis only.
     """
     return hessian_and_first(game, theta)[0]
 
@@ -330,8 +330,8 @@ def hessian_and_first(game: Game, theta, method: str | None = None) -> tuple[num
     ``method`` as in :func:`second_order`: ``"copies"`` takes the ``d`` products in one stacked
     reverse-over-reverse pass (with the first-order quantities read off it); ``"blocks"`` (the
     default on JAX) takes block ``(k, j)`` of H as the mixed partials ``∂_j(∇_k L^k)·e_m`` for the
-    ``d_j`` unit vectors of block ``j``, forward over reverse, the runs stacked ``d_j`` times (the
-    IPD's H for CGD and LSS on JAX: 21 → 6 µs per run).
+    ``d_j`` unit vectors of block ``j``, forward over reverse, one primal pass shared by all of them
+    (:func:`sosverify._autodiff.jvps`; the IPD's H for CGD and LSS on JAX: 21 → 8 µs per run).
     """
     check_dense(game)
     theta = game.as_params(theta)

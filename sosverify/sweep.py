@@ -58,7 +58,7 @@ def check_options(game: str, options: dict) -> None:
     wrong = ["--" + k.replace("_", "-") for k, v in options.items() if v is not None
              and k not in (GAN_OPTIONS if gan else GAME_OPTIONS)]
     if wrong:
-        takes = "--preset, --iterations, --eval-every, --shaping-alpha and --minibatch" if gan else \
+        takes = "--preset, --iterations, --eval-every, --shaping-alpha, --minibatch and --extends" if gan else \
             "--steps and --runs"
         verb = "does" if len(wrong) == 1 else "do"
         raise SosverifyError(f"{', '.join(wrong)} {verb} not apply to {game} sweeps; they take {takes}")
@@ -162,6 +162,8 @@ def shorter_task(task: dict) -> dict:
     """The task a GAN task with ``extends`` continues: the same one run to ``extends`` iterations."""
     base = {k: v for k, v in task.items() if k != "extends"}
     base["iterations"] = task["extends"]
+    if "eval_every" in base:  # as plan() writes it: never beyond the training's iterations
+        base["eval_every"] = min(base["eval_every"], base["iterations"])
     return base
 
 
@@ -179,7 +181,8 @@ def _start_from_shorter(task: dict, checkpoints) -> None:
     base = Path(checkpoints) / f"{task_key(shorter_task(task))}.npz"
     if not base.exists():
         raise SosverifyError(f"{task['algorithm']} at rate {task['alpha']:g}, seed {task['seed']}: no checkpoint of the "
-                             f"same training at {task['extends']} iterations ({base.name}) to extend: run that sweep first")
+                             f"same training (same settings and backend) at {task['extends']} iterations ({base.name}) "
+                             "to extend: run that sweep first")
     at = load_checkpoint(base)["t"]
     if at != task["extends"]:
         raise SosverifyError(f"{base.name} stopped at iteration {at}, not at {task['extends']}: the training to "

@@ -666,5 +666,10 @@ def test_a_sweep_task_extending_a_finished_training_gives_the_longer_training_bi
         assert extended[key] == straight[key], key
     assert sorted(extended["kl"]) == ["2", "4", "6"]
     assert (ck / f"{task_key(task(4))}.npz").read_bytes() == base
-    with pytest.raises(SosverifyError, match=r"no checkpoint of the same training at 5 iterations .* run that sweep first"):
+    with pytest.raises(SosverifyError, match=r"no checkpoint of the same training .* at 5 iterations .* run that sweep first"):
         run_task(task(6, extends=5), checkpoints=str(ck))
+    # a training shorter than the evaluation interval was evaluated at its end (plan wrote eval_every = 1):
+    # it is found, and continuing it with evaluations every 2 is refused naming that setting
+    run_task(plan("gmm", ["nl"], [3e-3], [0], iterations=1, eval_every=2)[0], checkpoints=str(ck))
+    with pytest.raises(SosverifyError, match=r"another configuration \(eval_every: checkpoint 1, now 2\)"):
+        run_task(plan("gmm", ["nl"], [3e-3], [0], iterations=3, eval_every=2, extends=1)[0], checkpoints=str(ck))

@@ -530,6 +530,14 @@ def test_the_grid_table_sums_the_recorded_training_time_and_reads_results_withou
         write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
             "kl": {"4": 9.0}, "modes_covered": {"4": 1}, "high_quality": {"4": 0.5}, "diverged_at": None,
             "seconds": seconds, "final_xi_norm": 1.0}})
+    # seed 0 taken on to 6 iterations (sweep gmm --extends 4): its recorded seconds include the 1800 of its
+    # first 4 iterations, and its 12k-style KL must not be averaged with the 8k-style ones
+    task = {"game": "gmm", "algorithm": "nl", "alpha": 1e-4, "seed": 0, "iterations": 6, "eval_every": 2, "extends": 4}
+    write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
+        "kl": {"4": 9.0, "6": 0.1}, "modes_covered": {"4": 1, "6": 16}, "high_quality": {"4": 0.5, "6": 0.9},
+        "diverged_at": None, "seconds": 2700.0, "final_xi_norm": 1.0}})
     found = module.rows(tmp_path)
-    assert [f["seconds_per_iteration"] for f in found] == [450.0, 1350.0]
-    assert "Training time: 2.0 h over 2 trainings" in module.table(found)
+    assert [(f["variant"], f["seconds_per_iteration"]) for f in found] == [("", 450.0), ("", 1350.0), ("on from 4", 450.0)]
+    text = module.table(found)
+    assert "Training time: 2.2 h over 3 trainings" in text               # 1800 + 5400 + 900 s
+    assert module.best_settings(found) == {"nl": (1e-4, None)} and "| NL | 0.0001 | — | on from 4 | 0 |" in text

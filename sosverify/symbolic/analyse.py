@@ -123,6 +123,9 @@ def numeric_kind(H: numpy.ndarray) -> str:
     signs that decide the kind are within rounding of zero: such a point is ``undecided`` unless an
     eigenvalue's real part is clearly negative (a strict saddle whatever the zero ones are).  A
     stable fixed point is H ⪰ 0 *and* invertible (SPEC §1), which floats cannot show at a singular H.
+    The exact stage, when it finishes, can prove H ⪰ 0 at a singular H and then says ``stable``
+    with the point flagged degenerate; ``undecided`` here is the weaker answer of the same point,
+    never a contradicting one (the two stages differ only in what they can prove).
 
     >>> numeric_kind(numpy.eye(2)), numeric_kind(numpy.zeros((2, 2))), numeric_kind(numpy.array([[1.0, 0], [1, 0]]))
     ('stable', 'undecided', 'undecided')
