@@ -12,6 +12,8 @@ is left out and named on stderr, one that blew up is a row marked "diverged".
 - ``gmm_search_fig7_seed{S}.png``: ‖ξ‖ per iteration of SOS, LA and NL (Figure 7: to 12k where a
   training was taken on with ``sweep gmm --extends 8000``, else to 8k), and beneath it SOS's p per
   iteration (p < 1 is where SOS is not LOLA).
+- ``gmm_search_sos_lola_a{α}_seed{S}.png``: SOS and LOLA at the same setting (lr 2e-4, shaping α 0.01
+  and 0.03): their ‖ξ‖ (a blown-up training to its last checkpoint) and SOS's p beneath.
 
 The samples at the last iteration are regenerated from the final parameters with the
 evaluation's own latents (``eval_latents``: the same at every evaluation of a training); the
@@ -44,6 +46,8 @@ PANELS = {
     "fig6": [("la", 2e-4, 0.01), ("lola", 2e-4, 0.01), ("sga", 2e-4, None)],
     "fig7": [("sos", 2e-4, 0.03), ("la", 2e-4, 0.01), ("nl", 1e-4, None)],
 }
+#: SOS beside LOLA at the same setting: where p < 1 their steps differ (§5, Appendix F)
+SOS_LOLA = [0.01, 0.03]
 
 
 @dataclass
@@ -79,8 +83,12 @@ def find(out: Path, rule: str, lr: float, shaping, seed: int, iterations: int | 
                        for it, kl in result["kl"].items()]
         config = {"lr": task["alpha"], "shaping_alpha": shaping}
         checkpoint = out / "checkpoints" / (path.stem + ".npz")
-        if result.get("diverged_at") is not None:
-            return Finished(config, evaluations, {}, numpy.zeros(0), None, result.get("diverged_at"))
+        if result.get("diverged_at") is not None:  # ‖ξ‖ and p up to its last checkpoint, where one is left
+            xi, p = numpy.zeros(0), None
+            if checkpoint.exists():
+                ck = load_checkpoint(checkpoint)
+                xi, p = numpy.asarray(ck["xi_norm"]), numpy.asarray(ck["p"]) if len(ck["p"]) else None
+            return Finished(config, evaluations, {}, xi, p, result.get("diverged_at"))
         if not checkpoint.exists():  # a task file copied without its checkpoint: no samples to draw
             continue
         ck = load_checkpoint(checkpoint)
@@ -141,6 +149,24 @@ def figure_p(chosen: dict, ax) -> None:
                  "(there SOS's step is not LOLA's)", fontsize=8)
 
 
+def figure_sos_lola(both: dict, alpha: float, seed: int):
+    """‖ξ‖ of SOS and LOLA at the same setting (a blown-up training to its last checkpoint, marked where
+    it passed the bound), SOS's p beneath."""
+    fig = figure_xi_norm(both, names=("sos", "lola"))
+    ax = fig.axes[0]
+    for k, name in enumerate(("sos", "lola")):
+        if both[name].diverged_at is not None:
+            ax.axvline(both[name].diverged_at, color=f"C{k}", ls=":", lw=1)
+            ax.text(both[name].diverged_at, ax.get_ylim()[1], f" {name.upper()} blew up", color=f"C{k}",
+                    fontsize=7, va="top")
+    longest = max(len(v.xi_norm) for v in both.values())
+    ax.set_title(f"SOS beside LOLA: lr 2e-4, shaping α {alpha:g}, seed {seed} (to {longest:,} iterations)", fontsize=9)
+    fig.set_size_inches(5.5, 5.4)
+    ax.set_position([0.13, 0.47, 0.82, 0.46])
+    figure_p(both, fig.add_axes([0.13, 0.08, 0.82, 0.27]))
+    return fig
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, nargs="+",
@@ -176,6 +202,10 @@ def main(argv=None) -> int:
             ax.set_position([0.13, 0.47, 0.82, 0.46])
             figure_p(chosen, fig.add_axes([0.13, 0.08, 0.82, 0.27]))
             _save(fig, args.figures / f"gmm_search_fig7_seed{seed}.png")
+        for alpha in SOS_LOLA:
+            both = _chosen(args.out, [("sos", 2e-4, alpha), ("lola", 2e-4, alpha)], seed, lengths)
+            if len(both) == 2 and all(len(v.xi_norm) for v in both.values()):
+                _save(figure_sos_lola(both, alpha, seed), args.figures / f"gmm_search_sos_lola_a{alpha:g}_seed{seed}.png")
     return 0
 
 

@@ -627,7 +627,7 @@ def test_the_search_figures_draw_finished_trainings_and_regenerate_the_last_samp
     finally:
         del sys.modules[spec.name]
     tasks = plan("gmm", ["nl"], [1e-4], [0], iterations=4, eval_every=2) + \
-        plan("gmm", ["sos"], [2e-4], [0], iterations=4, eval_every=2, shaping_alpha=[0.03])
+        plan("gmm", ["sos", "lola"], [2e-4], [0], iterations=4, eval_every=2, shaping_alpha=[0.03])
     (tmp_path / "tasks").mkdir()
     for task in tasks:
         write_json(tmp_path / "tasks" / f"{task_key(task)}.json", run_task(task, checkpoints=str(tmp_path / "checkpoints")))
@@ -638,7 +638,8 @@ def test_the_search_figures_draw_finished_trainings_and_regenerate_the_last_samp
     assert module.find(tmp_path, "sos", 2e-4, 0.01, 0) is None      # another shaping α: not this training
     figures = tmp_path / "figures"
     assert module.main([str(tmp_path), "--seeds", "0", "--figures", str(figures), "--iterations", "4"]) == 0
-    assert sorted(p.name for p in figures.iterdir()) == ["gmm_search_fig4_seed0.png", "gmm_search_fig7_seed0.png"]
+    assert sorted(p.name for p in figures.iterdir()) == ["gmm_search_fig4_seed0.png", "gmm_search_fig7_seed0.png",
+                                                         "gmm_search_sos_lola_a0.03_seed0.png"]
     # Figure 7 prefers a training taken on further (sweep gmm --extends), the others keep their length
     longer = plan("gmm", ["sos"], [2e-4], [0], iterations=6, eval_every=2, shaping_alpha=[0.03], extends=4)[0]
     write_json(tmp_path / "tasks" / f"{task_key(longer)}.json", run_task(longer, checkpoints=str(tmp_path / "checkpoints")))
