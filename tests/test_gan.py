@@ -604,7 +604,8 @@ def test_the_planned_tasks_of_the_recorded_paper_search_have_the_keys_its_result
         preset = "paper" if t["spec"]["hidden"] == 384 else "small"
         tasks = plan("gmm", [t["algorithm"]], [t["alpha"]], [t["seed"]], backend=t["backend"], preset=preset,
                      iterations=t["iterations"], eval_every=t["eval_every"],
-                     shaping_alpha=[t.get("shaping_alpha", "lr")], hyper={t["algorithm"]: t["hyper"]})
+                     shaping_alpha=[t.get("shaping_alpha", "lr")], hyper={t["algorithm"]: t["hyper"]},
+                     extends=t.get("extends"))   # a training taken on to 12k from its 8k checkpoint
         assert [task_key(x) for x in tasks] == [f.stem], f.name
 
 
