@@ -14,6 +14,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+from plain_jax import sos_direction  # Algorithm 1 from the terms, as on the IPD
 
 
 def _unpack(flat, shapes):
@@ -65,12 +66,7 @@ def make(generator_shapes, discriminator_shapes, batch: int):
         # χ_G = ∂_D(∇_G L_D)·∇_D L_G, χ_D = ∂_G(∇_D L_G)·∇_G L_D
         ch_g = jax.jvp(lambda d: jax.grad(l_d, 0)(tg, d, real, z), (td,), (sg(dd_lg),))[1]
         ch_d = jax.jvp(lambda g: jax.grad(l_g, 1)(g, td, real, z), (tg,), (sg(dg_ld),))[1]
-        x, ho, ch = jnp.concatenate([xg, xd]), jnp.concatenate([ho_g, ho_d]), jnp.concatenate([ch_g, ch_d])
-        xi_0 = x - alpha * ho
-        dot = jnp.dot(-alpha * ch, xi_0)
-        p1 = jnp.where(dot < 0, jnp.minimum(1.0, -a * jnp.dot(xi_0, xi_0) / jnp.where(dot < 0, dot, -1.0)), 1.0)
-        sq = jnp.dot(x, x)
-        p2 = jnp.where(jnp.sqrt(sq) < b, sq, 1.0)
-        return xi_0 - jnp.minimum(p1, p2) * alpha * ch
+        return sos_direction(jnp.concatenate([xg, xd]), jnp.concatenate([ho_g, ho_d]),
+                             jnp.concatenate([ch_g, ch_d]), alpha, a, b)
 
     return jax.jit(xi), jax.jit(sos)

@@ -50,15 +50,19 @@ def _terms(t1, t2, shaping: bool):
     return (xi1, xi2), (ho1, ho2), (ch1, ch2)
 
 
-def _sos_run(theta, alpha, a=0.5, b=0.1):
-    xi, ho, ch = _terms(theta[:5], theta[5:], True)
-    xi, ho, ch = jnp.concatenate(xi), jnp.concatenate(ho), jnp.concatenate(ch)
+def sos_direction(xi, ho, ch, alpha, a=0.5, b=0.1):
+    """Algorithm 1 from one run's ξ, H_oξ and χ (flat): ``ξ_0 − p α χ``, ``p = min(p1, p2)``."""
     xi_0 = xi - alpha * ho
     dot = jnp.dot(-alpha * ch, xi_0)
     p1 = jnp.where(dot < 0, jnp.minimum(1.0, -a * jnp.dot(xi_0, xi_0) / jnp.where(dot < 0, dot, -1.0)), 1.0)
     sq = jnp.dot(xi, xi)
     p2 = jnp.where(jnp.sqrt(sq) < b, sq, 1.0)
     return xi_0 - jnp.minimum(p1, p2) * alpha * ch
+
+
+def _sos_run(theta, alpha):
+    xi, ho, ch = _terms(theta[:5], theta[5:], True)
+    return sos_direction(jnp.concatenate(xi), jnp.concatenate(ho), jnp.concatenate(ch), alpha)
 
 
 def _la_run(theta, alpha):

@@ -243,6 +243,15 @@ def _second_order_by_blocks(game: Game, theta, terms, first: FirstOrder | None, 
 METHODS = ("copies", "blocks")
 
 
+def _method(method: str | None, what: str) -> str:
+    """``method`` checked, or the default: blocks on a backend with a true forward mode, else copies."""
+    if method is None:
+        return "blocks" if has_forward_mode() else "copies"
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r} for {what}; valid: {', '.join(METHODS)}")
+    return method
+
+
 def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder | None = None,
                  method: str | None = None, scale=None) -> SecondOrder:
     """Compute the requested second-order terms in one pass.
@@ -274,10 +283,7 @@ def second_order(game: Game, theta, terms=("H_o_xi", "chi"), first: FirstOrder |
         raise ValueError(f"unknown second-order terms {sorted(unknown)}; valid: {', '.join(_TERMS)}")
     if scale is not None and set(terms) - {"H_o_xi", "chi"}:
         raise ValueError("a scale applies to the terms H_o_xi and chi only")
-    if method is None:
-        method = "blocks" if has_forward_mode() else "copies"
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r} for second-order terms; valid: {', '.join(METHODS)}")
+    method = _method(method, "second-order terms")
     theta = game.as_params(theta)
     if method == "blocks":
         return _second_order_by_blocks(game, theta, terms, first, scale)
@@ -336,10 +342,7 @@ def hessian_and_first(game: Game, theta, method: str | None = None) -> tuple[num
     check_dense(game)
     theta = game.as_params(theta)
     runs, d = theta.shape
-    if method is None:
-        method = "blocks" if has_forward_mode() else "copies"
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r} for the game Hessian; valid: {', '.join(METHODS)}")
+    method = _method(method, "the game Hessian")
     if method == "blocks":
         return _hessian_by_blocks(game, theta), first_order(game, theta)
     owner = [int(k) for k in game.masks.argmax(axis=0)]

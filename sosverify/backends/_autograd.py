@@ -119,16 +119,21 @@ def jvp(fun: Callable[[Array], Array], x: Array, tangent: Array):
     """Return ``(fun(x), J_fun(x) · tangent)`` by reverse over reverse: the pullback of ``fun``
     is linear in its cotangent, so pulling ``tangent`` back through the pullback gives ``J·tangent``
     (autograd's ``make_jvp_reversemode``; nestable over :func:`gradient`)."""
+    value, pull_pullback = _pullback_of_pullback(fun, x)
+    return value, _quiet(lambda: pull_pullback(tangent))
+
+
+def _pullback_of_pullback(fun: Callable[[Array], Array], x: Array):
+    """``(fun(x), v ↦ J_fun(x)·v)``: the pullback of ``fun``'s pullback, built once."""
     pullback, value = _quiet(lambda: _make_vjp(fun)(x))
     pull_pullback, _ = _quiet(lambda: _make_vjp(pullback)(_vspace(value).zeros()))
-    return value, _quiet(lambda: pull_pullback(tangent))
+    return value, pull_pullback
 
 
 def jvps(fun: Callable[[Array], Array], x: Array, tangents: Array):
     """``J_fun(x) · tangents[p]`` stacked over ``p``: the pullback of the pullback built once (as in
     :func:`jvp`) and applied to each tangent."""
-    pullback, value = _quiet(lambda: _make_vjp(fun)(x))
-    pull_pullback, _ = _quiet(lambda: _make_vjp(pullback)(_vspace(value).zeros()))
+    _, pull_pullback = _pullback_of_pullback(fun, x)
     return np.stack([_quiet(lambda t=t: pull_pullback(t)) for t in tangents])
 
 
