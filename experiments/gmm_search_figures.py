@@ -23,7 +23,6 @@ checkpoint keeps those of the earlier evaluations.  Nothing here trains.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from sosverify.gan.evaluate import eval_latents, evaluate_generator  # noqa: E40
 from sosverify.gan.train import FIGURE_SAMPLES, load_checkpoint  # noqa: E402
 from sosverify.reproduce.gmm import figure_samples, figure_xi_norm  # noqa: E402
 from sosverify.results import write_atomic  # noqa: E402
+from sosverify.sweep import collect, task_key  # noqa: E402
 
 #: (rule, learning rate, shaping α or None) of each figure: the search's chosen settings (docs/gmm.md)
 PANELS = {
@@ -64,13 +64,14 @@ class Finished:
 
 
 def _tasks(out: Path) -> list:
-    return [(path, json.loads(path.read_text())) for path in sorted((out / "tasks").glob("*.json"))]
+    """``(task key, record)`` of each finished task in ``out`` (a failed task's ``.error.json`` is not one)."""
+    return [(task_key(r["task"]), r) for r in collect(out / "tasks")]
 
 
 def find(out: Path, rule: str, lr: float, shaping, seed: int, iterations: int | None = None) -> Finished | None:
     """The finished training of ``rule`` at ``lr``, ``shaping`` and ``seed`` in ``out`` (of ``iterations``
     iterations, if given: a training extended to 12k is another task than its 8k one), or None."""
-    for path, record in _tasks(out):
+    for key, record in _tasks(out):
         task, result = record["task"], record["result"]
         if (task["algorithm"], task["seed"]) != (rule, seed) or not numpy.isclose(task["alpha"], lr):
             continue
@@ -82,7 +83,7 @@ def find(out: Path, rule: str, lr: float, shaping, seed: int, iterations: int | 
         evaluations = [{"iteration": int(it), "kl": kl, "modes_covered": result["modes_covered"][it]}
                        for it, kl in result["kl"].items()]
         config = {"lr": task["alpha"], "shaping_alpha": shaping}
-        checkpoint = out / "checkpoints" / (path.stem + ".npz")
+        checkpoint = out / "checkpoints" / f"{key}.npz"
         if result.get("diverged_at") is not None:  # ‖ξ‖ and p up to its last checkpoint, where one is left
             xi, p = numpy.zeros(0), None
             if checkpoint.exists():
@@ -103,7 +104,7 @@ def find(out: Path, rule: str, lr: float, shaping, seed: int, iterations: int | 
             recorded = result["kl"][str(last)]
             extra["kl_regenerated"] = float(again["kl"])
             if not numpy.isclose(again["kl"], recorded, rtol=1e-3):
-                print(f"{path.name}: the samples regenerated at {last} give KL {again['kl']:.4g}, the training "
+                print(f"{key}: the samples regenerated at {last} give KL {again['kl']:.4g}, the training "
                       f"recorded {recorded:.4g}: not its final generator", file=sys.stderr)
                 return None
         return Finished(config, evaluations, samples, numpy.asarray(ck["xi_norm"]),

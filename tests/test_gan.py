@@ -637,6 +637,8 @@ def test_the_search_figures_draw_finished_trainings_and_regenerate_the_last_samp
     assert sorted(sos.samples) == [2, 4] and sos.extra["kl_regenerated"] == pytest.approx(recorded[4], rel=1e-6)
     assert sos.p is not None and len(sos.xi_norm) == 4
     assert module.find(tmp_path, "sos", 2e-4, 0.01, 0) is None      # another shaping α: not this training
+    # a failed task's record (no result) beside them, as a sweep writes it: skipped, not a KeyError
+    write_json(tmp_path / "tasks" / "nl-a0.0002-s0-000000000000.error.json", {"task": tasks[0], "error": "boom"})
     figures = tmp_path / "figures"
     assert module.main([str(tmp_path), "--seeds", "0", "--figures", str(figures), "--iterations", "4"]) == 0
     assert sorted(p.name for p in figures.iterdir()) == ["gmm_search_fig4_seed0.png", "gmm_search_fig7_seed0.png",
