@@ -326,7 +326,7 @@ def test_the_grid_table_picks_the_lowest_mean_final_kl_and_never_a_diverged_trai
     assert module.best_rates(found) == {"nl": 2e-4, "sos": 1e-4}
     text = module.table(found)
     assert "diverged at 3 (not finite)" in text and "diverged (‖ξ‖ > 1e+06 at the end)" in text
-    assert "Lowest final KL: NL 0.0002, SOS 0.0001" in text
+    assert "Lowest final KL (mean over each setting's own seeds, as a grid on the same seeds ranks): NL 0.0002, SOS 0.0001" in text
 
 
 def test_results_of_sweeps_from_before_the_backend_was_recorded_are_still_found(tmp_path):
@@ -453,6 +453,57 @@ def test_a_gan_sweep_with_tiled_minibatches_records_them_in_each_task(tmp_path, 
     args = ["sweep", "gmm", "--algos", "nl", "--alpha", "1e-3", "--iterations", "4", "--out", str(tmp_path), "--quiet"]
     assert main([*args, "--minibatch", "tiled"]) == 0 and main(args) == 0
     assert seen[0]["spec"]["minibatch"] == "tiled" and "minibatch" not in seen[1]["spec"]
+
+
+def test_the_seeds_table_ranks_settings_on_as_many_seeds_by_divergence_then_modes_and_never_averages_a_diverged_one(tmp_path):
+    """Issue 19 item 3: rank by modes and high-quality share as well as KL, mean and spread over seeds.
+    A diverged training is counted apart (its KL never enters a mean); a setting screened on one seed is
+    not ranked above one run on three; a few sharp modes (low KL) do not beat many modes."""
+    import importlib.util
+    from pathlib import Path
+
+    from sosverify.results import write_json
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
+    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def result(out, algo, shaping, seed, kl, modes, hq, diverged=None):
+        task = {"game": "gmm", "algorithm": algo, "alpha": 2e-4, "seed": seed, "iterations": 2, "eval_every": 2,
+                "spec": {}, "shaping_alpha": shaping}
+        (out / "tasks").mkdir(parents=True, exist_ok=True)
+        write_json(out / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
+            "kl": {"2": kl}, "modes_covered": {"2": modes}, "high_quality": {"2": hq}, "diverged_at": diverged}})
+
+    first, second = tmp_path / "grid", tmp_path / "seeds"
+    result(first, "sos", 0.1, 0, 5.0, 16, 0.9)             # best of all, but one seed only
+    result(first, "sos", 0.01, 0, 10.0, 4, 0.4)            # low KL, few modes
+    result(second, "sos", 0.01, 1, 12.0, 6, 0.4)
+    result(second, "sos", 0.01, 2, 14.0, 2, 0.4)
+    result(first, "sos", 0.03, 0, 40.0, 14, 0.3)           # many modes, higher KL
+    result(second, "sos", 0.03, 1, 1e9, 0, 0.0, diverged=1)  # blew up: counted apart
+    result(second, "sos", 0.03, 2, 20.0, 16, 0.5)
+    result(first, "lola", 0.01, 0, 30.0, 10, 0.3)
+    result(first, "lola", 0.03, 0, 10.0, 12, 0.2)         # lower KL than 0.1's, fewer modes
+    result(first, "lola", 0.03, 1, 10.0, 12, 0.2)
+    result(second, "lola", 0.03, 2, 10.0, 13, 0.2)
+    result(second, "lola", 0.1, 0, 20.0, 14, 0.2)
+    result(second, "lola", 0.1, 1, 20.0, 14, 0.2)
+    result(second, "lola", 0.1, 2, 20.0, 14, 0.2)
+    cells = {(c["algorithm"], c["shaping_alpha"]): c for c in module.over_seeds(module.rows(first, second))}
+    diverging = cells["sos", 0.03]
+    assert diverging["diverged"] == 1 and diverging["modes_per_seed"] == [14, None, 16]
+    assert diverging["kl"] == (30.0, 10.0) and diverging["modes"] == (15.0, 1.0)   # 1e9 never averaged in
+    order = [(c["algorithm"], c["shaping_alpha"]) for c in module.over_seeds(module.rows(first, second))]
+    # LOLA: more modes (0.1) before fewer at a lower KL; SOS: on three seeds, never diverged (0.01) before diverged
+    # (0.03) before the one-seed screening (0.1), whatever their modes
+    assert order == [("lola", 0.1), ("lola", 0.03), ("lola", 0.01), ("sos", 0.01), ("sos", 0.03), ("sos", 0.1)]
+    text = module.table(module.rows(first, second))
+    assert "| **SOS** | 0.0002 | 0.01 | 0, 1, 2 | 0 | 4, 6, 2 | 4.0 ± 1.6 | 40.0% ± 0.0% | 12 ± 1.63 | 2 |" in text
+    assert "| SOS | 0.0002 | 0.03 | 0, 1, 2 | 1 | 14, ×, 16 | 15.0 ± 1.0 |" in text
+    with pytest.raises(SystemExit, match="is in both"):
+        module.rows(first, first)
 
 
 def test_the_grid_table_shows_shaping_alpha_and_variants_and_ranks_only_the_default_setup(tmp_path):
