@@ -24,7 +24,7 @@ def rows(*outs) -> list[dict]:
     """One dict per finished GAN task of the sweeps ``outs``: algorithm, rate, seed, evaluations,
     SOS's p below one."""
     found, where = [], {}
-    for out, r in ((out, r) for out in outs for r in collect(f"{out}/tasks")):
+    for out, r in ((sweep, r) for sweep in outs for r in collect(f"{sweep}/tasks")):
         key = task_key(r["task"])
         if key in where:
             raise SystemExit(f"task {key} is in both {where[key]} and {out}: give each task's sweep once")
