@@ -11,7 +11,10 @@ task again elsewhere, from its start, or for the GAN from its last checkpoint wh
 names a directory the workers share (``sosverify sweep gmm``: ``OUT/checkpoints``, every
 :data:`CHECKPOINT_EVERY` iterations; a sweep stopped part-way continues its trainings from there).
 A task that raises is written as ``OUT/<key>.error.json`` with its settings and the error, and
-the others go on (it is tried again on resume).
+the others go on (it is tried again on resume).  While a sweep runs a task it holds
+``OUT/<key>.running`` (its process id, host and start): a second sweep on the same ``OUT`` leaves
+that task to it and reports it as running elsewhere, so no task is trained twice at once (a file
+left by a sweep of this host that has ended is taken over; one of another host, the user removes).
 
 A task is a plain dict: ``{"game": "ipd", "algorithm": "sos", "alpha": 1.0, "seed": 0,
 "steps": 200, "runs": 10, "hyper": {}, "backend": "autograd"}``; for a game read from a Gambit
@@ -31,6 +34,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import socket
+import time
 from pathlib import Path
 
 from sosverify.distribute import check_scheduler, close_client, finished_keys, start_client
@@ -250,8 +256,6 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
         import dask.distributed  # noqa: F401
     except ImportError:
         raise SosverifyError('sweeps need dask.distributed: pip install "sosverify[sweep]"') from None
-    from tqdm import tqdm
-
     check_scheduler(scheduler)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -263,13 +267,33 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
             raise SosverifyError(f"{out / (key + '.json')} is a directory; the sweep writes that task's result there: "
                                  "remove it or choose another --out")
     pending = [(k, t) for k, t in zip(keys, tasks) if not (resume and _stored(out, t) is not None)]
-    report: dict = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": []}
+    report: dict = {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "done": 0, "failed": [],
+                    "elsewhere": []}
+    held = []
+    for key, task in pending:
+        holder = _claim(out, key)
+        if holder is None:
+            held.append((key, task))
+        else:
+            report["elsewhere"].append({"key": key, "task": task, **holder})
+    pending = held
     if not pending:
         return report
+    try:
+        return _run(pending, out, report, scheduler, workers, resume, progress, client, checkpoints)
+    finally:  # a task not finished (stopped, or an error in the client) is free for the next sweep
+        for key, _ in pending:
+            _release(out, key)
+
+
+def _run(pending, out, report, scheduler, workers, resume, progress, client, checkpoints) -> dict:
+    """:func:`sweep`'s work on the tasks it holds."""
+    from tqdm import tqdm
+
     own = client is None
     if own:
         client = start_client(scheduler, workers)
-    bar = tqdm(total=len(tasks), initial=report["skipped"], desc="sweep", disable=not progress, leave=False)
+    bar = tqdm(total=report["tasks"], initial=report["skipped"], desc="sweep", disable=not progress, leave=False)
     board = None
     try:
         if progress and any(t["game"] == "gmm" for _, t in pending):  # trainings of minutes: a bar each
@@ -308,6 +332,7 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
                     error = f"{type(exc).__name__}: {exc}"
                     write_json(out / f"{key}.error.json", {"task": jsonable(task), "error": error})
                     report["failed"].append({"key": key, "task": task, "error": error})
+                _release(out, key)
                 bar.update(1)
     finally:
         if board is not None:
@@ -316,6 +341,62 @@ def sweep(tasks: list[dict], out, *, scheduler: str | None = None, workers: int 
         if own:
             close_client(client)
     return report
+
+
+def _claim(out: Path, key: str) -> dict | None:
+    """Hold task ``key`` for this sweep: create ``OUT/<key>.running`` exclusively with this
+    process's id, host and start time.  None when held; else the record of the sweep that holds it.
+    A file left by a process of this host that has ended is taken over; one still being written
+    (unreadable, under a minute old) counts as held."""
+    path = out / f"{key}.running"
+    for _ in range(3):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _holder(path)
+            if holder is not None:
+                return holder
+            path.unlink(missing_ok=True)  # its sweep has ended: take it over
+            continue
+        with os.fdopen(fd, "w") as f:
+            json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                       "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, f)
+        return None
+    return _holder(path) or {"pid": None, "host": None, "since": None}
+
+
+def _holder(path: Path) -> dict | None:
+    """The record in a ``.running`` file if the sweep that wrote it may still be running, else None."""
+    try:
+        record = json.loads(path.read_text())
+        pid, host = int(record["pid"]), str(record["host"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        try:  # not written yet by a sweep that has just created it, or damaged: a minute's grace
+            young = time.time() - path.stat().st_mtime < 60
+        except OSError:
+            return None
+        return {"pid": None, "host": None, "since": None} if young else None
+    if host != socket.gethostname():
+        return {"pid": pid, "host": host, "since": record.get("since")}  # cannot be checked from here
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, another user's
+    return {"pid": pid, "host": host, "since": record.get("since")}
+
+
+def _release(out: Path, key: str) -> None:
+    """Give up task ``key`` (its result or error is written, or this sweep stops), if this process holds it."""
+    path = out / f"{key}.running"
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _digest(record: dict) -> str:

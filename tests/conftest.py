@@ -102,7 +102,7 @@ def planned_sweep_tasks(monkeypatch):
 
     def collect(tasks, out, **kw):
         seen.extend(tasks)
-        return {"tasks": len(tasks), "skipped": 0, "done": 0, "failed": []}
+        return {"tasks": len(tasks), "skipped": 0, "done": 0, "failed": [], "elsewhere": []}
 
     monkeypatch.setattr(S, "sweep", collect)
     monkeypatch.setenv("SOSVERIFY_BACKEND", "autograd")

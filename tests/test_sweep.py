@@ -30,7 +30,7 @@ def client():
 def test_a_sweep_writes_each_result_once_and_matches_a_direct_run(client, tmp_path):
     tasks = grid("tandem", ["nl", "sos"], [0.05, 0.1], [0, 1], steps=40, runs=3, hyper={}, backend=None)
     report = sweep(tasks, tmp_path, client=client)
-    assert report == {"tasks": 8, "skipped": 0, "done": 8, "failed": []}
+    assert report == {"tasks": 8, "skipped": 0, "done": 8, "failed": [], "elsewhere": []}
     results = collect(tmp_path)
     assert sorted(task_key(r["task"]) for r in results) == sorted(task_key(t) for t in tasks)
     one = next(r for r in results if r["task"]["algorithm"] == "sos" and r["task"]["alpha"] == 0.1
@@ -47,6 +47,57 @@ def test_resume_skips_finished_tasks_and_never_rewrites_them(client, tmp_path):
     report = sweep(tasks, tmp_path, client=client)
     assert (report["skipped"], report["done"]) == (2, 1)
     assert all(tmp_path.joinpath(name).stat().st_mtime_ns == t for name, t in stamps.items())
+
+
+def test_a_task_another_sweep_is_running_is_left_to_it_and_one_left_by_an_ended_sweep_is_taken_over(client, tmp_path):
+    """Two sweeps on one OUT (e.g. one per core) never train the same task at once: a task held by a
+    live process (``<key>.running``) is reported as running elsewhere and not run; a file left by a
+    process of this host that has ended is taken over; every file this sweep held is gone after it."""
+    import socket
+
+    tasks = grid("tandem", ["nl"], [0.1], [0, 1, 2], steps=5, runs=1, hyper={}, backend=None)
+    keys = [task_key(t) for t in tasks]
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    try:
+        host = socket.gethostname()
+        (tmp_path / f"{keys[0]}.running").write_text(json.dumps({"pid": live.pid, "host": host, "since": "then"}))
+        (tmp_path / f"{keys[1]}.running").write_text(json.dumps({"pid": ended.pid, "host": host, "since": "then"}))
+        report = sweep(tasks, tmp_path, client=client)
+        assert report["done"] == 2 and [e["key"] for e in report["elsewhere"]] == [keys[0]]
+        assert report["elsewhere"][0]["pid"] == live.pid
+        assert not (tmp_path / f"{keys[0]}.json").exists()                    # left to the live sweep
+        assert (tmp_path / f"{keys[1]}.json").exists() and (tmp_path / f"{keys[2]}.json").exists()
+        assert sorted(p.name for p in tmp_path.glob("*.running")) == [f"{keys[0]}.running"]  # its file untouched
+    finally:
+        live.kill()
+        live.wait()
+    report = sweep(tasks, tmp_path, client=client)                            # its holder has ended
+    assert (report["skipped"], report["done"], report["elsewhere"]) == (2, 1, [])
+    assert not list(tmp_path.glob("*.running"))
+
+
+def test_the_sweep_command_names_a_task_running_in_another_sweep(tmp_path):
+    import socket
+
+    out = tmp_path / "sweep"
+    (out / "tasks").mkdir(parents=True)
+    task = grid("tandem", ["nl"], [0.1], [0], steps=5, runs=1, hyper={}, backend="autograd")[0]
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        (out / "tasks" / f"{task_key(task)}.running").write_text(
+            json.dumps({"pid": live.pid, "host": socket.gethostname(), "since": "2026-12-06T18:00:00Z"}))
+        proc = subprocess.run([sys.executable, "-m", "sosverify", "sweep", "tandem", "--algos", "nl", "--alpha", "0.1",
+                               "--seeds", "0", "--steps", "5", "--runs", "1", "--workers", "1", "--out", str(out),
+                               "--quiet", "--backend", "autograd"], capture_output=True, text=True, timeout=300)
+    finally:
+        live.kill()
+        live.wait()
+    assert proc.returncode == 0, proc.stderr
+    assert "0 of 1 tasks finished (0 from an earlier run, 0 failed, 1 running in another sweep)" in proc.stdout
+    assert f"RUNNING ELSEWHERE {task_key(task)}: left to process {live.pid}" in proc.stderr
+    assert "remove that file if that sweep has stopped" in proc.stderr
 
 
 def test_a_failing_task_is_reported_with_its_settings_and_the_others_finish(client, tmp_path):
@@ -83,7 +134,7 @@ def test_a_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path):
         report = sweep(tasks, tmp_path, client=c)
         thread.join(timeout=60)
     assert killed, "the worker was not killed"
-    assert report == {"tasks": 6, "skipped": 0, "done": 6, "failed": []}
+    assert report == {"tasks": 6, "skipped": 0, "done": 6, "failed": [], "elsewhere": []}
     results = collect(tmp_path)
     assert sorted(r["task"]["seed"] for r in results) == list(range(6))  # each once
     direct = sosverify.run("ipd", "sos", alpha=1.0, steps=1500, runs=4, seed=5)

@@ -66,12 +66,17 @@ def cmd_sweep(args) -> int:
     # this sweep's tasks only: a directory may hold the results of other sweeps too
     results = collect(out / "tasks", tasks)
     write_json(out / "sweep.json", {"report": report, "results": results})
+    elsewhere = f", {len(report['elsewhere'])} running in another sweep" if report["elsewhere"] else ""
     print(f"{len(results)} of {report['tasks']} tasks finished ({report['skipped']} from an earlier run, "
-          f"{len(report['failed'])} failed); results in {out}")
+          f"{len(report['failed'])} failed{elsewhere}); results in {out}")
     for r in results:
         print(describe_result(r["task"], r["result"]))
     for f in report["failed"]:
         print(f"  FAILED {f['key']}: {f['error']}", file=sys.stderr)
+    for e in report["elsewhere"]:
+        who = f"process {e['pid']} on {e['host']} since {e['since']}" if e["pid"] is not None else "a sweep starting"
+        print(f"  RUNNING ELSEWHERE {e['key']}: left to {who} ({out / 'tasks' / (e['key'] + '.running')}; "
+              "remove that file if that sweep has stopped)", file=sys.stderr)
     return 1 if report["failed"] else 0
 
 
