@@ -51,3 +51,22 @@ def test_the_readme_links_every_reference_page_of_the_site():
     linked = {t.removeprefix("docs/").removesuffix(".md") for t in _links(ROOT / "README.md")}
     wanted = {p for p in pages if not p.startswith(("_generated/", "tutorials/")) and p != "api"}
     assert wanted and wanted <= linked, wanted - linked
+
+
+def _verdict_rows(text: str, heading: str) -> list[list[str]]:
+    section = text.split(heading, 1)[1].split("\n#", 1)[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| the paper says")]
+    assert rows, f"no verdict table under {heading!r}"
+    return rows
+
+
+def test_the_readme_gan_verdicts_are_those_of_docs_gmm():
+    """Issue 19 item 5: the verdict table is in docs/gmm.md and the README.  The README's verdict of
+    each sentence is the bold verdicts of docs/gmm.md's row for it, joined by '; ', so that a verdict
+    changed in one place and not the other fails here."""
+    readme = {r[0]: r[-1] for r in _verdict_rows((ROOT / "README.md").read_text(), "## The GAN, sentence by sentence")}
+    gmm = {r[0]: "; ".join(re.findall(r"\*\*(.+?)\*\*", r[2]))
+           for r in _verdict_rows((ROOT / "docs" / "gmm.md").read_text(), "## The verdict so far")}
+    assert list(readme) == list(gmm)
+    assert readme == gmm
