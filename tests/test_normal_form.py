@@ -187,3 +187,34 @@ def test_the_command_line_analyses_a_gambit_file_with_its_equilibria(tmp_path, c
     assert "Nash equilibria (Gambit" in out
     assert main(["analyse", str(path), "--player", "x=x*y", "--player", "y=-x*y"]) == 2
     assert "one of the two" in capsys.readouterr().err
+
+
+def _nfg(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_one_player_nfg_file_says_how_many_players_it_has(tmp_path):
+    """A one-player file was read as the zero-sum shorthand of normal_form ('one payoff array is a two-player
+    zero-sum game…')."""
+    pytest.importorskip("pygambit")
+    from sosverify.games.normal_form import read_nfg
+
+    path = _nfg(tmp_path, "one.nfg", 'NFG 1 R "one" { "P1" } { 3 }\n1 2 3\n')
+    with pytest.raises(SosverifyError, match="one.nfg: 1 player found; a game here needs at least 2 players") as err:
+        read_nfg(path)
+    assert "\n" not in str(err.value) and "zero-sum" not in str(err.value)
+
+
+@pytest.mark.parametrize("link", [False, True], ids=["directory", "link-to-directory"])
+def test_a_directory_named_nfg_is_said_to_be_a_directory(tmp_path, link):
+    """A directory (or a link to one) named x.nfg was reported as 'no such .nfg file'."""
+    real = tmp_path / ("real" if link else "x.nfg")
+    real.mkdir()
+    path = tmp_path / "x.nfg"
+    if link:
+        path.symlink_to(real, target_is_directory=True)
+    with pytest.raises(SosverifyError, match="x.nfg is a directory, not a .nfg file") as err:
+        get_game(path)
+    assert "\n" not in str(err.value)

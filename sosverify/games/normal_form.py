@@ -329,8 +329,12 @@ def gambit():
 def read_nfg(path) -> NormalForm:
     """A Gambit strategic-form file (``.nfg``) as a :class:`NormalForm` (read with pygambit)."""
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():  # a directory, or a link to one
+        raise SosverifyError(f"{str(path)[:200]} is a directory, not a .nfg file: give a Gambit strategic-form file")
+    if not path.exists():
         raise SosverifyError(f"no such .nfg file: {str(path)[:200]}")
+    if not path.is_file():
+        raise SosverifyError(f"{str(path)[:200]} is not a regular file: give a Gambit strategic-form .nfg file")
     gbt = gambit()
     try:
         g = gbt.read_nfg(str(path))
@@ -342,6 +346,9 @@ def read_nfg(path) -> NormalForm:
 def from_gambit(g, name: str | None = None, source: str = "pygambit") -> NormalForm:
     """A pygambit game (strategic form) as a :class:`NormalForm`, payoffs exact."""
     players = list(g.players)
+    if len(players) < 2:  # one array would be read as the zero-sum shorthand of normal_form
+        raise SosverifyError(f"{source}: {len(players)} player{'' if len(players) == 1 else 's'} found; a game here "
+                             "needs at least 2 players, each with at least 2 strategies")
     shape = tuple(len(p.strategies) for p in players)
     arrays = [numpy.empty(shape, dtype=object) for _ in players]
     for idx in numpy.ndindex(*shape):
