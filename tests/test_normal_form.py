@@ -218,3 +218,27 @@ def test_a_directory_named_nfg_is_said_to_be_a_directory(tmp_path, link):
     with pytest.raises(SosverifyError, match="x.nfg is a directory, not a .nfg file") as err:
         get_game(path)
     assert "\n" not in str(err.value)
+
+
+def test_a_payoff_beyond_floating_point_is_one_clear_error():
+    """A payoff of 1e400 is exact, but has no float: the numeric game (run, sweep) names it and the largest
+    allowed magnitude, where float_payoffs raised an OverflowError with a traceback."""
+    nf = normal_form([[10 ** 400, 0], [0, 1]], [[0, 1], [1, 0]], name="huge")
+    with pytest.raises(SosverifyError, match=r"player 1's payoff at \(0, 0\) is 1e\+400.*at most 1\.798e\+308") as err:
+        nf.game()
+    assert "\n" not in str(err.value)
+    big = normal_form([[-1.5e308, 0], [0, 1]], [[0, 1], [1, 0]])  # the largest floats are still allowed
+    assert big.float_payoffs()[0, 0, 0] == -1.5e308
+
+
+@pytest.mark.parametrize("command", [["run", "--algo", "nl", "--alpha", "1", "--steps", "10"],
+                                     ["sweep", "--algos", "nl", "--alpha", "1", "--steps", "10"]], ids=["run", "sweep"])
+def test_the_command_line_refuses_an_nfg_payoff_beyond_floating_point_in_one_line(tmp_path, capsys, command):
+    """`sosverify run/sweep FILE.nfg` with a payoff of 1e400 ended in an OverflowError traceback."""
+    pytest.importorskip("pygambit")
+    from sosverify.cli import main
+
+    path = _nfg(tmp_path, "huge.nfg", 'NFG 1 R "huge" { "P1" "P2" } { 2 2 }\n1e400 0 0 1 0 1 1 0\n')
+    assert main([command[0], str(path), *command[1:], "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "1e+400" in err and "at most" in err

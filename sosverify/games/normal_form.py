@@ -40,7 +40,9 @@ array([[0.],
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -52,6 +54,8 @@ from sosverify.game import Game
 
 #: Most pure-strategy profiles a game may have (the losses sum over all of them).
 MAX_PROFILES = 100_000
+#: The largest float: a payoff of larger magnitude has none, and the numeric game refuses it.
+MAX_FLOAT_PAYOFF = sys.float_info.max
 
 
 def _exact(value, where: str) -> Fraction:
@@ -110,8 +114,20 @@ class NormalForm:
         return tuple(k - 1 for k in self.shape)
 
     def float_payoffs(self) -> numpy.ndarray:
-        """All payoffs as one float array of shape ``(n, k_1, …, k_n)``."""
-        return numpy.array([[float(v) for v in u.ravel()] for u in self.payoffs]).reshape((self.n_players,) + self.shape)
+        """All payoffs as one float array of shape ``(n, k_1, …, k_n)``; a payoff beyond floating point
+        (magnitude above :data:`MAX_FLOAT_PAYOFF`, e.g. ``1e400``) is one clear error naming it."""
+        out = numpy.empty((self.n_players,) + self.shape)
+        for i, u in enumerate(self.payoffs):
+            for idx in numpy.ndindex(*self.shape):
+                try:
+                    out[(i,) + idx] = float(u[idx])
+                except OverflowError:
+                    value = (Decimal(u[idx].numerator) / Decimal(u[idx].denominator)).normalize()
+                    raise SosverifyError(
+                        f"game {self.name!r}: player {i + 1}'s payoff at {idx} is {value:.6g}, beyond floating point: "
+                        f"the learning rules need payoffs of magnitude at most {MAX_FLOAT_PAYOFF:.4g} (rescale them: a "
+                        "positive affine map of a player's payoffs keeps the Nash equilibria)") from None
+        return out
 
     def game(self) -> Game:
         """The numeric :class:`~sosverify.game.Game` (losses = negative expected payoffs over softmax logits)."""
