@@ -242,3 +242,19 @@ def test_the_command_line_refuses_an_nfg_payoff_beyond_floating_point_in_one_lin
     assert main([command[0], str(path), *command[1:], "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "1e+400" in err and "at most" in err
+
+
+def test_a_constant_games_symbolic_xi_is_exactly_zero():
+    """Every point of a constant game is a fixed point.  The symbolic losses were sums of softmax products
+    that equal the constant but were not simplified, so ξ only vanished numerically and the analysis listed
+    isolated 'undecided' points; written by differences, the losses are the constant and ξ is 0."""
+    from sosverify.symbolic.analyse import analyse
+
+    nf = normal_form([[1, 1], [1, 1]], [[1, 1], [1, 1]], name="constant")
+    sym = nf.symbolic()
+    assert list(sym.losses) == [-1, -1] and list(sym.xi) == [0, 0]
+    points = analyse(sym, timeout=2, starts=5)["fixed_points"]["points"]
+    assert [p.get("family") for p in points] == [{"dimension": 2}]
+    # a column player whose payoff ignores its own strategy: its part of ξ is exactly 0 too
+    assert normal_form(PENNIES_A, [[1, 1], [2, 2]]).symbolic().xi[1] == 0
+    assert normal_form(*SHAPLEY).symbolic().xi[0] != 0

@@ -288,7 +288,35 @@ def logit_symbols(shape) -> list:
     return [list(sympy.symbols(f"t{i + 1}_1:{k}", real=True)) for i, k in enumerate(shape)]
 
 
+def differences(u) -> numpy.ndarray:
+    """The coefficients of an expected payoff as a polynomial in the probabilities of every strategy
+    but each player's last: along each axis ``j``, entry ``k`` < last becomes ``u[…k…] − u[…last…]`` and
+    the last entry stays.  Since ``p_{j,last} = 1 − Σ_{k<last} p_{j,k}``,
+
+    .. math::
+
+       \\sum_s u[s] \\prod_j p_{j,s_j} = \\sum_a c[a] \\prod_{j:\\,a_j \\neq \\mathrm{last}} p_{j,a_j},
+
+    the same function, written so that a payoff that does not depend on player ``j``'s strategy has no
+    term in ``p_j`` (a constant game's expected payoff is the constant itself).
+
+    >>> differences(numpy.array([[Fraction(3), Fraction(0)], [Fraction(5), Fraction(1)]], dtype=object)).tolist()
+    [[Fraction(-1, 1), Fraction(-1, 1)], [Fraction(4, 1), Fraction(1, 1)]]
+    """
+    c = numpy.array(u, dtype=object)
+    for axis in range(c.ndim):
+        c = numpy.moveaxis(c, axis, 0).copy()
+        c[:-1] = c[:-1] - c[-1]
+        c = numpy.moveaxis(c, 0, axis)
+    return c
+
+
 def _symbolic_game(nf: NormalForm):
+    """The SymGame of a normal-form game.  Each loss is written by :func:`differences`, as a polynomial in
+    the probabilities of all strategies but the last: the same function as ``−Σ_s u[s] Π_j p_{j,s_j}``,
+    but where that sum is constant in a player's logits (a constant game, a player whose payoff ignores its
+    own strategy) the expression has no such logit, so ξ is exactly 0 there and the analysis finds the
+    family of fixed points rather than isolated points of an unsimplified ξ that only vanishes numerically."""
     import sympy
 
     from sosverify.symbolic.game import SymGame
@@ -297,14 +325,16 @@ def _symbolic_game(nf: NormalForm):
     probs = []
     for group in players:
         den = 1 + sum(sympy.exp(t) for t in group)
-        probs.append([sympy.exp(t) / den for t in group] + [1 / den])
+        probs.append([sympy.exp(t) / den for t in group])  # the last strategy's probability is 1 − their sum
+    last = tuple(k - 1 for k in nf.shape)
     losses = []
     for u in nf.payoffs:
+        c = differences(u)
         total = sympy.Integer(0)
         for idx in numpy.ndindex(*nf.shape):
-            if u[idx]:
-                total += sympy.Rational(u[idx].numerator, u[idx].denominator) * sympy.Mul(
-                    *[probs[j][s] for j, s in enumerate(idx)])
+            if c[idx]:
+                total += sympy.Rational(c[idx].numerator, c[idx].denominator) * sympy.Mul(
+                    *[probs[j][s] for j, s in enumerate(idx) if s != last[j]])
         losses.append(-total)
     return SymGame(losses, players, name=nf.name)
 
