@@ -18,6 +18,13 @@ the learning rules run (:mod:`sosverify.games.normal_form`):
 run ``r`` approaches equilibrium ``e`` when, at every kept step of the last ``tail`` fraction of the
 run, every probability of the mixed-strategy profile is within ``tol`` of ``e``'s.  Runs that
 approach none (cycling, slow drift) and runs that diverged are counted apart.
+
+Gambit is asked about a rescaled copy of the game (each player's payoffs mapped to [0, 1] by a positive
+affine map, :meth:`~sosverify.games.normal_form.NormalForm.rescaled`): such a map keeps every Nash
+equilibrium, and Gambit finds none, or fails, on a payoff of magnitude 2**31 − 1 or more.  The learning rules
+run on the game as given (their dynamics do depend on the payoffs' scale).  Should a solver still return no
+equilibrium, or fail, its answer is *unknown* (never a complete empty list: every finite game has a Nash
+equilibrium), and so is which equilibrium each run approaches.
 """
 
 from __future__ import annotations
@@ -105,13 +112,22 @@ class Equilibrium:
 
 @dataclass(frozen=True)
 class Equilibria:
-    """Gambit's equilibria of one game, with the solver that found them and whether the list is complete."""
+    """Gambit's equilibria of one game, with the solver that found them and whether the list is complete.
+
+    ``trusted`` is False when the solver's answer cannot be right (it returned no equilibrium, though every
+    finite game has one) or it failed: then the list is ``unknown``, never complete."""
 
     game: NormalForm
     solver: str
     complete: bool
     statement: str
     points: tuple = field(default=())
+    trusted: bool = True
+
+    @property
+    def status(self) -> str:
+        """``complete``, ``possibly incomplete`` or ``unknown`` (the solver's answer is not trusted)."""
+        return ("complete" if self.complete else "possibly incomplete") if self.trusted else "unknown"
 
     def __len__(self) -> int:
         return len(self.points)
@@ -124,13 +140,12 @@ class Equilibria:
 
     def table(self) -> str:
         """The equilibria as text, one per line, after the solver's statement."""
-        head = f"{len(self.points)} Nash equilibria ({'complete' if self.complete else 'possibly incomplete'}: " \
-               f"{self.statement})"
+        head = f"{len(self.points)} Nash equilibria ({self.status}: {self.statement})"
         return "\n".join([head] + [f"  E{k + 1}: {e.describe(self.game)}" for k, e in enumerate(self.points)])
 
     def as_dict(self) -> dict:
-        return {"game": self.game.name, "solver": self.solver, "complete": self.complete, "statement": self.statement,
-                "equilibria": [e.as_dict() for e in self.points]}
+        return {"game": self.game.name, "solver": self.solver, "complete": self.complete, "trusted": self.trusted,
+                "status": self.status, "statement": self.statement, "equilibria": [e.as_dict() for e in self.points]}
 
 
 def default_solver(nf: NormalForm) -> str:
@@ -139,8 +154,11 @@ def default_solver(nf: NormalForm) -> str:
 
 
 def _solve(nf: NormalForm, solver: str):
+    """Gambit's equilibria of ``nf`` rescaled (:meth:`~sosverify.games.normal_form.NormalForm.rescaled`: each
+    player's payoffs mapped to [0, 1] by a positive affine map, which keeps every Nash equilibrium): Gambit
+    finds none, or fails, on a payoff of magnitude 2**31 − 1 or more (e.g. 1e10)."""
     gbt = gambit()
-    g = to_gambit(nf)
+    g = to_gambit(nf.rescaled())
     if solver == "enummixed":
         return gbt.nash.enummixed_solve(g, rational=True).equilibria
     if solver == "lcp":
@@ -212,9 +230,20 @@ def equilibria(game, *, solver: str | None = None, classify: bool = True) -> Equ
     if applies == "two" and nf.n_players != 2:
         raise SosverifyError(f"solver {solver!r} is for two-player games; this game has {nf.n_players} players "
                              "(use enumpoly or gnm)")
+    gambit()  # without pygambit: one clear line, not a solver failure
+    try:
+        found = _solve(nf, solver)
+    except SosverifyError:
+        raise
+    except Exception as exc:  # Gambit's own errors (e.g. lcp's RuntimeError on payoffs it cannot represent)
+        return Equilibria(nf, solver, False, f"Gambit's {solver} failed ({type(exc).__name__}: {exc})"[:300]
+                          + "; which equilibria the game has is unknown", (), trusted=False)
+    if not found:
+        return Equilibria(nf, solver, False, f"Gambit's {solver} returned no equilibrium, though every finite game "
+                          "has one: its answer is not trusted and the game's equilibria are unknown", (), trusted=False)
     gbt_players = None
     points = []
-    for eq in _solve(nf, solver):
+    for eq in found:
         gbt_players = gbt_players or list(eq.game.players)
         strategies = rationalise(nf, tuple(tuple(_probability(eq[s]) for s in p.strategies) for p in gbt_players))
         points.append(place(nf, strategies, classify=classify))
@@ -301,14 +330,25 @@ def _numeric_class(nf: NormalForm, strategies):
 def approached(history, found: Equilibria, *, tol: float = APPROACH_TOL, tail: float = APPROACH_TAIL) -> dict:
     """Which equilibrium each run of ``history`` approaches (see the module docstring).
 
-    Returns ``{"counts": [runs per equilibrium], "none": runs near none, "diverged": runs that diverged,
-    "per_run": [index of the equilibrium or None], "tolerance": tol, "tail": tail}``, and what the runs do in
+    Returns ``{"counts": [runs per equilibrium], "none": runs near none, "unknown": 0, "diverged": runs that
+    diverged, "per_run": [index of the equilibrium or None], "tolerance": tol, "tail": tail}``, and what the runs do in
     the tail: ``tail_distance`` per run, the least and the largest distance to the nearest equilibrium over
     the tail (a cycle keeps them apart, a run that settles brings both near 0, one drifting to a boundary
     that is no equilibrium keeps both large), and their medians over the runs, ``tail_distance_median``.
+
+    When ``found`` holds no equilibrium (the solver's answer is not trusted: every finite game has one), which
+    equilibrium a run approaches is unknown: ``per_run`` says ``"unknown"`` (or ``"diverged"``), ``"unknown"``
+    counts those runs, ``"none"`` is None (not 0: no run is said to be near none) and ``"statement"`` says why.
     """
     if not (0 < tol < 1) or not (0 < tail <= 1):
         raise SosverifyError(f"tol must lie in (0, 1) and tail in (0, 1], got tol={tol!r}, tail={tail!r}")
+    if not found.points:  # nothing to compare with (every finite game has an equilibrium: the solver's list failed)
+        diverged = [bool(d) for d in numpy.asarray(history.diverged)]
+        return {"counts": [], "none": None, "unknown": diverged.count(False), "diverged": sum(diverged),
+                "per_run": ["diverged" if d else "unknown" for d in diverged], "tolerance": tol, "tail": tail,
+                "tail_distance": [[None, None]] * len(diverged), "tail_distance_median": None,
+                "statement": "which equilibrium each run approaches is unknown: no equilibrium to compare with "
+                             f"({found.statement})"}
     nf = found.game
     steps = int(history.config["steps"])
     keep = numpy.asarray(history.param_steps) >= (1 - tail) * steps
@@ -338,7 +378,7 @@ def approached(history, found: Equilibria, *, tol: float = APPROACH_TOL, tail: f
             per_run.append(None)
     ok = ~numpy.isnan(spread[:, 0])
     median = [float(numpy.median(spread[ok, 0])), float(numpy.median(spread[ok, 1]))] if ok.any() else None
-    return {"counts": counts, "none": sum(1 for v in per_run if v is None), "diverged": int(diverged.sum()),
+    return {"counts": counts, "none": sum(1 for v in per_run if v is None), "unknown": 0, "diverged": int(diverged.sum()),
             "per_run": per_run, "tolerance": tol, "tail": tail, "tail_distance": spread.tolist(),
             "tail_distance_median": median}
 
@@ -363,9 +403,8 @@ def render_normal_form(result: dict) -> str:
     from sosverify.symbolic.analyse import render_text
 
     eq = result["nash_equilibria"]
-    lines = [render_text(result), "",
-             f"Nash equilibria (Gambit, {eq['solver']}; {'complete' if eq['complete'] else 'possibly incomplete'}: "
-             f"{eq['statement']}):"]
+    status = eq.get("status") or ("complete" if eq["complete"] else "possibly incomplete")
+    lines = [render_text(result), "", f"Nash equilibria (Gambit, {eq['solver']}; {status}: {eq['statement']}):"]
     for k, e in enumerate(eq["equilibria"]):
         where = "a fixed point of xi in logit space" if e["interior"] else "at infinity in logit space"
         lc = e.get("local_convergence") or {}
@@ -381,5 +420,5 @@ def run_outcomes(history, *, solver: str | None = None, tol: float = APPROACH_TO
     found = equilibria(history.game, solver=solver, classify=False)
     out = approached(history, found, tol=tol, tail=tail)
     out["equilibria"] = [e.as_dict()["strategies"] for e in found]
-    out["solver"], out["complete"] = found.solver, found.complete
+    out["solver"], out["complete"], out["status"] = found.solver, found.complete, found.status
     return out

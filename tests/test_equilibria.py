@@ -10,7 +10,7 @@ from conftest import assert_close
 
 from sosverify import SosverifyError
 from sosverify import derivatives as D
-from sosverify.equilibria import APPROACH_TOL, Equilibria, approached, equilibria, hessian_at, place
+from sosverify.equilibria import APPROACH_TOL, Equilibria, approached, equilibria, hessian_at, is_nash, place
 from sosverify.games.normal_form import normal_form
 from sosverify.runner import run
 
@@ -210,7 +210,7 @@ def test_a_game_pygambit_ships_is_read_and_solved():
 
 
 def test_a_profile_is_checked_to_be_nash_exactly():
-    from sosverify.equilibria import is_nash, rationalise
+    from sosverify.equilibria import rationalise
 
     nf = normal_form(*COORDINATION)
     assert is_nash(nf, [[F(1, 3), F(2, 3)]] * 2) and is_nash(nf, [[F(1), F(0)]] * 2)
@@ -238,3 +238,123 @@ def test_analyse_of_a_normal_form_game_lists_its_equilibria():
     result = analyse_normal_form(normal_form(*COORDINATION), timeout=5, starts=20)
     text = render_normal_form(result)
     assert "Nash equilibria (Gambit, enummixed; complete" in text and text.count("at infinity") == 2
+
+
+# ------------------------------------------------------------ large payoffs, solver failures
+
+BIG = 10 ** 10
+
+
+def _affine(nf, scales, shifts):
+    """``nf`` with player i's payoffs mapped by u ↦ scales[i]·u + shifts[i] (scales positive)."""
+    return normal_form(*[numpy.vectorize(lambda v, a=a, b=b: a * v + b, otypes=[object])(u)
+                         for u, a, b in zip(nf.payoffs, scales, shifts)])
+
+
+def test_gambit_finds_the_equilibrium_of_a_game_with_a_payoff_of_1e10():
+    """Gambit returned no equilibrium for a payoff of 1e10 (2**31 − 1 or more), and that empty list was
+    reported as enummixed's complete list; Gambit is now asked about the game rescaled to [0, 1]."""
+    pytest.importorskip("pygambit")
+    nf = normal_form([[BIG, 0], [0, 1]], [[0, 1], [1, 0]])
+    found = equilibria(nf, classify=False)
+    assert found.trusted and found.complete and found.status == "complete"
+    assert [e.strategies for e in found] == [((F(1, 2), F(1, 2)), (F(1, BIG + 1), F(BIG, BIG + 1)))]
+
+
+@pytest.mark.parametrize("payoffs", [COORDINATION, SHAPLEY, RPS, "three-player"],
+                         ids=["coordination", "shapley", "rock-paper-scissors", "three-player"])
+def test_a_positive_affine_rescaling_of_each_players_payoffs_keeps_the_equilibria(payoffs):
+    """Gambit is asked about ``nf.rescaled()``: the equilibria of that game, and of a game whose payoffs are
+    multiplied by 1e10 and shifted (per player), are the original game's."""
+    pytest.importorskip("pygambit")
+    from sosverify.games.normal_form import read_nfg, to_gambit
+
+    nf = read_nfg(THREE_PLAYER) if payoffs == "three-player" else normal_form(*payoffs)
+    rescaled = nf.rescaled()
+    assert all(min(u.flat) == 0 and max(u.flat) == 1 for u in rescaled.payoffs)
+    big = _affine(nf, [BIG, 3 * BIG, F(BIG, 7)][:nf.n_players], [-BIG, 5, BIG][:nf.n_players])
+    original = [e.strategies for e in equilibria(nf, classify=False)]
+    for other in (rescaled, big):
+        assert [e.strategies for e in equilibria(other, classify=False)] == original
+        assert all(is_nash(other, e) for e in original)  # exact arithmetic, no solver
+    # Gambit itself, asked without rescaling, about the original and the rescaled copy: the same profiles
+    import pygambit as gbt
+
+    solve = ((lambda g: gbt.nash.enummixed_solve(g, rational=True)) if nf.n_players == 2
+             else gbt.nash.enumpoly_solve)
+
+    def direct(game):
+        found = solve(to_gambit(game)).equilibria
+        return sorted(tuple(round(float(eq[s]), 9) for p in eq.game.players for s in p.strategies) for eq in found)
+
+    assert direct(rescaled) == direct(nf) and len(direct(nf)) == len(original)
+
+
+@pytest.mark.parametrize("failure", ["empty", "error"])
+def test_a_solver_that_returns_no_equilibrium_is_unknown_not_complete(monkeypatch, failure):
+    """Every finite game has a Nash equilibrium: an empty list (or a Gambit error) was reported as
+    'enummixed; complete' with no equilibrium; it is now the solver's unknown, untrusted answer."""
+    import sosverify.equilibria as E
+
+    pytest.importorskip("pygambit")
+
+    def solve(nf, solver):
+        if failure == "error":
+            raise RuntimeError("Column label index out of range")
+        return []
+
+    monkeypatch.setattr(E, "_solve", solve)
+    found = equilibria(normal_form(*COORDINATION))
+    assert len(found) == 0 and not found.complete and not found.trusted and found.status == "unknown"
+    assert found.as_dict()["status"] == "unknown" and "unknown" in found.statement
+    assert found.table().startswith("0 Nash equilibria (unknown: Gambit's enummixed ")
+    result = E.analyse_normal_form(normal_form([[1, 1], [1, 1]], [[1, 1], [1, 1]]), timeout=2, starts=2)
+    text = E.render_normal_form(result).split("Nash equilibria (Gambit", 1)[1]
+    assert text.startswith(", enummixed; unknown: ") and "complete" not in text
+
+
+def test_runs_with_no_equilibrium_to_compare_with_are_unknown():
+    """approached() with no equilibria crashed (ValueError: cannot reshape array of size 0); each run's
+    equilibrium is now unknown, and no run is said to be near none."""
+    nf = normal_form(*COORDINATION)
+    h = run(nf.game(), "nl", alpha=1.0, steps=8, runs=3)
+    out = approached(h, _fake_equilibria(nf, []))
+    assert out["per_run"] == ["unknown"] * 3 and out["unknown"] == 3 and out["none"] is None
+    assert out["counts"] == [] and out["diverged"] == 0 and "unknown" in out["statement"]
+    known = approached(h, _fake_equilibria(nf, [[[F(1), F(0)]] * 2]))
+    assert known["unknown"] == 0 and isinstance(known["none"], int)
+
+
+def test_the_command_line_runs_a_game_whose_solver_finds_no_equilibrium(tmp_path, monkeypatch, capsys):
+    """`sosverify run FILE.nfg` crashed and left an empty --out when Gambit's list was empty."""
+    pytest.importorskip("pygambit")
+    import json
+
+    import sosverify.equilibria as E
+    from sosverify.cli import main
+
+    monkeypatch.setattr(E, "_solve", lambda nf, solver: [])
+    path = tmp_path / "coordination.nfg"
+    path.write_text('NFG 1 R "c" { "P1" "P2" } { 2 2 }\n2 2 0 0 0 0 1 1\n')
+    assert main(["run", str(path), "--algo", "nl", "--alpha", "1", "--steps", "10", "--runs", "2",
+                 "--out", str(tmp_path / "out")]) == 0
+    eq = json.loads((tmp_path / "out" / "results.json").read_text())["algorithms"]["nl"]["equilibria"]
+    assert eq["per_run"] == ["unknown"] * 2 and eq["status"] == "unknown" and not eq["complete"]
+
+
+def test_the_command_line_analyses_and_runs_a_game_with_a_payoff_of_1e10(tmp_path, capsys):
+    """The reviewer's file: analyse printed 'enummixed; complete' over no equilibrium, run crashed."""
+    pytest.importorskip("pygambit")
+    import json
+
+    from sosverify.cli import main
+
+    path = tmp_path / "big.nfg"
+    path.write_text('NFG 1 R "big" { "P1" "P2" } { 2 2 }\n10000000000 0 0 1 0 1 1 0\n')
+    assert main(["analyse", str(path), "--timeout", "2", "--starts", "2"]) == 0
+    out = capsys.readouterr().out.split("Nash equilibria (Gambit", 1)[1]
+    assert "enummixed; complete" in out and "E1: (1/2, 1/2) ; (1/10000000001, 10000000000/10000000001)" in out
+    assert main(["run", str(path), "--algo", "nl", "--alpha", "1", "--steps", "10", "--runs", "2",
+                 "--out", str(tmp_path / "out")]) == 0
+    eq = json.loads((tmp_path / "out" / "results.json").read_text())["algorithms"]["nl"]["equilibria"]
+    assert len(eq["counts"]) == 1 and eq["status"] == "complete"

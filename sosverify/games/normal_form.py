@@ -129,6 +129,21 @@ class NormalForm:
                         "positive affine map of a player's payoffs keeps the Nash equilibria)") from None
         return out
 
+    def rescaled(self) -> NormalForm:
+        """The same game with each player's payoffs mapped to [0, 1] by the positive affine map
+        ``u_i ↦ (u_i − min u_i) / (max u_i − min u_i)`` (a player whose payoffs are all equal gets 0
+        everywhere).  Such a map keeps every player's preferences over mixed strategies, so the game has
+        exactly the same Nash equilibria; the learning dynamics are not kept (ξ scales with the payoffs)."""
+        out = []
+        for u in self.payoffs:
+            lo, hi = min(u.flat), max(u.flat)
+            e = numpy.empty(self.shape, dtype=object)
+            for idx in numpy.ndindex(*self.shape):
+                e[idx] = (u[idx] - lo) / (hi - lo) if hi != lo else Fraction(0)
+            e.setflags(write=False)
+            out.append(e)
+        return NormalForm(tuple(out), self.name, self.players, self.strategies, self.source)
+
     def game(self) -> Game:
         """The numeric :class:`~sosverify.game.Game` (losses = negative expected payoffs over softmax logits)."""
         return _numeric_game(self)
