@@ -69,7 +69,7 @@ class Equilibrium:
     interior: bool
     pure: bool
     logits: tuple | None = None  # θ̄ when interior
-    kind: str | None = None  # classify(H): stable / unstable / strict-saddle / other
+    kind: str | None = None  # classify(H, isolated=True): stable / unstable / strict-saddle / other / undecided
     degenerate: bool | None = None
     local_convergence: dict | None = None
     strict: bool | None = None  # pure equilibria: every player's strategy is its unique best response
@@ -310,7 +310,7 @@ def _exact_class(nf: NormalForm, strategies):
 
     sym, H = hessian_at(nf, strategies)
     lc = local_convergence(sym, H, family=False)
-    return classify(H), bool(H.det() == 0), lc
+    return classify(H, isolated=True), bool(H.det() == 0), lc  # a singular H ⪰ 0 decides nothing here
 
 
 def _numeric_class(nf: NormalForm, strategies):

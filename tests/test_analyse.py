@@ -429,3 +429,98 @@ def test_a_numerical_point_where_H_is_singular_is_never_called_stable():
         kind = numeric_kind(numpy.array(H(0.0, y0), dtype=float))
         assert kind == ("strict-saddle" if y0 < -1e-6 else "undecided"), (y0, kind)
     assert numeric_kind(numpy.diag([1.0, 1e-3])) == "stable"  # invertible and PSD: still stable
+
+
+# -- what a reviewer found: points that are no fixed points, a bound too large, 'stable' at H = 0 --------
+
+
+def test_numerical_zeros_far_out_are_true_zeros_or_left_out():
+    """ξ = (sin x, sin y) searched in a box of ±1e9 and ±1e300: every point reported is a zero of the
+    field at 50 digits (|sin| < 1e-5 at the float reported).  The old tolerance grew with |x|
+    (1e-9 · (1 + |x|)): 26 of 99 points had |ξ| between 0.5 and 1.3, each with a kind."""
+    import mpmath
+    import numpy
+
+    from sosverify.symbolic.numeric import iter_zeros
+
+    field = sympy.Matrix([sympy.sin(x), sympy.sin(y)])
+    for box in ((-1e9, 1e9), (-1e300, 1e300)):
+        found = [p for p in iter_zeros(field, [x, y], box=box, starts=40, rng=numpy.random.default_rng(0)) if p]
+        with mpmath.workdps(50):
+            worst = max(float(abs(mpmath.sin(mpmath.mpf(float(v))))) for p in found for v in p["value"])
+        assert found and worst < 1e-5, (box, worst)
+
+
+def test_the_numerical_convergence_bound_never_exceeds_the_exact_one():
+    """LA's map at a fixed point with H = diag(1, 1) (no off-diagonal blocks) is I − αH: it contracts
+    exactly for 0 < α < 2.  The scan reported the first α of its grid that fails (2.07 for the
+    reviewer's x⁶ game); the bound is now bisected to the last α that contracts.  Checked against
+    the exact bound on matrices with off-diagonal blocks too."""
+    import numpy
+
+    from sosverify.symbolic.analyse import local_convergence, numeric_local_convergence
+
+    same = numpy.eye(2)
+    got = numeric_local_convergence(numpy.eye(2), same)["alpha_max_value"]
+    assert 2 * (1 - 1e-9) <= got <= 2
+    game = SymGame.from_specs(["x=x**2/2", "y=y**2/2"])
+    for M in ([[1, 1], [-1, 2]], [[3, -2], [2, 1]], [[2, 1], [1, 2]]):
+        exact = local_convergence(game, sympy.Matrix(M), family=False)["alpha_max_value"]
+        numeric = numeric_local_convergence(numpy.array(M, dtype=float), same)["alpha_max_value"]
+        assert numeric <= exact and numeric == pytest.approx(exact, rel=1e-6), (M, numeric, exact)
+
+
+def test_an_isolated_point_with_singular_psd_h_is_undecided_not_stable():
+    """L = x³ for each player: H = 0 at the origin, its only fixed point; runs started on one side
+    leave it, so it is no stable fixed point (that needs H ⪰ 0 and invertible).  The exact stage said
+    'stable (degenerate)'.  The tandem's line (a family, H singular along it) stays 'stable'."""
+    from sosverify.symbolic.fixed_points import fixed_points
+
+    (fp,) = _analyse("x=x**3", "y=y**3")["fixed_points"]["points"]
+    assert fp["status"] == "exact" and fp["kind"] == "undecided" and fp["degenerate"]
+    assert [p["kind"] for p in fixed_points(SymGame.from_specs(["x=x**3", "y=y**3"]))] == ["undecided"]
+    (line,) = fixed_points(SymGame.from_specs(["x=(x+y)**2-2*x", "y=(x+y)**2-2*y"]))
+    assert line["kind"] == "stable"
+
+
+def test_zeros_where_a_loss_is_not_real_are_left_out_and_named(capsys):
+    """L = x²/2 − log x for each player: ξ = (x − 1/x, y − 1/y) vanishes at (±1, ±1), but log is not
+    real at a negative coordinate: only (1, 1) is a fixed point of the game; the other three are
+    listed apart (they were reported as exact, stable, with LA and SOS converging)."""
+    r = _analyse("x=x**2/2-log(x)", "y=y**2/2-log(y)")
+    fixed = r["fixed_points"]
+    assert [p["value"] for p in fixed["points"]] == [[1.0, 1.0]]
+    assert sorted(p["value"] for p in fixed["outside_domain"]) == [[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0]]
+    assert [p["solution"] for p in r["lola_fixed_points"]["points"]] == [{"x": "1", "y": "1"}]
+    assert main(["analyse", "--player", "x=x**2/2-log(x)", "--player", "y=y**2/2-log(y)", "--timeout", "10"]) == 0
+    assert "left out, a loss is not real there: x = -1, y = -1; x = -1, y = 1; x = 1, y = -1" in capsys.readouterr().out
+
+
+def test_a_numerical_zero_where_a_loss_is_not_real_is_left_out():
+    """The numeric stage's side of the same rule: L = x²/2 − log(x) + 10⁻³ x⁵ has no closed-form
+    zeros, so they come from the search; the negative one is left out."""
+    r = _analyse("x=x**2/2-log(x)+x**5/1000", "y=y**2/2-log(y)+y**5/1000", timeout=5.0)
+    fixed = r["fixed_points"]
+    assert fixed["points"] and all(v > 0 for p in fixed["points"] for v in p["value"])
+    assert fixed["outside_domain"] and all(any(v < 0 for v in p["value"]) for p in fixed["outside_domain"])
+
+
+def test_json_xi_of_a_sign_loss_parses_back(capsys):
+    """ξ of sign(y)·y² is shown as it holds away from the kink (2y·sign(y)), not with y²·δ(y), which
+    the parser refuses: the JSON's expressions read back, as docs/analyse.md says."""
+    assert main(["analyse", "--player", "x=x**2", "--player", "y=sign(y)*y**2", "--json", "--timeout", "5"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [parse_expression(s, {"x": x, "y": y}) for s in data["xi"]] == [2 * x, 2 * y * sympy.sign(y)]
+
+
+@pytest.mark.parametrize("text", ["1e-999999999", "1e-5000", "1e5000", "1e-301"])
+def test_a_numeric_alpha_out_of_range_is_one_line_before_any_work(text, capsys):
+    """Fraction("1e-999999999") builds 10**999999999 (it hung); 1e-5000 passed and crashed printing a
+    5000-digit fraction."""
+    started = time.monotonic()
+    with pytest.raises(SystemExit):
+        main(["analyse", "--player", "x=x**2", "--player", "y=y**2", "--numeric-alpha", text])
+    assert time.monotonic() - started < 5
+    assert "must be a positive number between 1e-300 and 1e300" in capsys.readouterr().err
+    with pytest.raises(Exception, match="between 1e-300 and 1e300"):
+        analyse(SymGame.from_specs(["x=x**2", "y=y**2"]), alpha=sympy.Rational(1, 10**400))

@@ -183,6 +183,13 @@ def sympy_rational(text: str):
 
 
 def rational_alpha(text: str):
+    import re
+
+    exponent = re.search(r"[eE]\s*([+-]?\d+)", text)
+    if len(text) > 40 or (exponent and abs(int(exponent.group(1)[:6])) > 300):
+        # checked first: Fraction("1e-999999999") would build 10**999999999 before any other check
+        raise argparse.ArgumentTypeError("must be a positive number between 1e-300 and 1e300 such as 0.1 or 1/10, "
+                                         f"got {text[:40]!r}")
     try:
         value = sympy_rational(text.strip())
     except (ValueError, ZeroDivisionError):

@@ -23,6 +23,7 @@ seconds, each in a forked child) and reports what it has when it stops.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy
@@ -103,14 +104,23 @@ def numeric_local_convergence(H: numpy.ndarray, same_player: numpy.ndarray) -> d
         return {"applies": False, "singular": True, "degenerate": True,
                 "reason": "degenerate: H is (numerically) singular here; no local convergence promise"}
     H_o = H * (1 - same_player)
+
+    def radius(a: float) -> float:
+        return float(numpy.abs(numpy.linalg.eigvals(numpy.eye(d) - a * (numpy.eye(d) - a * H_o) @ H)).max())
+
     grid = numpy.logspace(-6, 3, 400)
-    rho = numpy.array([numpy.abs(numpy.linalg.eigvals(numpy.eye(d) - a * (numpy.eye(d) - a * H_o) @ H)).max()
-                       for a in grid])
+    rho = numpy.array([radius(a) for a in grid])
     if rho[0] >= 1:
         return {"applies": False, "singular": False,
                 "reason": "LA's map does not contract for small α (numerically): no local convergence"}
     bad = numpy.flatnonzero(rho >= 1)
-    alpha_max = float(grid[bad[0]]) if bad.size else None
+    alpha_max = None
+    if bad.size:  # the first crossing, bisected between the last α that contracts and the first that does not
+        lo, hi = float(grid[bad[0] - 1]), float(grid[bad[0]])
+        while hi - lo > 1e-12 * hi:
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if radius(mid) < 1 else (lo, mid)
+        alpha_max = lo  # contracts here: never above the true first crossing (the old scan gave its next grid α)
     shown = f"0 < alpha < {alpha_max:.3g} (numerical scan)" if alpha_max else "every alpha up to 1000 scanned"
     return {"applies": True, "singular": False, "alpha_max_value": alpha_max,
             "statement": f"LA and SOS converge locally for {shown}"}
@@ -122,10 +132,9 @@ def numeric_kind(H: numpy.ndarray) -> str:
     Where H is numerically singular (a point of a family of fixed points, or a degenerate one) the
     signs that decide the kind are within rounding of zero: such a point is ``undecided`` unless an
     eigenvalue's real part is clearly negative (a strict saddle whatever the zero ones are).  A
-    stable fixed point is H ⪰ 0 *and* invertible (SPEC §1), which floats cannot show at a singular H.
-    The exact stage, when it finishes, can prove H ⪰ 0 at a singular H and then says ``stable``
-    with the point flagged degenerate; ``undecided`` here is the weaker answer of the same point,
-    never a contradicting one (the two stages differ only in what they can prove).
+    stable fixed point is H ⪰ 0 *and* invertible (SPEC §1), which floats cannot show at a singular H;
+    the exact stage says the same of an isolated point with a singular H ⪰ 0 (:func:`classify`'s
+    ``isolated``), so the two stages agree on it.
 
     >>> numeric_kind(numpy.eye(2)), numeric_kind(numpy.zeros((2, 2))), numeric_kind(numpy.array([[1.0, 0], [1, 0]]))
     ('stable', 'undecided', 'undecided')
@@ -158,7 +167,8 @@ def _exact_detail(sol: dict, game: SymGame, H) -> dict:
     family = _is_family(sol, game.symbols)
     Hs = H.subs(sol)
     lc = local_convergence(game, Hs, family=family)
-    kind = family_kind(Hs) if family and Hs.free_symbols else classify(Hs)  # stable only where proved
+    # stable only where proved; an isolated point with H singular is undecided (classify's isolated)
+    kind = family_kind(Hs) if family and Hs.free_symbols else classify(Hs, isolated=not family)
     return {"kind": kind, "H": str(Hs.tolist()), "local_convergence": lc,
             "degenerate": bool(lc.get("degenerate", False))}
 
@@ -230,12 +240,50 @@ def _exact_on_kink(game: SymGame, sol: dict) -> bool:
     return False
 
 
+def _loss_not_real(value) -> bool:
+    """Whether a loss's value (a SymPy number, or a float or complex from NumPy) is not a finite real."""
+    try:
+        z = complex(value)
+    except (TypeError, ValueError):
+        return True
+    return not (math.isfinite(z.real) and math.isfinite(z.imag)) or abs(z.imag) > 1e-12 * (1 + abs(z.real))
+
+
+def _exact_outside_domain(game: SymGame, sol: dict) -> bool:
+    """Whether some loss is not real (or not finite) at the isolated exact solution ``sol``: ξ may
+    vanish where a loss is not defined (L = x²/2 − log x has ξ = x − 1/x = 0 at x = −1, where log x
+    is not real), and such a point is no fixed point of the game."""
+    for loss in game.losses:
+        try:
+            if _loss_not_real(sympy.N(loss.subs(sol), 30)):
+                return True
+        except (TypeError, ValueError, ArithmeticError):
+            return True
+    return False
+
+
+def _numeric_outside_domain(losses, value) -> bool:
+    """:func:`_exact_outside_domain` at a numerical point, in floating point (``losses``: the losses
+    as NumPy functions of the symbols)."""
+    for loss in losses:
+        try:
+            with numpy.errstate(all="ignore"):
+                got = loss(*value)
+        except (ArithmeticError, ValueError, TypeError):
+            return True
+        if _loss_not_real(got):
+            return True
+    return False
+
+
 def _describe_exact(sol: dict, symbols, game: SymGame | None = None) -> dict:
     """An exact solution as plain data (run in the exact stage's child: evaluating a root of a
     high-degree polynomial to 30 digits is SymPy work too)."""
     point: dict = {"status": "exact", "solution": {str(k): _text(v) for k, v in sol.items()}}
     if game is not None and _exact_on_kink(game, sol):
         point["kink"] = True
+    if game is not None and not _is_family(sol, symbols) and not any(v.free_symbols for v in sol.values()):
+        point["outside_domain"] = _exact_outside_domain(game, sol)
     if any(v.has(sympy.CRootOf) for v in sol.values()):
         point["algebraic"] = {str(k): str(v) for k, v in sol.items()}
     if _is_family(sol, symbols):
@@ -264,6 +312,7 @@ def _numeric_points(field, symbols, game: SymGame, sols, param_values, with_deta
     started = time.monotonic()
     field = sympy.Matrix(field)
     jac = lambdify_numeric(symbols, drop_dirac(field.jacobian(symbols)))
+    losses = [lambdify_numeric(game.symbols, drop_dirac(loss)) for loss in game.losses]
     same = numpy.array(game.same_player.tolist(), dtype=float)
     finished = True
     for p in iter_zeros(field, symbols, box=box, starts=starts, rng=numpy.random.default_rng(seed),
@@ -275,7 +324,8 @@ def _numeric_points(field, symbols, game: SymGame, sols, param_values, with_deta
             continue
         point = {"status": "numerical", "solution": {str(s): f"{v:.15g}" for s, v in zip(symbols, p["value"])},
                  "value": p["value"].tolist(), "residual": p["residual"],
-                 "certificate": krawczyk(list(field), jac, symbols, p["value"])}
+                 "certificate": krawczyk(list(field), jac, symbols, p["value"]),
+                 "outside_domain": _numeric_outside_domain(losses, p["value"])}
         if with_details:
             lc = numeric_local_convergence(p["jacobian"], same)
             point.update(kind=numeric_kind(p["jacobian"]), degenerate=bool(lc.get("degenerate", False)),
@@ -356,7 +406,15 @@ def _answer(game: SymGame, field, params, *, numeric_field, H, with_details: boo
             stages["completeness"] = f"{count} real solutions (certified count); {len(points)} found"
     else:
         status, complete = "unknown", False
-    return {"status": status, "complete": complete, "points": points, "stages": stages}
+    # zeros of the field where a loss is not real are no fixed points of the game: left out, and named
+    outside = [p for p in points if p.pop("outside_domain", False)]
+    answer = {"status": status, "complete": complete, "points": [p for p in points if p not in outside],
+              "stages": stages}
+    if outside:
+        answer["outside_domain"] = outside
+        stages["domain"] = (f"{len(outside)} zero{'s' if len(outside) > 1 else ''} of the field left out: "
+                            "a loss is not real there")
+    return answer
 
 
 def game_H(game: SymGame):
@@ -368,11 +426,14 @@ def _derivatives(game: SymGame, alpha):
     later stages and as text and LaTeX for the answer."""
     xi, H, chi = game.xi, game_H(game), drop_dirac(game.chi)
     lola = drop_dirac(game.lola(ALPHA))
+    # shown as they hold away from the kinks of abs and sign (the warning says so): sign(y)·y²'s ξ holds
+    # y²·δ(y), 0 wherever it is defined, which the parser (rightly) does not read back
+    shown = drop_dirac(sympy.Matrix(xi))
     yield {"xi": xi, "H": H, "chi": chi, "lola": lola, "lola_numeric": lola.subs(ALPHA, alpha),
-           "text": {"losses": [str(loss) for loss in game.losses], "xi": [str(e) for e in xi],
+           "text": {"losses": [str(loss) for loss in game.losses], "xi": [str(e) for e in shown],
                     "H": [[str(e) for e in row] for row in H.tolist()],
                     "chi": [str(e) for e in chi]},
-           "latex": {"xi": sympy.latex(sympy.Matrix(xi)), "H": sympy.latex(H), "chi": sympy.latex(sympy.Matrix(chi))}}
+           "latex": {"xi": sympy.latex(shown), "H": sympy.latex(H), "chi": sympy.latex(sympy.Matrix(chi))}}
 
 
 def _check_settings(box, timeout, starts, alpha, seed):
@@ -400,7 +461,11 @@ def _check_settings(box, timeout, starts, alpha, seed):
     timeout = seconds
     check_count("starts", starts, 100_000)
     check_seed(seed)
-    return (lo, hi), timeout, exact_rational("alpha (for the numeric search of LOLA's points)", alpha, positive=True)
+    name = "alpha (for the numeric search of LOLA's points)"
+    alpha = exact_rational(name, alpha, positive=True)
+    if not sympy.Rational(1, 10**300) <= alpha <= 10**300:  # 1e-5000 would print as a 5000-digit fraction
+        raise SosverifyError(f"{name} must be between 1e-300 and 1e300, got {sympy.N(alpha, 3)}")
+    return (lo, hi), timeout, alpha
 
 
 def as_symbolic_game(game) -> SymGame:
@@ -551,6 +616,7 @@ def render_text(result: dict) -> str:
             lines.append(f"    (I - alpha H_o) H positive stable for 0 < alpha < {lc['epsilon_value']:.6g}")
     if len(fixed["points"]) > MAX_LISTED:
         lines.append(f"  ... and {len(fixed['points']) - MAX_LISTED} more (see --json)")
+    lines += _outside_lines(fixed)
     lines.append("")
     lola = result["lola_fixed_points"]
     title = "LOLA's fixed points (LOLA direction = 0)"
@@ -561,4 +627,16 @@ def render_text(result: dict) -> str:
         lines.append(_point_line(fp, "LOLA direction"))
     if len(lola["points"]) > MAX_LISTED:
         lines.append(f"  ... and {len(lola['points']) - MAX_LISTED} more (see --json)")
+    lines += _outside_lines(lola)
     return "\n".join(lines)
+
+
+def _outside_lines(answer: dict) -> list[str]:
+    """The zeros left out because a loss is not real there, one line."""
+    outside = answer.get("outside_domain") or []
+    if not outside:
+        return []
+    shown = "; ".join(", ".join(f"{k} = {v}" if p["status"] == "exact" else f"{k} ≈ {float(v):.6g}"
+                                for k, v in p["solution"].items()) for p in outside[:MAX_LISTED])
+    more = f" and {len(outside) - MAX_LISTED} more" if len(outside) > MAX_LISTED else ""
+    return [f"  left out, a loss is not real there: {shown}{more}"]

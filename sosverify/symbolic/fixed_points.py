@@ -50,13 +50,23 @@ def strict_saddle(H: sympy.Matrix) -> bool:
     return ev is not None and any(_re_sign(v) < 0 for v in ev)
 
 
-def classify(H: sympy.Matrix) -> str:
+def classify(H: sympy.Matrix, *, isolated: bool = False) -> str:
     """Classify a fixed point from its game Hessian (paper §2.2).
 
     ``stable``: the symmetric part of H is PSD (H ⪰ 0); ``unstable``: H ≺ 0 (symmetric
     part negative definite); ``strict-saddle``: H has an eigenvalue with negative real
     part; otherwise ``other`` (including H that still depends on free symbols and cannot
     be decided).
+
+    ``isolated``: the point is an isolated fixed point.  A stable fixed point is H ⪰ 0 *and*
+    invertible (SPEC §1); on a family of fixed points H is singular along the family and the paper
+    still calls the family stable where H ⪰ 0 (the tandem's line x + y = 1), but at an isolated point a
+    singular H ⪰ 0 decides nothing (L = x³ for each player: H = 0 at the origin, and runs started
+    on one side leave it), so that point is ``undecided``.
+
+    >>> x = sympy.Symbol("x")
+    >>> classify(sympy.zeros(2, 2)), classify(sympy.zeros(2, 2), isolated=True), classify(sympy.eye(2), isolated=True)
+    ('stable', 'undecided', 'stable')
     """
     S = (H + H.T) / 2
     sym = _sign_of_eigenvalues(S)
@@ -64,6 +74,8 @@ def classify(H: sympy.Matrix) -> str:
         return "other"
     signs = [_re_sign(v) for v in sym]
     if all(s >= 0 for s in signs):
+        if isolated and H.det() == 0:
+            return "strict-saddle" if strict_saddle(H) else "undecided"
         return "stable"
     if all(s < 0 for s in signs):
         return "unstable"
@@ -157,7 +169,8 @@ def fixed_points(game: SymGame) -> list[dict]:
     out = []
     for sol in _solve(game.xi, game.symbols):
         H = game.H.subs(sol)
-        out.append({"solution": sol, "H": H, "kind": classify(H)})
+        isolated = len(sol) == len(game.symbols) and not any(v.free_symbols & set(game.symbols) for v in sol.values())
+        out.append({"solution": sol, "H": H, "kind": classify(H, isolated=isolated)})
     return out
 
 

@@ -283,6 +283,50 @@ def newton_confirms(field, jac_expr, symbols, x, digits: int = 50) -> bool:
         return False
 
 
+#: the ulps by which each coordinate of a zero is moved to see whether H is resolved there
+RESOLUTION_ULPS = 4
+#: H at a zero must change by at most this fraction of (1 + ‖H‖∞) within RESOLUTION_ULPS of it
+RESOLUTION_CHANGE = 1e-3
+
+
+def resolved_tolerance(tol: float, jx, x) -> float:
+    """The largest ‖ξ‖ a float point may have and still be a zero: ``tol``, plus what rounding x to
+    double precision alone leaves (‖J‖∞ times 8 ulps of the largest coordinate).  It does not grow
+    with |x| where ξ varies slowly, so a point far out with ‖ξ‖ ≈ 0.6 (sin at x ≈ 1e9 with the old
+    tolerance ``tol · (1 + |x|)`` = 1) is no zero, while x² − 2e12 at its float zero near 1.41e6
+    (‖ξ‖ ≈ 3e-4, all rounding) is one.
+
+    >>> import numpy
+    >>> resolved_tolerance(1e-9, numpy.array([[1.0]]), numpy.array([1e9])) < 1e-5
+    True
+    >>> resolved_tolerance(1e-9, numpy.array([[2.83e6]]), numpy.array([1.414e6])) > 3e-4
+    True
+    """
+    eps = numpy.finfo(float).eps
+    return tol + 8 * eps * float(numpy.abs(jx).sum(axis=1).max()) * (1 + float(numpy.abs(x).max()))
+
+
+def jacobian_resolved(jac, jx, x) -> bool:
+    """Whether double precision resolves H near the zero ``x``: H moves by at most
+    :data:`RESOLUTION_CHANGE` · (1 + ‖H‖∞) when each coordinate moves by :data:`RESOLUTION_ULPS` ulps.
+    Far out (sin at x ≈ 1e300, where neighbouring floats are 1e284 apart) H = cos x at neighbouring
+    floats is unrelated, so the kind of such a point is noise: it is not reported."""
+    scale = 1 + float(numpy.abs(jx).max())
+    for direction in (numpy.inf, -numpy.inf):
+        nearby = x.copy()
+        for _ in range(RESOLUTION_ULPS):
+            nearby = numpy.nextafter(nearby, direction)
+        try:
+            with warnings.catch_warnings(), numpy.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                there = jac(nearby)
+        except (ArithmeticError, ValueError, TypeError):
+            return False
+        if not (numpy.all(numpy.isfinite(there)) and numpy.abs(there - jx).max() <= RESOLUTION_CHANGE * scale):
+            return False
+    return True
+
+
 def find_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None, deadline: float | None = None,
                tol: float = 1e-9):
     """Zeros of ``field`` (a column of SymPy expressions in ``symbols``) in the box, from ``starts``
@@ -338,7 +382,9 @@ def iter_zeros(field, symbols, *, box=(-10.0, 10.0), starts: int = 100, rng=None
                 jx = jac(x)
         except (ArithmeticError, ValueError, TypeError, numpy.linalg.LinAlgError):
             continue
-        if not (numpy.all(numpy.isfinite(x)) and numpy.isfinite(residual)) or residual > tol * (1 + numpy.abs(x).max()):
+        if not (numpy.all(numpy.isfinite(x)) and numpy.isfinite(residual) and numpy.all(numpy.isfinite(jx))):
+            continue
+        if residual > resolved_tolerance(tol, jx, x) or not jacobian_resolved(jac, jx, x):
             continue
         margin = 1e-6 * (hi - lo)
         if numpy.any(x < lo - margin) or numpy.any(x > hi + margin):
