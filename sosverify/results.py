@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -83,21 +84,92 @@ def remove_empty_created() -> None:
 
 
 def prepare_out_dir(path) -> Path:
-    """Create ``path`` if needed; a clear error if it is empty, a file or not writable."""
+    """Create ``path`` if needed; a clear error if it is empty, a file or not writable.
+
+    Anything the system refuses about the path (a name or a path too long, a path through a file,
+    a symbolic link loop, no permission, a read-only file system) is one :class:`SosverifyError`
+    line (:func:`path_error`), never an ``OSError``."""
     if not str(path).strip():
         raise SosverifyError("--out is empty; give a directory (write --out . for the current one)")
     path = Path(path)
-    missing = [p for p in (path, *path.parents) if not p.exists()][::-1]
-    if path.exists() and not path.is_dir():
-        raise SosverifyError(f"--out {str(path)!r} is a file; give a directory")
     try:
+        _check_lengths(path)
+        missing = [p for p in (path, *path.parents) if not p.exists()][::-1]
+        if path.exists() and not path.is_dir():
+            raise SosverifyError(f"--out {_shown(path)} is a file; give a directory")
+        if path.is_symlink() and not path.exists():
+            raise SosverifyError(f"--out {_shown(path)} is a symbolic link to {_shown(os.readlink(path))}, which "
+                                 "leads to no directory (missing, or a symbolic link loop); give a directory")
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SosverifyError(f"cannot create output directory {str(path)!r}: {exc.strerror}") from None
+        raise path_error(path, exc) from None
     CREATED.extend(missing)
     if not os.access(path, os.W_OK | os.X_OK):
-        raise SosverifyError(f"output directory {str(path)!r} is not writable")
+        raise SosverifyError(f"output directory {_shown(path)} is not writable; give a directory you may write to")
     return path
+
+
+def _shown(path, limit: int = 120) -> str:
+    """``path`` quoted, its middle cut if it is long (an error line stays one readable line)."""
+    text = str(path)
+    if len(text) > limit:
+        text = f"{text[:limit // 2]}...{text[-limit // 2:]}"
+    return repr(text)
+
+
+def _limits(path: Path) -> tuple[int, int]:
+    """The longest name and path, in bytes, the file system holding ``path`` takes (255 and 4096 on Linux)."""
+    for p in (path, *path.parents, Path(".")):
+        try:
+            return os.pathconf(p, "PC_NAME_MAX"), os.pathconf(p, "PC_PATH_MAX")
+        except (OSError, ValueError, AttributeError):
+            continue
+    return 255, 4096
+
+
+ROOM = 64  # bytes of a path kept for the names of the files (and temporary files) written in a directory
+
+
+def _check_lengths(path: Path) -> None:
+    """Refuse a name or a path longer than the file system allows, naming which and the limit."""
+    name_max, path_max = _limits(path)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > name_max:
+            raise SosverifyError(f"--out {_shown(path)} is too long: its name {_shown(part, 40)} has {size} bytes, "
+                                 f"more than the {name_max} a name may have; give a shorter name")
+    size = len(os.fsencode(os.path.abspath(path)))
+    if size + ROOM >= path_max:  # PATH_MAX counts the terminating NUL
+        raise SosverifyError(f"--out {_shown(path)} is too long: the path has {size} bytes, more than the "
+                             f"{path_max - ROOM - 1} a results directory may have (a path may have {path_max} bytes, "
+                             "with the names of the files written in it); give a shorter path")
+
+
+def path_error(path, exc: OSError) -> SosverifyError:
+    """One line for an ``OSError`` met on the output path ``path``: what was wrong, and what to give instead."""
+    path, shown = Path(path), _shown(path)
+    code = exc.errno
+    if code == errno.ENAMETOOLONG:
+        return SosverifyError(f"--out {shown} is too long for the file system ({exc.strerror}); give a shorter path")
+    if code == errno.ENOTDIR:
+        files = [p for p in reversed(path.parents) if _is_file(p)]
+        where = f"lies inside {_shown(files[0])}, which is a file" if files else "passes through a file"
+        return SosverifyError(f"--out {shown} {where}, not a directory; give a directory")
+    if code == errno.ELOOP:
+        return SosverifyError(f"--out {shown} passes through a symbolic link loop ({exc.strerror}); "
+                              "give a directory")
+    if code in (errno.EACCES, errno.EPERM):
+        return SosverifyError(f"--out {shown}: permission denied; give a directory you may write to")
+    if code == errno.EROFS:
+        return SosverifyError(f"--out {shown} is on a read-only file system; give a directory you may write to")
+    return SosverifyError(f"cannot use output directory {shown}: {exc.strerror or exc}")
+
+
+def _is_file(p: Path) -> bool:
+    try:
+        return p.exists() and not p.is_dir()
+    except OSError:
+        return False
 
 
 def write_atomic(path, data: bytes | str) -> None:

@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RUN = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--quiet"]
 ANALYSE = ["analyse", "--player", "x=x*y", "--player", "y=-x*y"]
 NFG = ROOT / "experiments" / "games" / "2x2x2.nfg"  # from Gambit's examples
+LONG = "{dir}/" + "x" * 300  # a name longer than the 255 bytes a name may have
 
 # (argv, text the one error line must contain); "{dir}" is a directory whose results.json,
-# report.json, summary.json and audit.md are directories and whose tasks is a file.
+# report.json, summary.json and audit.md are directories, whose tasks is a file and whose loop is a
+# symbolic link to itself.
 BAD = [
     (RUN + ["--steps", "99999999999999999999999"], "must be a positive integer no larger than"),
     (RUN + ["--runs", str(2 ** 70)], "must be a positive integer no larger than"),
@@ -115,16 +117,27 @@ BAD = [
     (["sweep", "/etc/passwd", "--algos", "nl", "--alpha", "1"], "a game from a file is a Gambit FILE.nfg"),
     (["sweep", "no/such/game.nfg", "--algos", "nl", "--alpha", "1"], "no such .nfg file"),
     (["sweep", str(NFG), "--algos", "nl", "--alpha", "1", "--discount", "0.5"], "applies to the ipd game only"),
+    # an --out the system refuses (a name over 255 bytes, a path through a file, a symbolic link loop) is one
+    # line, never OSError's traceback (found: 'File name too long' from prepare_out_dir for every command)
+    (RUN + ["--out", LONG], "is too long"),
+    (["reproduce", "tandem", "--out", LONG], "is too long"),
+    (["verify", "--only", "ex2-tandem", "--out", LONG], "is too long"),
+    (["audit", "sos", "--out", LONG], "is too long"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", LONG], "is too long"),
+    (RUN + ["--out", "{dir}/tasks/sub"], "which is a file"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", "{dir}/loop/sub"], "symbolic link"),
+    (["reproduce", "tandem", "--out", "{dir}/loop"], "symbolic link"),
 ]
 
 
 def _bad_dir(base: Path) -> Path:
-    """A directory whose results.json, report.json, summary.json and audit.md are directories and whose tasks is
-    a file."""
+    """A directory whose results.json, report.json, summary.json and audit.md are directories, whose tasks is
+    a file and whose loop is a symbolic link to itself."""
     (base / "out").mkdir()
     for name in ("results.json", "report.json", "summary.json", "audit.md"):
         (base / "out" / name).mkdir()
     (base / "out" / "tasks").write_text("a file where a sweep keeps its task results")
+    (base / "out" / "loop").symlink_to("loop")
     return base
 
 
@@ -152,11 +165,7 @@ def test_bad_invocation_in_process_is_one_line_exit_2(case, tmp_path, monkeypatc
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     """Run every bad invocation once, four at a time: argv index → CompletedProcess."""
-    base = tmp_path_factory.mktemp("bad")
-    (base / "out").mkdir()
-    for name in ("results.json", "report.json", "summary.json", "audit.md"):
-        (base / "out" / name).mkdir()
-    (base / "out" / "tasks").write_text("a file where a sweep keeps its task results")
+    base = _bad_dir(tmp_path_factory.mktemp("bad"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def one(argv):
@@ -205,3 +214,38 @@ def test_a_command_refused_after_making_its_output_directory_leaves_none_behind(
                  "--out", str(out)]) == 2
     assert "memory" in capsys.readouterr().err
     assert not (tmp_path / "new").exists() and tmp_path.exists()
+
+
+@pytest.mark.parametrize("code, message", [
+    ("EACCES", "permission denied"), ("EPERM", "permission denied"), ("EROFS", "read-only file system"),
+    ("ENAMETOOLONG", "is too long"), ("ELOOP", "symbolic link"), ("EIO", "cannot use output directory"),
+])
+def test_every_os_error_of_the_output_directory_is_one_line(code, message, tmp_path, monkeypatch):
+    """Whatever the system answers about --out (here: each check of the path raising), prepare_out_dir
+    says it in one SosverifyError line; before, an OSError from exists() was a traceback."""
+    import errno
+    from pathlib import Path
+
+    from sosverify.errors import SosverifyError
+    from sosverify.results import prepare_out_dir
+
+    def refuse(self, *args, **kwargs):
+        raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)), str(self))
+
+    for method in ("exists", "is_dir", "mkdir", "stat"):
+        monkeypatch.setattr(Path, method, refuse)
+    with pytest.raises(SosverifyError, match=message) as info:
+        prepare_out_dir(tmp_path / "out")
+    assert "\n" not in str(info.value) and str(tmp_path / "out") in str(info.value)
+
+
+def test_an_overlong_out_names_the_overlong_part_and_the_limit(tmp_path):
+    from sosverify.errors import SosverifyError
+    from sosverify.results import prepare_out_dir
+
+    with pytest.raises(SosverifyError, match="has 300 bytes, more than the 255"):
+        prepare_out_dir(tmp_path / ("x" * 300) / "results")
+    deep = tmp_path.joinpath(*["y" * 200] * 25)  # each name allowed, the whole path over 4096 bytes
+    with pytest.raises(SosverifyError, match="a path may have 4096 bytes"):
+        prepare_out_dir(deep)
+    assert not (tmp_path / ("y" * 200)).exists()  # nothing made before the refusal

@@ -110,16 +110,18 @@ def check_files_writable(out: Path, names, figures: bool = False) -> None:
     """Refuse before any work if a results file to be written is a directory: one of ``names``, and
     with ``figures`` (reproductions, whose figures are named by the experiment) any directory in
     ``out`` named like a results file."""
+    from sosverify.results import path_error
+
     named = [out / name for name in names]
-    if figures and out.is_dir():
-        try:
+    try:
+        if figures and out.is_dir():
             named += sorted(p for p in out.iterdir() if p.suffix in RESULT_SUFFIXES)
-        except OSError as exc:
-            raise SosverifyError(f"cannot read output directory {str(out)!r}: {exc.strerror or exc}") from None
-    for path in named:
-        if path.is_dir():
-            raise SosverifyError(f"{path} is a directory; sosverify writes a file there: remove it "
-                                 "or choose another --out")
+        for path in named:
+            if path.is_dir():
+                raise SosverifyError(f"{path} is a directory; sosverify writes a file there: remove it "
+                                     "or choose another --out")
+    except OSError as exc:
+        raise path_error(out, exc) from None
 
 
 def finite(text: str) -> float:

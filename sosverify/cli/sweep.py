@@ -54,10 +54,10 @@ def cmd_sweep(args) -> int:
     tasks = plan(args.game, algos, args.alpha, args.seeds, backend=active_name(), **options,
                  hyper={a: hyperparameters_for(get_algorithm(a), hyper) for a in algos})
     out = prepare_out_dir(args.out)
-    if (out / "tasks").exists() and not (out / "tasks").is_dir():
+    check_files_writable(out, ["sweep.json"])
+    if _is_file(out / "tasks"):
         raise SosverifyError(f"{out / 'tasks'} is a file; a sweep keeps its task results in that directory: "
                              "remove it or choose another --out")
-    check_files_writable(out, ["sweep.json"])
     prepare_out_dir(out / "tasks")
     # a GAN training checkpoints in OUT/checkpoints, so a sweep stopped part-way continues it from there
     report = sweep(tasks, out / "tasks", scheduler=args.scheduler, workers=args.workers, resume=not args.restart,
@@ -78,6 +78,14 @@ def cmd_sweep(args) -> int:
         print(f"  RUNNING ELSEWHERE {e['key']}: left to {who} ({out / 'tasks' / (e['key'] + '.running')}; "
               "remove that file if that sweep has stopped)", file=sys.stderr)
     return 1 if report["failed"] else 0
+
+
+def _is_file(path) -> bool:
+    """Whether ``path`` is there and no directory (a path the system refuses is left to prepare_out_dir)."""
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:
+        return False
 
 
 def _is_nfg(game: str) -> bool:
