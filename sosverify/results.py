@@ -202,15 +202,136 @@ def write_json(path, obj) -> None:
     write_atomic(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
 
 
-def save_figure(fig, path, close: bool = False) -> None:
-    """Atomically save a matplotlib figure (format from the suffix); ``close`` frees it afterwards."""
+def render_figure(fig, fmt: str, close: bool = False) -> bytes:
+    """A matplotlib figure as the bytes of a ``fmt`` file (``png``, ``pdf``); ``close`` frees it afterwards."""
     import io
 
-    path = Path(path)
     buf = io.BytesIO()
-    fig.savefig(buf, format=path.suffix.lstrip("."), dpi=120, bbox_inches="tight")
+    fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight")
     if close:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def save_figure(fig, path, close: bool = False) -> None:
+    """Atomically save a matplotlib figure (format from the suffix); ``close`` frees it afterwards."""
+    path = Path(path)
+    write_atomic(path, render_figure(fig, path.suffix.lstrip("."), close))
+
+
+# A set of results files written together (a reproduction, a run): write_together puts them in a
+# temporary directory beside --out that then replaces it, and manifest.json, written last, names
+# what wrote them (OWNERS), their settings and each file's SHA-256.
+MANIFEST = "manifest.json"
+#: a manifest's key for what wrote the directory, and how an error line names it
+OWNERS = {"experiment": "the {} reproduction", "run": "a run of {}"}
+
+
+def json_bytes(obj) -> bytes:
+    """``obj`` as indented JSON bytes (NaN written as ``null``), as :func:`write_json` writes it."""
+    return (json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n").encode()
+
+
+def read_manifest(out) -> dict:
+    """``out``'s manifest, or ``{}`` when there is none that reads as one."""
+    try:
+        found = json.loads((Path(out) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def owner_of(out) -> tuple | None:
+    """``(key, name)`` of what wrote ``out`` as its manifest says (``("run", "tandem")``), or None."""
+    manifest = read_manifest(out)
+    return next(((key, manifest[key]) for key in OWNERS if key in manifest), None)
+
+
+def check_owner(out, owner: tuple, held: tuple | None = None) -> None:
+    """Refuse to write ``owner``'s results (``(key, name)``, a key of :data:`OWNERS`) into ``out`` when
+    it holds those of another (``held``, default: what its manifest names): they would be replaced."""
+    held = owner_of(out) if held is None else held
+    if held is not None and tuple(held) != tuple(owner):
+        mine, theirs = (OWNERS[k].format(v) for k, v in (owner, held))
+        raise SosverifyError(f"{out} holds {theirs}; writing {mine} there would replace it: give another --out")
+
+
+def write_together(out, files: dict, owner: tuple, settings=None, keep=(), write=None) -> Path:
+    """Write ``files`` (``{name: bytes}``) to the directory ``out`` so that they land together, then
+    ``manifest.json`` (``owner``, ``settings`` and each file's SHA-256) last; returns the directory written.
+
+    The files go to a temporary directory beside ``out``, which then replaces it: an interrupted
+    write leaves the old set whole, and a directory never mixes the files of two writes (the
+    entries named in ``keep`` are carried over).  ``out`` holding another owner's results is
+    refused (:func:`check_owner`).  If ``out`` holds files no manifest lists (your own), or cannot
+    be replaced (the current directory, a mount point, no room beside it), the files are replaced
+    one by one instead, each atomically, and the old manifest is removed first: only a complete set
+    has one.  A symbolic link ``out`` is written through; the link stays.  ``write(path, data)``
+    writes each file (default :func:`write_atomic`).
+    """
+    import hashlib
+    import shutil
+
+    out, write = Path(out), write or write_atomic
+    manifest = json_bytes({owner[0]: owner[1], "settings": settings,
+                           "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}})
+    if out.is_symlink():  # write where the link points; the link itself stays
+        out = Path(os.path.realpath(out))
+    prepare_out_dir(out.parent if str(out.parent) else Path("."))
+    if out.is_dir():
+        check_owner(out, owner)
+    if out.exists() and not (_ours(prepare_out_dir(out), keep) and _replaceable(out)):
+        return _write_in_place(out, files, manifest, write)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.new-"))
+    except OSError:  # no room beside it (its parent is not writable): in place
+        return _write_in_place(prepare_out_dir(out), files, manifest, write)
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; a results directory follows the umask
+        for name, data in files.items():
+            write(tmp / name, data)
+        write(tmp / MANIFEST, manifest)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.old-"))
+            os.rmdir(old)
+            os.replace(out, old)
+            for name in keep:
+                if (old / name).exists():
+                    os.replace(old / name, tmp / name)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _write_in_place(out: Path, files: dict, manifest: bytes, write) -> Path:
+    """Each file replaced atomically, one by one; the old manifest goes first, the new one comes last."""
+    (out / MANIFEST).unlink(missing_ok=True)
+    for name, data in files.items():
+        write(out / name, data)
+    write(out / MANIFEST, manifest)
+    return out
+
+
+def _ours(out: Path, keep=()) -> bool:
+    """Whether every entry of ``out`` was written with its manifest (so the directory may be replaced)."""
+    entries = {p.name for p in out.iterdir()}
+    if not entries - set(keep):
+        return True
+    try:
+        listed = set(read_manifest(out)["files"])
+    except (KeyError, TypeError):
+        return False
+    return entries <= listed | {MANIFEST} | set(keep)
+
+
+def _replaceable(out: Path) -> bool:
+    """Whether ``out`` may be renamed away: not the current directory or one holding it, not a mount point."""
+    real, here = Path(os.path.realpath(out)), Path(os.path.realpath(os.getcwd()))
+    return bool(real.name) and real != here and real not in here.parents and not os.path.ismount(real)

@@ -19,7 +19,7 @@ from sosverify.cli.args import (
     shaping_help,
 )
 from sosverify.errors import SosverifyError
-from sosverify.results import prepare_out_dir
+from sosverify.results import check_owner, prepare_out_dir
 from sosverify.settings import ALPHA, CHECKPOINT_EVERY, EVAL_EVERY, ITERATIONS, LR, RUNS, SEED, STEPS
 
 #: the experiment-level flags (argparse's names): each applies to the experiments whose run function
@@ -65,6 +65,7 @@ def cmd_reproduce(args) -> int:
                                      Path(args.out) if args.out else Path("results") / n) for n in names}
     for name in names:
         check_files_writable(outs[name], ["summary.json"], figures=True)
+        check_owner(outs[name], ("experiment", name))  # before any work, as write() refuses it after
     for exp in exps:
         settings, out = every[exp.name], outs[exp.name]
         resolved = exp.resolve(settings)

@@ -38,7 +38,7 @@ def _game_from_args(args):
 
 def cmd_run(args) -> int:
     from sosverify.plotting import loss_curves
-    from sosverify.results import save_figure, versions, write_json
+    from sosverify.results import check_owner, json_bytes, render_figure, versions, write_together
     from sosverify.runner import run, summarise
 
     game = _game_from_args(args)
@@ -47,6 +47,8 @@ def cmd_run(args) -> int:
     hyper = rule_settings(args, args.algo)
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["results.json", "losses.png"])
+    owner = ("run", _label(game.name, game.params))
+    check_owner(out, owner, _held(out))  # before any work: another game's results are not replaced
     histories, entries, seconds = {}, {}, {}
     normal_form = "normal_form" in game.params
     for algo in algos:
@@ -68,9 +70,11 @@ def cmd_run(args) -> int:
               "init_std": game.init_std if args.init_std is None else args.init_std,
               "hyperparameters": {a.name: entries[a.name]["hyperparameters"] for a in algos}}
     results = {"config": config, "versions": versions(), "algorithms": entries}
-    write_json(out / "results.json", results)
-    save_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"), out / "losses.png",
-                close=True)
+    # rendered first, then written together: an interrupted run leaves the old files or the new ones
+    files = {"results.json": json_bytes(results),
+             "losses.png": render_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"),
+                                         "png", close=True)}
+    write_together(out, files, owner, config)
     if args.json:
         import json
 
@@ -85,6 +89,28 @@ def cmd_run(args) -> int:
                       f"{eq['counts']}; near none {eq['none']}; diverged {eq['diverged']}")
         print(f"wrote {out / 'results.json'} and {out / 'losses.png'}")
     return 0
+
+
+def _label(name: str, params: dict) -> str:
+    """A game as a run's manifest names it: its name, or a game of one's own by its players' losses."""
+    specs = params.get("specs") if isinstance(params, dict) else None
+    return f"{name} ({'; '.join(map(str, specs))})" if specs else name
+
+
+def _held(out):
+    """What wrote ``out``: its manifest's owner, else a run's results.json from before manifests, else None."""
+    import json
+
+    from sosverify.results import owner_of
+
+    held = owner_of(out)
+    if held is not None:
+        return held
+    try:
+        config = json.loads((out / "results.json").read_text())["config"]
+        return ("run", _label(config["game"], config.get("game_params"))) if config.get("command") == "run" else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _table(game, entries) -> str:
