@@ -89,8 +89,7 @@ def prepare_out_dir(path) -> Path:
     Anything the system refuses about the path (a name or a path too long, a path through a file,
     a symbolic link loop, no permission, a read-only file system) is one :class:`SosverifyError`
     line (:func:`path_error`), never an ``OSError``."""
-    if not str(path).strip():
-        raise SosverifyError("--out is empty; give a directory (write --out . for the current one)")
+    check_out_given(path)
     path = Path(path)
     try:
         _check_lengths(path)
@@ -107,6 +106,12 @@ def prepare_out_dir(path) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise SosverifyError(f"output directory {_shown(path)} is not writable; give a directory you may write to")
     return path
+
+
+def check_out_given(path) -> None:
+    """Refuse an empty (or blank) ``--out``: it is never taken for the current directory or a default."""
+    if not str(path).strip():
+        raise SosverifyError("--out is empty; give a directory (write --out . for the current one)")
 
 
 def _shown(path, limit: int = 120) -> str:

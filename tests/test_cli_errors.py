@@ -127,6 +127,10 @@ BAD = [
     (RUN + ["--out", "{dir}/tasks/sub"], "which is a file"),
     (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", "{dir}/loop/sub"], "symbolic link"),
     (["reproduce", "tandem", "--out", "{dir}/loop"], "symbolic link"),
+    (["reproduce", "tandem", "--out", ""], "--out is empty"),  # was taken for ./results/tandem
+    (["reproduce", "all", "--out", " "], "--out is empty"),
+    (RUN + ["--out", ""], "--out is empty"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", ""], "--out is empty"),
 ]
 
 
@@ -249,3 +253,15 @@ def test_an_overlong_out_names_the_overlong_part_and_the_limit(tmp_path):
     with pytest.raises(SosverifyError, match="a path may have 4096 bytes"):
         prepare_out_dir(deep)
     assert not (tmp_path / ("y" * 200)).exists()  # nothing made before the refusal
+
+
+def test_reproduce_with_an_empty_out_is_refused_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    """Before, `reproduce tandem --out ""` wrote to ./results/tandem where every other command refused it."""
+    from sosverify.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for out in ("", "  "):
+        assert main(["reproduce", "tandem", "--runs", "2", "--steps", "2", "--quiet", "--out", out]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and "--out is empty" in lines[0]
+    assert list(tmp_path.iterdir()) == []
