@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RUN = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--quiet"]
 ANALYSE = ["analyse", "--player", "x=x*y", "--player", "y=-x*y"]
 NFG = ROOT / "experiments" / "games" / "2x2x2.nfg"  # from Gambit's examples
+ONE_ITERATION = ["--iterations", "1", "--eval-every", "1", "--jobs", "1"]  # should a GAN case not be refused
 LONG = "{dir}/" + "x" * 300  # a name longer than the 255 bytes a name may have
 
 # (argv, text the one error line must contain); "{dir}" is a directory whose results.json,
@@ -131,6 +132,13 @@ BAD = [
     (["reproduce", "all", "--out", " "], "--out is empty"),
     (RUN + ["--out", ""], "--out is empty"),
     (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", ""], "--out is empty"),
+    # a shaping alpha for rules none of which has an alpha inside (NL, CO, SGA) was accepted and ignored
+    (["reproduce", "gmm", "--algos", "nl", "--shaping-alpha", "0.5", *ONE_ITERATION], "is not used by nl, which predict"),
+    (["reproduce", "gmm", "--algos", "nl", "co", "sga", "--shaping-alpha", "lr", *ONE_ITERATION],
+     "is not used by nl, co, sga"),
+    (["reproduce", "gmm", "--algos", "nl", "sos", "--shaping-alpha", "nl=0.5", *ONE_ITERATION], "gives nl a value"),
+    (["sweep", "gmm", "--algos", "nl", "co", "--alpha", "1e-3", "--shaping-alpha", "0.5", "--iterations", "1",
+      "--workers", "1"], "is not used by nl, co"),
 ]
 
 
@@ -265,3 +273,35 @@ def test_reproduce_with_an_empty_out_is_refused_and_writes_nothing(tmp_path, mon
         lines = capsys.readouterr().err.strip().splitlines()
         assert len(lines) == 1 and "--out is empty" in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_shaping_alpha_no_chosen_rule_takes_is_refused_before_any_training(monkeypatch):
+    """reproduce gmm and sweep gmm took --shaping-alpha 0.5 with --algos nl (or co, sga: no alpha inside)
+    and ignored it; now refused, before any training (a training here fails the test)."""
+    from sosverify.errors import SosverifyError
+    from sosverify.reproduce import gmm
+    from sosverify.sweep import plan
+
+    def trained(*args, **kwargs):
+        raise AssertionError("a training started")
+
+    monkeypatch.setattr(gmm, "_run_jobs", trained)
+    few = dict(iterations=1, eval_every=1, jobs=1)
+    for algos, shaping, values in ((["nl"], 0.5, [0.5]), (["nl", "co", "sga"], ["0.1"], ["lr", 0.1]),
+                                   (["co"], "predicted", ["predicted"])):
+        with pytest.raises(SosverifyError, match="is not used by .*; it applies to: la, lola, plola, sos, eg"):
+            gmm.run_gmm(algos=algos, shaping_alpha=shaping, **few)
+        with pytest.raises(SosverifyError, match="which predict no step"):
+            plan("gmm", algos, [1e-3], [0], shaping_alpha=values)
+    with pytest.raises(SosverifyError, match="gives nl a value, but nl predicts no step"):
+        gmm.run_gmm(algos=["nl", "sos"], shaping_alpha={"nl": 0.5}, **few)
+
+
+def test_a_shaping_alpha_applies_to_the_chosen_rules_that_take_it():
+    """With one rule that takes it, the value applies to that rule alone, as before; the default 'lr' planned
+    again for a rule without alpha (a task re-planned from its record) is no value of its own."""
+    from sosverify.sweep import plan
+
+    tasks = plan("gmm", ["nl", "sos"], [1e-3], [0], shaping_alpha=[0.5])
+    assert [(t["algorithm"], t.get("shaping_alpha")) for t in tasks] == [("nl", None), ("sos", 0.5)]
+    assert [t.get("shaping_alpha") for t in plan("gmm", ["nl"], [1e-3], [0], shaping_alpha=["lr"])] == [None]

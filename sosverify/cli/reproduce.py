@@ -106,7 +106,8 @@ def register(sub) -> None:
     g.add_argument("--preset", choices=("small", "paper"), help="network size and schedule (default: small)")
     g.add_argument("--lr", nargs="+", metavar="ALGO=RATE", help="RMSProp learning rate per algorithm, e.g. sos=1e-4")
     g.add_argument("--shaping-alpha", nargs="+", metavar="VALUE", help=shaping_help(
-        "one VALUE for every rule, or ALGO=VALUE items, e.g. sos=0.1 la=0.03"))
+        "one VALUE for every rule that takes it, or ALGO=VALUE items, e.g. sos=0.1 la=0.03; refused when no "
+        "chosen rule takes it (NL, CO and SGA have no alpha inside)"))
     g.add_argument("--iterations", type=of(ITERATIONS),
                    help="training iterations (default: the preset's; the paper preset then trains SOS, LA and NL "
                         "on for Figure 7's ‖ξ‖)")

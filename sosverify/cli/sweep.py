@@ -34,6 +34,10 @@ def cmd_sweep(args) -> int:
     hyper = rule_settings(args, algos)
     options = {k: getattr(args, k) for k in (*GAN_OPTIONS, *GAME_OPTIONS) if hasattr(args, k)}
     check_options(args.game, options)  # a flag of the other kind of sweep, before any file is read
+    if args.shaping_alpha is not None:  # given, even as the default, for rules of which none takes it
+        from sosverify.reproduce.gmm import check_shaping_alpha_used
+
+        check_shaping_alpha_used(algos, args.shaping_alpha)
     if args.game == "gmm":
         options["game_settings"] = game_settings(args, "gmm", "sweep") or None
     elif _is_nfg(args.game):  # its payoffs go into every task (workers need no copy of the file)
@@ -113,7 +117,9 @@ def register(sub) -> None:
                         "training run to N iterations, which must have finished, rather than from scratch: "
                         "e.g. --iterations 12000 --extends 8000 takes the 8k trainings on to 12k (Figure 7)")
     p.add_argument("--shaping-alpha", nargs="+", type=shaping_value, metavar="VALUE",
-                   help="gmm: " + shaping_help("each value is a task of its own (LA, LOLA, SOS, p-LOLA, EG)"))
+                   help="gmm: " + shaping_help("each value is a task of its own for LA, LOLA, SOS, p-LOLA and EG; "
+                                               "refused when no chosen rule takes it (NL, CO, SGA have no alpha "
+                                               "inside)"))
     add_setting_flags(p)
     p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://10.0.0.1:8786 "
                    "(default: a local cluster)")
