@@ -305,3 +305,95 @@ def test_a_shaping_alpha_applies_to_the_chosen_rules_that_take_it():
     tasks = plan("gmm", ["nl", "sos"], [1e-3], [0], shaping_alpha=[0.5])
     assert [(t["algorithm"], t.get("shaping_alpha")) for t in tasks] == [("nl", None), ("sos", 0.5)]
     assert [t.get("shaping_alpha") for t in plan("gmm", ["nl"], [1e-3], [0], shaping_alpha=["lr"])] == [None]
+
+
+GIB = 2 ** 30
+
+
+@pytest.fixture
+def no_allocation(monkeypatch):
+    """A run that the memory guard lets through fails here, before its arrays are allocated."""
+    from sosverify import runner
+
+    def allocated(*args, **kwargs):
+        raise AssertionError("the memory guard let the runs through")
+
+    monkeypatch.setattr(runner, "initial_parameters", allocated)
+
+
+def _available(monkeypatch, nbytes):
+    from sosverify import validation
+
+    monkeypatch.setattr(validation, "available_memory", lambda: nbytes)
+
+
+def test_the_memory_guard_counts_a_steps_working_arrays_not_only_the_history(monkeypatch, no_allocation):
+    """The guard counted only the recorded history: run('tandem', 'sos', alpha=0.1, runs=5e7, steps=2)
+    was estimated at 6.7 GiB, passed, and was OOM-killed (a step's derivatives take about 940 bytes a run
+    here); 200,000 runs (about 190 MB at the 937 bytes a run measured) passed with 150 MiB available."""
+    from sosverify.errors import SosverifyError
+    from sosverify.runner import run
+
+    _available(monkeypatch, 16 * GIB)
+    with pytest.raises(SosverifyError, match=r"^50,000,000 runs x 2 steps of 2 parameters needs about [\d.]+ GiB, "
+                       r"but only 16 GiB of memory is available \(the recorded history [\d.]+ GiB, a step's working "
+                       r"arrays [\d.]+ GiB\); at most about [\d,]+ runs of 2 steps fit: use fewer runs or steps$"):
+        run("tandem", "sos", alpha=0.1, runs=5 * 10 ** 7, steps=2)
+    _available(monkeypatch, 150 * 2 ** 20)
+    with pytest.raises(SosverifyError, match="of memory is available"):
+        run("tandem", "sos", alpha=0.1, runs=200_000, steps=2)
+
+
+def test_the_runs_the_memory_guard_says_fit_do_fit(monkeypatch):
+    import re
+
+    from sosverify.errors import SosverifyError
+    from sosverify.validation import check_history_memory
+
+    _available(monkeypatch, GIB)
+    with pytest.raises(SosverifyError) as info:
+        check_history_memory(300, 10 ** 6, 10, 2, 1)
+    most = int(re.search(r"at most about ([\d,]+) runs", str(info.value)).group(1).replace(",", ""))
+    check_history_memory(300, most, 10, 2, 1)
+    with pytest.raises(SosverifyError):
+        check_history_memory(300, most + 1, 10, 2, 1)
+    with pytest.raises(SosverifyError, match="not even one run of 1,000,000,000 steps fits: use fewer steps"):
+        check_history_memory(10 ** 9, 1, 10, 2, 1)
+
+
+def test_sosverify_run_counts_its_results_file_and_every_rules_history(monkeypatch, no_allocation, capsys):
+    """`run tandem --algo sos --runs 1000000 --steps 2` peaked at 2.2 GB (results.json built in memory)
+    against an estimate of 137 MB; with 2 GiB available it is now refused before any run, in one line."""
+    from sosverify.cli import main
+
+    _available(monkeypatch, 2 * GIB)
+    argv = ["run", "tandem", "--algo", "sos", "nl", "--alpha", "0.1", "--runs", "1000000", "--steps", "2", "--quiet",
+            "--out", str(Path(os.environ.get("TMPDIR", "/tmp")) / "sosverify-never-written")]
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "for 2 rules needs about" in lines[0] and "the results file" in lines[0], lines
+    assert "but only 2 GiB of memory is available (" in lines[0] and "; at most about" in lines[0]
+
+
+def test_normal_use_passes_the_memory_guard_on_a_machine_with_1_gib(monkeypatch):
+    """Up to 10,000 runs of 100 steps of every rule on every game but the GAN, and the paper's
+    experiments at their defaults, pass with 1 GiB available."""
+    from sosverify.algorithms import ALGORITHMS
+    from sosverify.games import GAMES, get_game
+    from sosverify.reproduce import experiments
+    from sosverify.validation import check_history_memory, check_runs_memory
+
+    _available(monkeypatch, GIB)
+    for name in GAMES:
+        if name == "gmm":
+            continue
+        game = get_game(name)
+        for algo in ALGORITHMS.values():
+            check_history_memory(100, 10_000, game.dim, game.n_players, len(algo.diagnostics), dense=algo.dense)
+        check_runs_memory(100, 10_000, game.dim, game.n_players, [(1, False)] * 2, 2, results=True)
+    for exp in experiments().values():
+        if exp.game == "gmm":
+            continue
+        game, d = get_game(exp.game), exp.defaults
+        rules = [(len(ALGORITHMS[a].diagnostics), ALGORITHMS[a].dense) for a in d["algos"]]
+        check_runs_memory(d["steps"], d["runs"], game.dim, game.n_players, rules)

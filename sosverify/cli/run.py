@@ -21,6 +21,7 @@ from sosverify.games import GAMES, get_game
 from sosverify.reproduce.common import number
 from sosverify.results import prepare_out_dir
 from sosverify.settings import ALPHA, RUNS, SEED, STEPS
+from sosverify.validation import check_runs_memory
 
 
 def _game_from_args(args):
@@ -51,13 +52,17 @@ def cmd_run(args) -> int:
     check_owner(out, owner, _held(out))  # before any work: another game's results are not replaced
     histories, entries, seconds = {}, {}, {}
     normal_form = "normal_form" in game.params
+    # every rule's history is kept, and the results file built beside them: all must fit, before any work
+    every = max(1, args.steps // 100) if normal_form else args.steps
+    check_runs_memory(args.steps, args.runs, game.dim, game.n_players, [(len(a.diagnostics), a.dense) for a in algos],
+                      args.steps // every + 1 + (1 if args.steps % every else 0), results=True)
     for algo in algos:
         mine = {k: v for k, v in hyper.items() if k in algo.defaults}
         start = time.perf_counter()
         h = run(game, algo, alpha=args.alpha, steps=args.steps, runs=args.runs, seed=args.seed,
                 init_std=args.init_std, progress=not args.quiet and sys.stderr.isatty(),
                 # a normal-form game's runs are judged over their last quarter: keep about 100 states
-                params_every=max(1, args.steps // 100) if normal_form else None, **mine)
+                params_every=every if normal_form else None, **mine)
         seconds[algo.name] = time.perf_counter() - start
         histories[algo.name] = h
         entries[algo.name] = {**summarise(h), "seconds": seconds[algo.name]}

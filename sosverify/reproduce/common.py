@@ -26,7 +26,7 @@ from sosverify.results import (
 )
 from sosverify.runner import initial_parameters, run
 from sosverify.settings import ALPHA, RUNS, SEED, STEPS
-from sosverify.validation import check_history_memory
+from sosverify.validation import check_runs_memory
 
 
 @dataclass
@@ -46,8 +46,8 @@ def run_algorithms(game, algos, *, alpha, steps, runs, seed, init_std, hyper, pr
     """Run each algorithm from the *same* initial parameters (drawn once from ``seed``)."""
     runs, steps, alpha, seed = RUNS.check(runs), STEPS.check(steps), ALPHA.check(alpha), SEED.check(seed)
     resolved = [get_algorithm(a) for a in algos]
-    for algo in resolved:
-        check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics))
+    # every rule's history is kept until the reproduction is drawn: all of them must fit, with a step's work
+    check_runs_memory(steps, runs, game.dim, game.n_players, [(len(a.diagnostics), a.dense) for a in resolved])
     theta0 = initial_parameters(game, runs, numpy.random.default_rng(seed), init_std)
     histories, seconds = {}, {}
     for algo in resolved:
