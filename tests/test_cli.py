@@ -178,3 +178,39 @@ def test_results_of_a_run_from_before_manifests_are_not_replaced_by_another_game
     (out / "results.json").write_text(json.dumps({"config": {"command": "run", "game": "ipd", "game_params": {}}}))
     assert main([*RUN_TANDEM, "--steps", "2", "--out", str(out)]) == 2
     assert "holds a run of ipd" in capsys.readouterr().err
+
+
+def test_run_help_and_docs_show_the_defaults_of_steps_runs_and_seed(capsys, monkeypatch):
+    """`run --help` listed --steps, --runs and --seed with no text, and docs/cli.md gave no defaults."""
+    from pathlib import Path
+
+    from sosverify.settings import RUNS, SEED, STEPS
+
+    monkeypatch.setenv("COLUMNS", "400")  # one line per flag
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    for setting in (STEPS, RUNS, SEED):
+        flag = "--" + setting.name
+        line = next(row for row in text.splitlines() if row.strip().startswith(f"{flag} "))
+        assert f"{setting.allowed} (default {setting.default})" in line, line
+        assert f"`{flag}` (default {setting.default})" in docs, flag
+
+
+@pytest.mark.parametrize("written, box", [(["--box", "-2,2"], (-2.0, 2.0)), (["--box", "-2.5,-1e-3"], (-2.5, -1e-3)),
+                                          (["--box=-2,2"], (-2.0, 2.0)), (["--box", ".5,3"], (0.5, 3.0))])
+def test_box_takes_a_negative_lower_bound_after_a_space(written, box):
+    """`--box -2,2` failed with 'expected one argument': argparse took -2,2 for an option."""
+    from sosverify.cli import build_parser
+
+    args = build_parser().parse_args(["analyse", "--player", "x=x*y", "--player", "y=-x*y", *written])
+    assert args.box == box
+
+
+def test_a_negative_number_after_a_flag_is_its_value_and_checked_there(capsys):
+    """-1e-3 (not a plain negative number to argparse) reaches the check of --alpha, which says what is allowed."""
+    with pytest.raises(SystemExit) as info:
+        main(["run", "tandem", "--algo", "nl", "--alpha", "-1e-3"])
+    assert info.value.code == 2
+    assert "must be a positive finite number" in capsys.readouterr().err

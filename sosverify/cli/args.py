@@ -203,7 +203,17 @@ def add_backend(p) -> None:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line (no usage dump) and exit 2."""
+    """argparse, but errors are one line (no usage dump) and exit 2, and an argument that starts with
+    a minus and a digit is a value, not an option: ``--box -2,2``, ``--alpha -1e-3`` (refused by its
+    check, which says what is allowed), as Python 3.13's argparse reads them; before, only ``-2`` and
+    ``-2.5`` were, and ``--box -2,2`` failed with 'expected one argument'.  No option of sosverify's
+    starts with a digit."""
+
+    def __init__(self, *args, **kwargs):
+        import re
+
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def error(self, message):
         self.exit(2, f"sosverify: error: {message}\n")

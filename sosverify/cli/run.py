@@ -137,9 +137,13 @@ def register(sub) -> None:
                    help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
     p.add_argument("--alpha", type=of(ALPHA), required=True, help="learning rate (> 0)")
-    p.add_argument("--steps", type=of(STEPS), default=STEPS.default)
-    p.add_argument("--runs", type=of(RUNS), default=RUNS.default)
-    p.add_argument("--seed", type=of(SEED), default=SEED.default)
+    p.add_argument("--steps", type=of(STEPS), default=STEPS.default,
+                   help=f"updates of each run: {STEPS.allowed} (default %(default)s)")
+    p.add_argument("--runs", type=of(RUNS), default=RUNS.default,
+                   help=f"independent runs, batched: {RUNS.allowed} (default %(default)s)")
+    p.add_argument("--seed", type=of(SEED), default=SEED.default,
+                   help=f"seed of the random draws (the initial parameters, a game's data): {SEED.allowed} "
+                        "(default %(default)s)")
     p.add_argument("--init-std", type=non_negative, default=None, help="std of the initial parameters (default: the game's)")
     add_setting_flags(p)
     p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")
