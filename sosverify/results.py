@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -83,21 +84,97 @@ def remove_empty_created() -> None:
 
 
 def prepare_out_dir(path) -> Path:
-    """Create ``path`` if needed; a clear error if it is empty, a file or not writable."""
-    if not str(path).strip():
-        raise SosverifyError("--out is empty; give a directory (write --out . for the current one)")
+    """Create ``path`` if needed; a clear error if it is empty, a file or not writable.
+
+    Anything the system refuses about the path (a name or a path too long, a path through a file,
+    a symbolic link loop, no permission, a read-only file system) is one :class:`SosverifyError`
+    line (:func:`path_error`), never an ``OSError``."""
+    check_out_given(path)
     path = Path(path)
-    missing = [p for p in (path, *path.parents) if not p.exists()][::-1]
-    if path.exists() and not path.is_dir():
-        raise SosverifyError(f"--out {str(path)!r} is a file; give a directory")
     try:
+        _check_lengths(path)
+        missing = [p for p in (path, *path.parents) if not p.exists()][::-1]
+        if path.exists() and not path.is_dir():
+            raise SosverifyError(f"--out {_shown(path)} is a file; give a directory")
+        if path.is_symlink() and not path.exists():
+            raise SosverifyError(f"--out {_shown(path)} is a symbolic link to {_shown(os.readlink(path))}, which "
+                                 "leads to no directory (missing, or a symbolic link loop); give a directory")
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SosverifyError(f"cannot create output directory {str(path)!r}: {exc.strerror}") from None
+        raise path_error(path, exc) from None
     CREATED.extend(missing)
     if not os.access(path, os.W_OK | os.X_OK):
-        raise SosverifyError(f"output directory {str(path)!r} is not writable")
+        raise SosverifyError(f"output directory {_shown(path)} is not writable; give a directory you may write to")
     return path
+
+
+def check_out_given(path) -> None:
+    """Refuse an empty (or blank) ``--out``: it is never taken for the current directory or a default."""
+    if not str(path).strip():
+        raise SosverifyError("--out is empty; give a directory (write --out . for the current one)")
+
+
+def _shown(path, limit: int = 120) -> str:
+    """``path`` quoted, its middle cut if it is long (an error line stays one readable line)."""
+    text = str(path)
+    if len(text) > limit:
+        text = f"{text[:limit // 2]}...{text[-limit // 2:]}"
+    return repr(text)
+
+
+def _limits(path: Path) -> tuple[int, int]:
+    """The longest name and path, in bytes, the file system holding ``path`` takes (255 and 4096 on Linux)."""
+    for p in (path, *path.parents, Path(".")):
+        try:
+            return os.pathconf(p, "PC_NAME_MAX"), os.pathconf(p, "PC_PATH_MAX")
+        except (OSError, ValueError, AttributeError):
+            continue
+    return 255, 4096
+
+
+ROOM = 64  # bytes of a path kept for the names of the files (and temporary files) written in a directory
+
+
+def _check_lengths(path: Path) -> None:
+    """Refuse a name or a path longer than the file system allows, naming which and the limit."""
+    name_max, path_max = _limits(path)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > name_max:
+            raise SosverifyError(f"--out {_shown(path)} is too long: its name {_shown(part, 40)} has {size} bytes, "
+                                 f"more than the {name_max} a name may have; give a shorter name")
+    size = len(os.fsencode(os.path.abspath(path)))
+    if size + ROOM >= path_max:  # PATH_MAX counts the terminating NUL
+        raise SosverifyError(f"--out {_shown(path)} is too long: the path has {size} bytes, more than the "
+                             f"{path_max - ROOM - 1} a results directory may have (a path may have {path_max} bytes, "
+                             "with the names of the files written in it); give a shorter path")
+
+
+def path_error(path, exc: OSError) -> SosverifyError:
+    """One line for an ``OSError`` met on the output path ``path``: what was wrong, and what to give instead."""
+    path, shown = Path(path), _shown(path)
+    code = exc.errno
+    if code == errno.ENAMETOOLONG:
+        return SosverifyError(f"--out {shown} is too long for the file system ({exc.strerror}); give a shorter path")
+    if code == errno.ENOTDIR:
+        files = [p for p in reversed(path.parents) if _is_file(p)]
+        where = f"lies inside {_shown(files[0])}, which is a file" if files else "passes through a file"
+        return SosverifyError(f"--out {shown} {where}, not a directory; give a directory")
+    if code == errno.ELOOP:
+        return SosverifyError(f"--out {shown} passes through a symbolic link loop ({exc.strerror}); "
+                              "give a directory")
+    if code in (errno.EACCES, errno.EPERM):
+        return SosverifyError(f"--out {shown}: permission denied; give a directory you may write to")
+    if code == errno.EROFS:
+        return SosverifyError(f"--out {shown} is on a read-only file system; give a directory you may write to")
+    return SosverifyError(f"cannot use output directory {shown}: {exc.strerror or exc}")
+
+
+def _is_file(p: Path) -> bool:
+    try:
+        return p.exists() and not p.is_dir()
+    except OSError:
+        return False
 
 
 def write_atomic(path, data: bytes | str) -> None:
@@ -130,15 +207,136 @@ def write_json(path, obj) -> None:
     write_atomic(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
 
 
-def save_figure(fig, path, close: bool = False) -> None:
-    """Atomically save a matplotlib figure (format from the suffix); ``close`` frees it afterwards."""
+def render_figure(fig, fmt: str, close: bool = False) -> bytes:
+    """A matplotlib figure as the bytes of a ``fmt`` file (``png``, ``pdf``); ``close`` frees it afterwards."""
     import io
 
-    path = Path(path)
     buf = io.BytesIO()
-    fig.savefig(buf, format=path.suffix.lstrip("."), dpi=120, bbox_inches="tight")
+    fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight")
     if close:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def save_figure(fig, path, close: bool = False) -> None:
+    """Atomically save a matplotlib figure (format from the suffix); ``close`` frees it afterwards."""
+    path = Path(path)
+    write_atomic(path, render_figure(fig, path.suffix.lstrip("."), close))
+
+
+# A set of results files written together (a reproduction, a run): write_together puts them in a
+# temporary directory beside --out that then replaces it, and manifest.json, written last, names
+# what wrote them (OWNERS), their settings and each file's SHA-256.
+MANIFEST = "manifest.json"
+#: a manifest's key for what wrote the directory, and how an error line names it
+OWNERS = {"experiment": "the {} reproduction", "run": "a run of {}"}
+
+
+def json_bytes(obj) -> bytes:
+    """``obj`` as indented JSON bytes (NaN written as ``null``), as :func:`write_json` writes it."""
+    return (json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n").encode()
+
+
+def read_manifest(out) -> dict:
+    """``out``'s manifest, or ``{}`` when there is none that reads as one."""
+    try:
+        found = json.loads((Path(out) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def owner_of(out) -> tuple | None:
+    """``(key, name)`` of what wrote ``out`` as its manifest says (``("run", "tandem")``), or None."""
+    manifest = read_manifest(out)
+    return next(((key, manifest[key]) for key in OWNERS if key in manifest), None)
+
+
+def check_owner(out, owner: tuple, held: tuple | None = None) -> None:
+    """Refuse to write ``owner``'s results (``(key, name)``, a key of :data:`OWNERS`) into ``out`` when
+    it holds those of another (``held``, default: what its manifest names): they would be replaced."""
+    held = owner_of(out) if held is None else held
+    if held is not None and tuple(held) != tuple(owner):
+        mine, theirs = (OWNERS[k].format(v) for k, v in (owner, held))
+        raise SosverifyError(f"{out} holds {theirs}; writing {mine} there would replace it: give another --out")
+
+
+def write_together(out, files: dict, owner: tuple, settings=None, keep=(), write=None) -> Path:
+    """Write ``files`` (``{name: bytes}``) to the directory ``out`` so that they land together, then
+    ``manifest.json`` (``owner``, ``settings`` and each file's SHA-256) last; returns the directory written.
+
+    The files go to a temporary directory beside ``out``, which then replaces it: an interrupted
+    write leaves the old set whole, and a directory never mixes the files of two writes (the
+    entries named in ``keep`` are carried over).  ``out`` holding another owner's results is
+    refused (:func:`check_owner`).  If ``out`` holds files no manifest lists (your own), or cannot
+    be replaced (the current directory, a mount point, no room beside it), the files are replaced
+    one by one instead, each atomically, and the old manifest is removed first: only a complete set
+    has one.  A symbolic link ``out`` is written through; the link stays.  ``write(path, data)``
+    writes each file (default :func:`write_atomic`).
+    """
+    import hashlib
+    import shutil
+
+    out, write = Path(out), write or write_atomic
+    manifest = json_bytes({owner[0]: owner[1], "settings": settings,
+                           "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}})
+    if out.is_symlink():  # write where the link points; the link itself stays
+        out = Path(os.path.realpath(out))
+    prepare_out_dir(out.parent if str(out.parent) else Path("."))
+    if out.is_dir():
+        check_owner(out, owner)
+    if out.exists() and not (_ours(prepare_out_dir(out), keep) and _replaceable(out)):
+        return _write_in_place(out, files, manifest, write)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.new-"))
+    except OSError:  # no room beside it (its parent is not writable): in place
+        return _write_in_place(prepare_out_dir(out), files, manifest, write)
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; a results directory follows the umask
+        for name, data in files.items():
+            write(tmp / name, data)
+        write(tmp / MANIFEST, manifest)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name[:64]}.old-"))
+            os.rmdir(old)
+            os.replace(out, old)
+            for name in keep:
+                if (old / name).exists():
+                    os.replace(old / name, tmp / name)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _write_in_place(out: Path, files: dict, manifest: bytes, write) -> Path:
+    """Each file replaced atomically, one by one; the old manifest goes first, the new one comes last."""
+    (out / MANIFEST).unlink(missing_ok=True)
+    for name, data in files.items():
+        write(out / name, data)
+    write(out / MANIFEST, manifest)
+    return out
+
+
+def _ours(out: Path, keep=()) -> bool:
+    """Whether every entry of ``out`` was written with its manifest (so the directory may be replaced)."""
+    entries = {p.name for p in out.iterdir()}
+    if not entries - set(keep):
+        return True
+    try:
+        listed = set(read_manifest(out)["files"])
+    except (KeyError, TypeError):
+        return False
+    return entries <= listed | {MANIFEST} | set(keep)
+
+
+def _replaceable(out: Path) -> bool:
+    """Whether ``out`` may be renamed away: not the current directory or one holding it, not a mount point."""
+    real, here = Path(os.path.realpath(out)), Path(os.path.realpath(os.getcwd()))
+    return bool(real.name) and real != here and real not in here.parents and not os.path.ismount(real)

@@ -78,7 +78,8 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
     Gambit game's payoffs, carried by each task); an option of the other kind is refused in one line
     (:func:`check_options`).  A task tied to the rate (``shaping_alpha`` ``"lr"``), or of a rule that
     predicts no step, has no ``shaping_alpha`` entry (its key as before the setting existed), so
-    earlier results are found on resume.
+    earlier results are found on resume.  A shaping α other than ``"lr"`` when no rule of ``algos``
+    predicts a step is refused (it would be ignored); with one that does, it applies to those.
     """
     from sosverify.algorithms import get_algorithm
     from sosverify.settings import ALPHA, EVAL_EVERY, ITERATIONS, LR, RUNS, SEED, STEPS
@@ -116,6 +117,10 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
             [shaping] if isinstance(shaping, (str, int, float)) else list(shaping)
         for sa in shaping:
             SHAPING_ALPHA.check(sa)
+        if any(sa != SHAPING_ALPHA.default for sa in shaping):  # a value of its own that no chosen rule takes
+            from sosverify.reproduce.gmm import check_shaping_alpha_used
+
+            check_shaping_alpha_used(algos, shaping)
         shaping = list(dict.fromkeys(shaping or [SHAPING_ALPHA.default]))
     else:
         common.update(steps=STEPS.default if options.get("steps") is None else STEPS.check(options["steps"]),

@@ -41,18 +41,102 @@ def _gib(n: float) -> str:
     return f"{n / 2 ** 30:.3g} GiB"
 
 
-def check_history_memory(steps: int, runs: int, dim: int, n_players: int, n_diagnostics: int,
-                         kept_params: int | None = None) -> None:
-    """Refuse a run whose recorded history would not fit in the available memory, before allocating.
+STEP_BYTES = 640     # per run, parameter and player + 1: a step's working arrays (measured at most 411)
+DENSE_BYTES = 450    # per run and parameter²: the dense game Hessian of CGD and LSS (measured at most 300)
+RESULTS_BYTES = (1_500, 256)  # per run, and per run, parameter and player: sosverify run's results file
 
-    ``kept_params`` is the number of steps whose parameters are kept (default: every step).
+
+def run_memory(steps: int, runs: int, dim: int, n_players: int, n_diagnostics: int,
+               kept_params: int | None = None, *, dense: bool = False) -> tuple[int, int]:
+    """``(history, working)``: bytes of the history :func:`sosverify.runner.run` keeps, and of the
+    arrays it works with while it runs: a chunk's recorded states (:func:`sosverify.step.chunk_length`,
+    counted twice, as they are while a chunk's records are stacked) and a step's derivatives.
+    ``kept_params``: the steps whose parameters are kept (default: every one).
+
+    The constants are fitted to the peak resident memory measured on this project's VM (Linux,
+    NumPy, the autograd backend; getrusage's ``ru_maxrss`` and ``/usr/bin/time -v``), per run as the
+    difference between 10,000 and 40,000 runs of 2 steps:
+
+    - a step's working arrays (the rule's derivatives, batched over the runs), bytes a run: tandem
+      (2 parameters, 2 players) NL 560, LA 533, CO 547, EG 577, p-LOLA 850, LOLA 853, SGA 910, SOS 937;
+      matching pennies (2, 2) NL 573 to SOS 1,090; the IPD (10, 2) NL 3,837, LA 6,640, SGA 12,013,
+      SOS 12,333; remark-d5 (4, 4) NL 1,933, SOS 8,123; two players of 10 parameters each NL 3,200,
+      SOS 6,220.  At most 411 bytes per parameter and per player + 1 (LOLA, p-LOLA and SOS on the IPD
+      and on remark-d5): :data:`STEP_BYTES` = 640 (x 1.56).  The paper-size GAN (1.5M parameters,
+      float32): NL 97 MB, SOS 250 MB a run, 55 bytes per unit: counted 12 times over.
+    - the rules that form the game Hessian (CGD, LSS), beyond that (2,000 and 8,000 runs): 30 kB a run
+      on the IPD, 300 bytes per parameter²; 25 kB and 146 kB with 10 + 10 and 25 + 25 parameters
+      (62 and 58 per parameter²): :data:`DENSE_BYTES` = 450 (x 1.5).
+    - ``sosverify run``'s results (results.json built in memory, :func:`results_memory`): 1.6 kB a run
+      on the tandem, 2.5 kB on remark-d5, 3.0 kB on the IPD, about 1,000 + 170 bytes per parameter and
+      player: :data:`RESULTS_BYTES` (x 1.5).
+
+    Whole runs against this estimate: tandem SOS 40,000 runs x 300 steps 878 MB measured, 936 MB
+    estimated; IPD SOS 10,000 x 300 543 against 662 MB; cyclic LOLA 50,000 x 50 344 against 524 MB;
+    remark-d5 LOLA 20,000 x 100 399 against 555 MB; IPD CGD 3,000 x 20 92 against 238 MB;
+    ``sosverify run tandem --algo sos --runs 1000000 --steps 2`` 2.2 GB against 4.3 GB.
     """
+    from sosverify.step import CHUNK, RECORD_BUDGET
+
     kept = steps + 1 if kept_params is None else kept_params
-    need = kept * runs * dim * 8 + (steps + 1) * runs * (n_players + 1 + n_diagnostics) * 8
+    history = kept * runs * dim * 8 + (steps + 1) * runs * (n_players + 1 + n_diagnostics) * 8
+    state = runs * dim * 8 * 2  # theta and an optimiser state as large, per recorded step
+    length = min(CHUNK, 1 << max(0, steps - 1).bit_length())
+    while length > 1 and length * state > RECORD_BUDGET:
+        length //= 2
+    records = 2 * length * (state + runs * (n_players + 3 + n_diagnostics) * 8)
+    step = runs * dim * (n_players + 1) * STEP_BYTES + (runs * dim * dim * DENSE_BYTES if dense else 0)
+    return history, records + step
+
+
+def results_memory(runs: int, dim: int, n_players: int, rules: int = 1) -> int:
+    """Bytes ``sosverify run`` takes to build its results file for ``rules`` rules (see above)."""
+    return rules * runs * (RESULTS_BYTES[0] + RESULTS_BYTES[1] * (dim + n_players))
+
+
+def check_history_memory(steps: int, runs: int, dim: int, n_players: int, n_diagnostics: int,
+                         kept_params: int | None = None, *, dense: bool = False) -> None:
+    """Refuse a run whose history and working arrays would not fit in the available memory, before
+    allocating (:func:`run_memory`).
+
+    ``kept_params`` is the number of steps whose parameters are kept (default: every step);
+    ``dense``: the rule forms the game Hessian (CGD, LSS).
+    """
+    check_runs_memory(steps, runs, dim, n_players, [(n_diagnostics, dense)], kept_params)
+
+
+def check_runs_memory(steps: int, runs: int, dim: int, n_players: int, rules, kept_params: int | None = None,
+                      *, results: bool = False) -> None:
+    """Refuse, before allocating, runs of several rules whose histories are kept together (``rules``:
+    ``(number of diagnostics, dense)`` per rule) when they would not fit in the available memory; with
+    ``results``, ``sosverify run``'s results file is built beside them.  One line gives the estimate,
+    the memory available and how many runs would fit."""
+    rules = list(rules)
+
+    def need(r: int) -> tuple[int, int, int]:
+        parts = [run_memory(steps, r, dim, n_players, nd, kept_params, dense=dense) for nd, dense in rules]
+        kept = sum(h for h, _ in parts)
+        written = results_memory(r, dim, n_players, len(rules)) if results else 0
+        return kept, max(w for _, w in parts), written
+
     have = available_memory()
-    if have is not None and need > have:
-        raise SosverifyError(f"recording {steps:,} steps x {runs:,} runs x {dim} parameters needs about "
-                             f"{_gib(need)}, but only {_gib(have)} of memory is available; use fewer steps or runs")
+    history, working, written = need(runs)
+    total = history + max(working, written)
+    if have is None or total <= have:
+        return
+    lo, hi = 0, runs  # the most runs that fit (need grows with the runs)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        h, w, r = need(mid)
+        lo, hi = (mid, hi) if h + max(w, r) <= have else (lo, mid - 1)
+    what = f"{runs:,} runs x {steps:,} steps of {dim} parameters" + (f" for {len(rules)} rules" if len(rules) > 1 else "")
+    parts = f"the recorded history {_gib(history)}, " + (
+        f"then the larger of a step's working arrays {_gib(working)} and the results file {_gib(written)}" if results
+        else f"a step's working arrays {_gib(working)}")
+    fit = f"at most about {lo:,} runs of {steps:,} steps fit: use fewer runs or steps" if lo else \
+        f"not even one run of {steps:,} steps fits: use fewer steps"
+    raise SosverifyError(f"{what} needs about {_gib(total)}, but only {_gib(have)} of memory is available "
+                         f"({parts}); {fit}")
 
 
 def initial_array(init, dims) -> numpy.ndarray:

@@ -100,3 +100,117 @@ def test_top_level_api_and_notebook_latex():
     assert abs(h.params[-1].sum(axis=1) - 1).max() < 1e-6
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         getattr(sosverify, "nope")  # noqa: B009
+
+
+RUN_TANDEM = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--runs", "2", "--quiet"]
+
+
+def _files(out):
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("where", ["figure", "write"])
+def test_a_run_interrupted_between_its_files_leaves_the_old_output_whole(where, tmp_path, monkeypatch, capsys):
+    """Interrupted while drawing its figure, or while writing losses.png, a run leaves the earlier run's
+    results.json and losses.png together (before: the new results.json beside the old losses.png)."""
+    import sosverify.plotting
+    import sosverify.results
+
+    out = tmp_path / "res"
+    assert main([*RUN_TANDEM, "--steps", "3", "--out", str(out)]) == 0
+    before = _files(out)
+    assert {"results.json", "losses.png"} <= set(before)
+    if where == "figure":
+        def interrupted(*args, **kwargs):
+            raise KeyboardInterrupt
+        monkeypatch.setattr(sosverify.plotting, "loss_curves", interrupted)
+        assert main([*RUN_TANDEM, "--steps", "5", "--out", str(out)]) == 130
+    else:
+        write = sosverify.results.write_atomic
+
+        def failing(path, data):
+            if str(path).endswith("losses.png"):
+                raise OSError(28, "No space left on device")
+            write(path, data)
+        monkeypatch.setattr(sosverify.results, "write_atomic", failing)
+        with pytest.raises(OSError):
+            main([*RUN_TANDEM, "--steps", "5", "--out", str(out)])
+    assert _files(out) == before
+    assert json.loads(before["results.json"])["config"]["steps"] == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]  # no temporary directory left beside it
+
+
+def test_a_run_of_another_game_into_the_same_out_is_refused_and_the_first_kept(tmp_path, capsys):
+    """Before, `run ipd --out D` silently replaced the tandem results in D."""
+    out = tmp_path / "res"
+    assert main([*RUN_TANDEM, "--steps", "3", "--out", str(out)]) == 0
+    before = _files(out)
+    assert main(["run", "ipd", "--algo", "nl", "--alpha", "1", "--steps", "2", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds a run of tandem; writing a run of ipd there would replace it" in err[0]
+    assert _files(out) == before
+    assert main(["run", "--player", "x=x*y", "--player", "y=-x*y", "--algo", "nl", "--alpha", "0.1", "--steps", "2",
+                 "--out", str(out), "--quiet"]) == 2
+    assert "a run of custom (x=x*y; y=-x*y)" in capsys.readouterr().err
+    assert main([*RUN_TANDEM, "--steps", "4", "--out", str(out)]) == 0  # the same game again replaces it
+    assert json.loads((out / "results.json").read_text())["config"]["steps"] == 4
+    assert set(_files(out)) == {"results.json", "losses.png", "manifest.json"}
+
+
+def test_a_run_next_to_files_of_ones_own_or_in_the_current_directory_writes_in_place(tmp_path, monkeypatch, capsys):
+    """A directory that also holds your files, or the current directory (which cannot be swapped), gets
+    the files one by one and the manifest last; your files stay."""
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    assert main([*RUN_TANDEM, "--steps", "2", "--out", "."]) == 0
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert json.loads((tmp_path / "manifest.json").read_text())["run"] == "tandem"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    assert main([*RUN_TANDEM, "--steps", "2", "--out", "."]) == 0
+    assert set(_files(empty)) == {"results.json", "losses.png", "manifest.json"}
+
+
+def test_results_of_a_run_from_before_manifests_are_not_replaced_by_another_game(tmp_path, capsys):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "results.json").write_text(json.dumps({"config": {"command": "run", "game": "ipd", "game_params": {}}}))
+    assert main([*RUN_TANDEM, "--steps", "2", "--out", str(out)]) == 2
+    assert "holds a run of ipd" in capsys.readouterr().err
+
+
+def test_run_help_and_docs_show_the_defaults_of_steps_runs_and_seed(capsys, monkeypatch):
+    """`run --help` listed --steps, --runs and --seed with no text, and docs/cli.md gave no defaults."""
+    from pathlib import Path
+
+    from sosverify.settings import RUNS, SEED, STEPS
+
+    monkeypatch.setenv("COLUMNS", "400")  # one line per flag
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    for setting in (STEPS, RUNS, SEED):
+        flag = "--" + setting.name
+        line = next(row for row in text.splitlines() if row.strip().startswith(f"{flag} "))
+        assert f"{setting.allowed} (default {setting.default})" in line, line
+        assert f"`{flag}` (default {setting.default})" in docs, flag
+
+
+@pytest.mark.parametrize("written, box", [(["--box", "-2,2"], (-2.0, 2.0)), (["--box", "-2.5,-1e-3"], (-2.5, -1e-3)),
+                                          (["--box=-2,2"], (-2.0, 2.0)), (["--box", ".5,3"], (0.5, 3.0))])
+def test_box_takes_a_negative_lower_bound_after_a_space(written, box):
+    """`--box -2,2` failed with 'expected one argument': argparse took -2,2 for an option."""
+    from sosverify.cli import build_parser
+
+    args = build_parser().parse_args(["analyse", "--player", "x=x*y", "--player", "y=-x*y", *written])
+    assert args.box == box
+
+
+def test_a_negative_number_after_a_flag_is_its_value_and_checked_there(capsys):
+    """-1e-3 (not a plain negative number to argparse) reaches the check of --alpha, which says what is allowed."""
+    with pytest.raises(SystemExit) as info:
+        main(["run", "tandem", "--algo", "nl", "--alpha", "-1e-3"])
+    assert info.value.code == 2
+    assert "must be a positive finite number" in capsys.readouterr().err

@@ -16,9 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RUN = ["run", "tandem", "--algo", "nl", "--alpha", "0.1", "--quiet"]
 ANALYSE = ["analyse", "--player", "x=x*y", "--player", "y=-x*y"]
 NFG = ROOT / "experiments" / "games" / "2x2x2.nfg"  # from Gambit's examples
+ONE_ITERATION = ["--iterations", "1", "--eval-every", "1", "--jobs", "1"]  # should a GAN case not be refused
+LONG = "{dir}/" + "x" * 300  # a name longer than the 255 bytes a name may have
 
 # (argv, text the one error line must contain); "{dir}" is a directory whose results.json,
-# report.json, summary.json and audit.md are directories and whose tasks is a file.
+# report.json, summary.json and audit.md are directories, whose tasks is a file and whose loop is a
+# symbolic link to itself.
 BAD = [
     (RUN + ["--steps", "99999999999999999999999"], "must be a positive integer no larger than"),
     (RUN + ["--runs", str(2 ** 70)], "must be a positive integer no larger than"),
@@ -115,16 +118,38 @@ BAD = [
     (["sweep", "/etc/passwd", "--algos", "nl", "--alpha", "1"], "a game from a file is a Gambit FILE.nfg"),
     (["sweep", "no/such/game.nfg", "--algos", "nl", "--alpha", "1"], "no such .nfg file"),
     (["sweep", str(NFG), "--algos", "nl", "--alpha", "1", "--discount", "0.5"], "applies to the ipd game only"),
+    # an --out the system refuses (a name over 255 bytes, a path through a file, a symbolic link loop) is one
+    # line, never OSError's traceback (found: 'File name too long' from prepare_out_dir for every command)
+    (RUN + ["--out", LONG], "is too long"),
+    (["reproduce", "tandem", "--out", LONG], "is too long"),
+    (["verify", "--only", "ex2-tandem", "--out", LONG], "is too long"),
+    (["audit", "sos", "--out", LONG], "is too long"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", LONG], "is too long"),
+    (RUN + ["--out", "{dir}/tasks/sub"], "which is a file"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", "{dir}/loop/sub"], "symbolic link"),
+    (["reproduce", "tandem", "--out", "{dir}/loop"], "symbolic link"),
+    (["reproduce", "tandem", "--out", ""], "--out is empty"),  # was taken for ./results/tandem
+    (["reproduce", "all", "--out", " "], "--out is empty"),
+    (RUN + ["--out", ""], "--out is empty"),
+    (["sweep", "tandem", "--algos", "nl", "--alpha", "0.1", "--out", ""], "--out is empty"),
+    # a shaping alpha for rules none of which has an alpha inside (NL, CO, SGA) was accepted and ignored
+    (["reproduce", "gmm", "--algos", "nl", "--shaping-alpha", "0.5", *ONE_ITERATION], "is not used by nl, which predict"),
+    (["reproduce", "gmm", "--algos", "nl", "co", "sga", "--shaping-alpha", "lr", *ONE_ITERATION],
+     "is not used by nl, co, sga"),
+    (["reproduce", "gmm", "--algos", "nl", "sos", "--shaping-alpha", "nl=0.5", *ONE_ITERATION], "gives nl a value"),
+    (["sweep", "gmm", "--algos", "nl", "co", "--alpha", "1e-3", "--shaping-alpha", "0.5", "--iterations", "1",
+      "--workers", "1"], "is not used by nl, co"),
 ]
 
 
 def _bad_dir(base: Path) -> Path:
-    """A directory whose results.json, report.json, summary.json and audit.md are directories and whose tasks is
-    a file."""
+    """A directory whose results.json, report.json, summary.json and audit.md are directories, whose tasks is
+    a file and whose loop is a symbolic link to itself."""
     (base / "out").mkdir()
     for name in ("results.json", "report.json", "summary.json", "audit.md"):
         (base / "out" / name).mkdir()
     (base / "out" / "tasks").write_text("a file where a sweep keeps its task results")
+    (base / "out" / "loop").symlink_to("loop")
     return base
 
 
@@ -152,11 +177,7 @@ def test_bad_invocation_in_process_is_one_line_exit_2(case, tmp_path, monkeypatc
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     """Run every bad invocation once, four at a time: argv index → CompletedProcess."""
-    base = tmp_path_factory.mktemp("bad")
-    (base / "out").mkdir()
-    for name in ("results.json", "report.json", "summary.json", "audit.md"):
-        (base / "out" / name).mkdir()
-    (base / "out" / "tasks").write_text("a file where a sweep keeps its task results")
+    base = _bad_dir(tmp_path_factory.mktemp("bad"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def one(argv):
@@ -205,3 +226,174 @@ def test_a_command_refused_after_making_its_output_directory_leaves_none_behind(
                  "--out", str(out)]) == 2
     assert "memory" in capsys.readouterr().err
     assert not (tmp_path / "new").exists() and tmp_path.exists()
+
+
+@pytest.mark.parametrize("code, message", [
+    ("EACCES", "permission denied"), ("EPERM", "permission denied"), ("EROFS", "read-only file system"),
+    ("ENAMETOOLONG", "is too long"), ("ELOOP", "symbolic link"), ("EIO", "cannot use output directory"),
+])
+def test_every_os_error_of_the_output_directory_is_one_line(code, message, tmp_path, monkeypatch):
+    """Whatever the system answers about --out (here: each check of the path raising), prepare_out_dir
+    says it in one SosverifyError line; before, an OSError from exists() was a traceback."""
+    import errno
+    from pathlib import Path
+
+    from sosverify.errors import SosverifyError
+    from sosverify.results import prepare_out_dir
+
+    def refuse(self, *args, **kwargs):
+        raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)), str(self))
+
+    for method in ("exists", "is_dir", "mkdir", "stat"):
+        monkeypatch.setattr(Path, method, refuse)
+    with pytest.raises(SosverifyError, match=message) as info:
+        prepare_out_dir(tmp_path / "out")
+    assert "\n" not in str(info.value) and str(tmp_path / "out") in str(info.value)
+
+
+def test_an_overlong_out_names_the_overlong_part_and_the_limit(tmp_path):
+    from sosverify.errors import SosverifyError
+    from sosverify.results import prepare_out_dir
+
+    with pytest.raises(SosverifyError, match="has 300 bytes, more than the 255"):
+        prepare_out_dir(tmp_path / ("x" * 300) / "results")
+    deep = tmp_path.joinpath(*["y" * 200] * 25)  # each name allowed, the whole path over 4096 bytes
+    with pytest.raises(SosverifyError, match="a path may have 4096 bytes"):
+        prepare_out_dir(deep)
+    assert not (tmp_path / ("y" * 200)).exists()  # nothing made before the refusal
+
+
+def test_reproduce_with_an_empty_out_is_refused_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    """Before, `reproduce tandem --out ""` wrote to ./results/tandem where every other command refused it."""
+    from sosverify.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for out in ("", "  "):
+        assert main(["reproduce", "tandem", "--runs", "2", "--steps", "2", "--quiet", "--out", out]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and "--out is empty" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_shaping_alpha_no_chosen_rule_takes_is_refused_before_any_training(monkeypatch):
+    """reproduce gmm and sweep gmm took --shaping-alpha 0.5 with --algos nl (or co, sga: no alpha inside)
+    and ignored it; now refused, before any training (a training here fails the test)."""
+    from sosverify.errors import SosverifyError
+    from sosverify.reproduce import gmm
+    from sosverify.sweep import plan
+
+    def trained(*args, **kwargs):
+        raise AssertionError("a training started")
+
+    monkeypatch.setattr(gmm, "_run_jobs", trained)
+    few = dict(iterations=1, eval_every=1, jobs=1)
+    for algos, shaping, values in ((["nl"], 0.5, [0.5]), (["nl", "co", "sga"], ["0.1"], ["lr", 0.1]),
+                                   (["co"], "predicted", ["predicted"])):
+        with pytest.raises(SosverifyError, match="is not used by .*; it applies to: la, lola, plola, sos, eg"):
+            gmm.run_gmm(algos=algos, shaping_alpha=shaping, **few)
+        with pytest.raises(SosverifyError, match="which predict no step"):
+            plan("gmm", algos, [1e-3], [0], shaping_alpha=values)
+    with pytest.raises(SosverifyError, match="gives nl a value, but nl predicts no step"):
+        gmm.run_gmm(algos=["nl", "sos"], shaping_alpha={"nl": 0.5}, **few)
+
+
+def test_a_shaping_alpha_applies_to_the_chosen_rules_that_take_it():
+    """With one rule that takes it, the value applies to that rule alone, as before; the default 'lr' planned
+    again for a rule without alpha (a task re-planned from its record) is no value of its own."""
+    from sosverify.sweep import plan
+
+    tasks = plan("gmm", ["nl", "sos"], [1e-3], [0], shaping_alpha=[0.5])
+    assert [(t["algorithm"], t.get("shaping_alpha")) for t in tasks] == [("nl", None), ("sos", 0.5)]
+    assert [t.get("shaping_alpha") for t in plan("gmm", ["nl"], [1e-3], [0], shaping_alpha=["lr"])] == [None]
+
+
+GIB = 2 ** 30
+
+
+@pytest.fixture
+def no_allocation(monkeypatch):
+    """A run that the memory guard lets through fails here, before its arrays are allocated."""
+    from sosverify import runner
+
+    def allocated(*args, **kwargs):
+        raise AssertionError("the memory guard let the runs through")
+
+    monkeypatch.setattr(runner, "initial_parameters", allocated)
+
+
+def _available(monkeypatch, nbytes):
+    from sosverify import validation
+
+    monkeypatch.setattr(validation, "available_memory", lambda: nbytes)
+
+
+def test_the_memory_guard_counts_a_steps_working_arrays_not_only_the_history(monkeypatch, no_allocation):
+    """The guard counted only the recorded history: run('tandem', 'sos', alpha=0.1, runs=5e7, steps=2)
+    was estimated at 6.7 GiB, passed, and was OOM-killed (a step's derivatives take about 940 bytes a run
+    here); 200,000 runs (about 190 MB at the 937 bytes a run measured) passed with 150 MiB available."""
+    from sosverify.errors import SosverifyError
+    from sosverify.runner import run
+
+    _available(monkeypatch, 16 * GIB)
+    with pytest.raises(SosverifyError, match=r"^50,000,000 runs x 2 steps of 2 parameters needs about [\d.]+ GiB, "
+                       r"but only 16 GiB of memory is available \(the recorded history [\d.]+ GiB, a step's working "
+                       r"arrays [\d.]+ GiB\); at most about [\d,]+ runs of 2 steps fit: use fewer runs or steps$"):
+        run("tandem", "sos", alpha=0.1, runs=5 * 10 ** 7, steps=2)
+    _available(monkeypatch, 150 * 2 ** 20)
+    with pytest.raises(SosverifyError, match="of memory is available"):
+        run("tandem", "sos", alpha=0.1, runs=200_000, steps=2)
+
+
+def test_the_runs_the_memory_guard_says_fit_do_fit(monkeypatch):
+    import re
+
+    from sosverify.errors import SosverifyError
+    from sosverify.validation import check_history_memory
+
+    _available(monkeypatch, GIB)
+    with pytest.raises(SosverifyError) as info:
+        check_history_memory(300, 10 ** 6, 10, 2, 1)
+    most = int(re.search(r"at most about ([\d,]+) runs", str(info.value)).group(1).replace(",", ""))
+    check_history_memory(300, most, 10, 2, 1)
+    with pytest.raises(SosverifyError):
+        check_history_memory(300, most + 1, 10, 2, 1)
+    with pytest.raises(SosverifyError, match="not even one run of 1,000,000,000 steps fits: use fewer steps"):
+        check_history_memory(10 ** 9, 1, 10, 2, 1)
+
+
+def test_sosverify_run_counts_its_results_file_and_every_rules_history(monkeypatch, no_allocation, capsys):
+    """`run tandem --algo sos --runs 1000000 --steps 2` peaked at 2.2 GB (results.json built in memory)
+    against an estimate of 137 MB; with 2 GiB available it is now refused before any run, in one line."""
+    from sosverify.cli import main
+
+    _available(monkeypatch, 2 * GIB)
+    argv = ["run", "tandem", "--algo", "sos", "nl", "--alpha", "0.1", "--runs", "1000000", "--steps", "2", "--quiet",
+            "--out", str(Path(os.environ.get("TMPDIR", "/tmp")) / "sosverify-never-written")]
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "for 2 rules needs about" in lines[0] and "the results file" in lines[0], lines
+    assert "but only 2 GiB of memory is available (" in lines[0] and "; at most about" in lines[0]
+
+
+def test_normal_use_passes_the_memory_guard_on_a_machine_with_1_gib(monkeypatch):
+    """Up to 10,000 runs of 100 steps of every rule on every game but the GAN, and the paper's
+    experiments at their defaults, pass with 1 GiB available."""
+    from sosverify.algorithms import ALGORITHMS
+    from sosverify.games import GAMES, get_game
+    from sosverify.reproduce import experiments
+    from sosverify.validation import check_history_memory, check_runs_memory
+
+    _available(monkeypatch, GIB)
+    for name in GAMES:
+        if name == "gmm":
+            continue
+        game = get_game(name)
+        for algo in ALGORITHMS.values():
+            check_history_memory(100, 10_000, game.dim, game.n_players, len(algo.diagnostics), dense=algo.dense)
+        check_runs_memory(100, 10_000, game.dim, game.n_players, [(1, False)] * 2, 2, results=True)
+    for exp in experiments().values():
+        if exp.game == "gmm":
+            continue
+        game, d = get_game(exp.game), exp.defaults
+        rules = [(len(ALGORITHMS[a].diagnostics), ALGORITHMS[a].dense) for a in d["algos"]]
+        check_runs_memory(d["steps"], d["runs"], game.dim, game.n_players, rules)

@@ -46,7 +46,8 @@ def register(sub) -> None:
     p.add_argument("--player", action="append", metavar="SYMBOLS=LOSS",
                    help='a player, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--box", type=box, default=(-10.0, 10.0), metavar="LO,HI",
-                   help="box searched numerically for fixed points, the same for every parameter (default: -10,10)")
+                   help="box searched numerically for fixed points, the same for every parameter, e.g. --box -2,2 "
+                        "(default: -10,10)")
     p.add_argument("--timeout", type=timeout, default=10.0, metavar="SECONDS",
                    help="time limit of each stage (exact solve, classification, numeric search; default 10)")
     p.add_argument("--starts", type=bounded_int(1, 100_000), default=100, help="numeric starts (default 100)")

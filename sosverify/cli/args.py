@@ -110,16 +110,18 @@ def check_files_writable(out: Path, names, figures: bool = False) -> None:
     """Refuse before any work if a results file to be written is a directory: one of ``names``, and
     with ``figures`` (reproductions, whose figures are named by the experiment) any directory in
     ``out`` named like a results file."""
+    from sosverify.results import path_error
+
     named = [out / name for name in names]
-    if figures and out.is_dir():
-        try:
+    try:
+        if figures and out.is_dir():
             named += sorted(p for p in out.iterdir() if p.suffix in RESULT_SUFFIXES)
-        except OSError as exc:
-            raise SosverifyError(f"cannot read output directory {str(out)!r}: {exc.strerror or exc}") from None
-    for path in named:
-        if path.is_dir():
-            raise SosverifyError(f"{path} is a directory; sosverify writes a file there: remove it "
-                                 "or choose another --out")
+        for path in named:
+            if path.is_dir():
+                raise SosverifyError(f"{path} is a directory; sosverify writes a file there: remove it "
+                                     "or choose another --out")
+    except OSError as exc:
+        raise path_error(out, exc) from None
 
 
 def finite(text: str) -> float:
@@ -208,7 +210,17 @@ def add_backend(p) -> None:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line (no usage dump) and exit 2."""
+    """argparse, but errors are one line (no usage dump) and exit 2, and an argument that starts with
+    a minus and a digit is a value, not an option: ``--box -2,2``, ``--alpha -1e-3`` (refused by its
+    check, which says what is allowed), as Python 3.13's argparse reads them; before, only ``-2`` and
+    ``-2.5`` were, and ``--box -2,2`` failed with 'expected one argument'.  No option of sosverify's
+    starts with a digit."""
+
+    def __init__(self, *args, **kwargs):
+        import re
+
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def error(self, message):
         self.exit(2, f"sosverify: error: {message}\n")

@@ -19,7 +19,7 @@ from sosverify.cli.args import (
     shaping_help,
 )
 from sosverify.errors import SosverifyError
-from sosverify.results import prepare_out_dir
+from sosverify.results import check_out_given, check_owner, prepare_out_dir
 from sosverify.settings import ALPHA, CHECKPOINT_EVERY, EVAL_EVERY, ITERATIONS, LR, RUNS, SEED, STEPS
 
 #: the experiment-level flags (argparse's names): each applies to the experiments whose run function
@@ -61,10 +61,13 @@ def cmd_reproduce(args) -> int:
         args.algos = list(dict.fromkeys(args.algos))
         check_algorithms(args.algos)
     every = {exp.name: experiment_settings(exp, args) for exp in exps}  # all checked before any runs
-    outs = {n: prepare_out_dir(Path(args.out) / n if args.out and len(names) > 1 else
-                                     Path(args.out) if args.out else Path("results") / n) for n in names}
+    if args.out is not None:
+        check_out_given(args.out)  # refused as every command refuses it, not taken for the default
+    outs = {n: prepare_out_dir(Path("results") / n if args.out is None else
+                               Path(args.out) / n if len(names) > 1 else Path(args.out)) for n in names}
     for name in names:
         check_files_writable(outs[name], ["summary.json"], figures=True)
+        check_owner(outs[name], ("experiment", name))  # before any work, as write() refuses it after
     for exp in exps:
         settings, out = every[exp.name], outs[exp.name]
         resolved = exp.resolve(settings)
@@ -103,7 +106,8 @@ def register(sub) -> None:
     g.add_argument("--preset", choices=("small", "paper"), help="network size and schedule (default: small)")
     g.add_argument("--lr", nargs="+", metavar="ALGO=RATE", help="RMSProp learning rate per algorithm, e.g. sos=1e-4")
     g.add_argument("--shaping-alpha", nargs="+", metavar="VALUE", help=shaping_help(
-        "one VALUE for every rule, or ALGO=VALUE items, e.g. sos=0.1 la=0.03"))
+        "one VALUE for every rule that takes it, or ALGO=VALUE items, e.g. sos=0.1 la=0.03; refused when no "
+        "chosen rule takes it (NL, CO and SGA have no alpha inside)"))
     g.add_argument("--iterations", type=of(ITERATIONS),
                    help="training iterations (default: the preset's; the paper preset then trains SOS, LA and NL "
                         "on for Figure 7's ‖ξ‖)")

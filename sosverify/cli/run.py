@@ -21,6 +21,7 @@ from sosverify.games import GAMES, get_game
 from sosverify.reproduce.common import number
 from sosverify.results import prepare_out_dir
 from sosverify.settings import ALPHA, RUNS, SEED, STEPS
+from sosverify.validation import check_runs_memory
 
 
 def _game_from_args(args):
@@ -38,7 +39,7 @@ def _game_from_args(args):
 
 def cmd_run(args) -> int:
     from sosverify.plotting import loss_curves
-    from sosverify.results import save_figure, versions, write_json
+    from sosverify.results import check_owner, json_bytes, render_figure, versions, write_together
     from sosverify.runner import run, summarise
 
     game = _game_from_args(args)
@@ -47,15 +48,21 @@ def cmd_run(args) -> int:
     hyper = rule_settings(args, args.algo)
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["results.json", "losses.png"])
+    owner = ("run", _label(game.name, game.params))
+    check_owner(out, owner, _held(out))  # before any work: another game's results are not replaced
     histories, entries, seconds = {}, {}, {}
     normal_form = "normal_form" in game.params
+    # every rule's history is kept, and the results file built beside them: all must fit, before any work
+    every = max(1, args.steps // 100) if normal_form else args.steps
+    check_runs_memory(args.steps, args.runs, game.dim, game.n_players, [(len(a.diagnostics), a.dense) for a in algos],
+                      args.steps // every + 1 + (1 if args.steps % every else 0), results=True)
     for algo in algos:
         mine = {k: v for k, v in hyper.items() if k in algo.defaults}
         start = time.perf_counter()
         h = run(game, algo, alpha=args.alpha, steps=args.steps, runs=args.runs, seed=args.seed,
                 init_std=args.init_std, progress=not args.quiet and sys.stderr.isatty(),
                 # a normal-form game's runs are judged over their last quarter: keep about 100 states
-                params_every=max(1, args.steps // 100) if normal_form else None, **mine)
+                params_every=every if normal_form else None, **mine)
         seconds[algo.name] = time.perf_counter() - start
         histories[algo.name] = h
         entries[algo.name] = {**summarise(h), "seconds": seconds[algo.name]}
@@ -68,9 +75,11 @@ def cmd_run(args) -> int:
               "init_std": game.init_std if args.init_std is None else args.init_std,
               "hyperparameters": {a.name: entries[a.name]["hyperparameters"] for a in algos}}
     results = {"config": config, "versions": versions(), "algorithms": entries}
-    write_json(out / "results.json", results)
-    save_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"), out / "losses.png",
-                close=True)
+    # rendered first, then written together: an interrupted run leaves the old files or the new ones
+    files = {"results.json": json_bytes(results),
+             "losses.png": render_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"),
+                                         "png", close=True)}
+    write_together(out, files, owner, config)
     if args.json:
         import json
 
@@ -85,6 +94,28 @@ def cmd_run(args) -> int:
                       f"{eq['counts']}; near none {eq['none']}; diverged {eq['diverged']}")
         print(f"wrote {out / 'results.json'} and {out / 'losses.png'}")
     return 0
+
+
+def _label(name: str, params: dict) -> str:
+    """A game as a run's manifest names it: its name, or a game of one's own by its players' losses."""
+    specs = params.get("specs") if isinstance(params, dict) else None
+    return f"{name} ({'; '.join(map(str, specs))})" if specs else name
+
+
+def _held(out):
+    """What wrote ``out``: its manifest's owner, else a run's results.json from before manifests, else None."""
+    import json
+
+    from sosverify.results import owner_of
+
+    held = owner_of(out)
+    if held is not None:
+        return held
+    try:
+        config = json.loads((out / "results.json").read_text())["config"]
+        return ("run", _label(config["game"], config.get("game_params"))) if config.get("command") == "run" else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _table(game, entries) -> str:
@@ -106,9 +137,13 @@ def register(sub) -> None:
                    help='a player of your own game, e.g. --player "x=(x+y)**2-2*x" (repeat per player); ' + LOSS_HELP)
     p.add_argument("--algo", nargs="+", required=True, metavar="NAME", help=f"one or more of: {', '.join(ALGORITHMS)}")
     p.add_argument("--alpha", type=of(ALPHA), required=True, help="learning rate (> 0)")
-    p.add_argument("--steps", type=of(STEPS), default=STEPS.default)
-    p.add_argument("--runs", type=of(RUNS), default=RUNS.default)
-    p.add_argument("--seed", type=of(SEED), default=SEED.default)
+    p.add_argument("--steps", type=of(STEPS), default=STEPS.default,
+                   help=f"updates of each run: {STEPS.allowed} (default %(default)s)")
+    p.add_argument("--runs", type=of(RUNS), default=RUNS.default,
+                   help=f"independent runs, batched: {RUNS.allowed} (default %(default)s)")
+    p.add_argument("--seed", type=of(SEED), default=SEED.default,
+                   help=f"seed of the random draws (the initial parameters, a game's data): {SEED.allowed} "
+                        "(default %(default)s)")
     p.add_argument("--init-std", type=non_negative, default=None, help="std of the initial parameters (default: the game's)")
     add_setting_flags(p)
     p.add_argument("--out", default="sosverify-results", help="output directory (default: ./sosverify-results)")

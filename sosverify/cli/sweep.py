@@ -34,6 +34,10 @@ def cmd_sweep(args) -> int:
     hyper = rule_settings(args, algos)
     options = {k: getattr(args, k) for k in (*GAN_OPTIONS, *GAME_OPTIONS) if hasattr(args, k)}
     check_options(args.game, options)  # a flag of the other kind of sweep, before any file is read
+    if args.shaping_alpha is not None:  # given, even as the default, for rules of which none takes it
+        from sosverify.reproduce.gmm import check_shaping_alpha_used
+
+        check_shaping_alpha_used(algos, args.shaping_alpha)
     if args.game == "gmm":
         options["game_settings"] = game_settings(args, "gmm", "sweep") or None
     elif _is_nfg(args.game):  # its payoffs go into every task (workers need no copy of the file)
@@ -54,10 +58,10 @@ def cmd_sweep(args) -> int:
     tasks = plan(args.game, algos, args.alpha, args.seeds, backend=active_name(), **options,
                  hyper={a: hyperparameters_for(get_algorithm(a), hyper) for a in algos})
     out = prepare_out_dir(args.out)
-    if (out / "tasks").exists() and not (out / "tasks").is_dir():
+    check_files_writable(out, ["sweep.json"])
+    if _is_file(out / "tasks"):
         raise SosverifyError(f"{out / 'tasks'} is a file; a sweep keeps its task results in that directory: "
                              "remove it or choose another --out")
-    check_files_writable(out, ["sweep.json"])
     prepare_out_dir(out / "tasks")
     # a GAN training checkpoints in OUT/checkpoints, so a sweep stopped part-way continues it from there
     report = sweep(tasks, out / "tasks", scheduler=args.scheduler, workers=args.workers, resume=not args.restart,
@@ -78,6 +82,14 @@ def cmd_sweep(args) -> int:
         print(f"  RUNNING ELSEWHERE {e['key']}: left to {who} ({out / 'tasks' / (e['key'] + '.running')}; "
               "remove that file if that sweep has stopped)", file=sys.stderr)
     return 1 if report["failed"] else 0
+
+
+def _is_file(path) -> bool:
+    """Whether ``path`` is there and no directory (a path the system refuses is left to prepare_out_dir)."""
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:
+        return False
 
 
 def _is_nfg(game: str) -> bool:
@@ -105,7 +117,9 @@ def register(sub) -> None:
                         "training run to N iterations, which must have finished, rather than from scratch: "
                         "e.g. --iterations 12000 --extends 8000 takes the 8k trainings on to 12k (Figure 7)")
     p.add_argument("--shaping-alpha", nargs="+", type=shaping_value, metavar="VALUE",
-                   help="gmm: " + shaping_help("each value is a task of its own (LA, LOLA, SOS, p-LOLA, EG)"))
+                   help="gmm: " + shaping_help("each value is a task of its own for LA, LOLA, SOS, p-LOLA and EG; "
+                                               "refused when no chosen rule takes it (NL, CO, SGA have no alpha "
+                                               "inside)"))
     add_setting_flags(p)
     p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://10.0.0.1:8786 "
                    "(default: a local cluster)")

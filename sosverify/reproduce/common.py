@@ -6,10 +6,6 @@ import csv
 import hashlib
 import inspect
 import io
-import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,10 +15,18 @@ import numpy
 
 from sosverify.algorithms import get_algorithm, hyperparameters_for
 from sosverify.errors import SosverifyError
-from sosverify.results import current_umask, jsonable, prepare_out_dir, versions, write_atomic
+from sosverify.results import (
+    json_bytes,
+    jsonable,
+    read_manifest,
+    render_figure,
+    versions,
+    write_atomic,
+    write_together,
+)
 from sosverify.runner import initial_parameters, run
 from sosverify.settings import ALPHA, RUNS, SEED, STEPS
-from sosverify.validation import check_history_memory
+from sosverify.validation import check_runs_memory
 
 
 @dataclass
@@ -42,8 +46,8 @@ def run_algorithms(game, algos, *, alpha, steps, runs, seed, init_std, hyper, pr
     """Run each algorithm from the *same* initial parameters (drawn once from ``seed``)."""
     runs, steps, alpha, seed = RUNS.check(runs), STEPS.check(steps), ALPHA.check(alpha), SEED.check(seed)
     resolved = [get_algorithm(a) for a in algos]
-    for algo in resolved:
-        check_history_memory(steps, runs, game.dim, game.n_players, len(algo.diagnostics))
+    # every rule's history is kept until the reproduction is drawn: all of them must fit, with a step's work
+    check_runs_memory(steps, runs, game.dim, game.n_players, [(len(a.diagnostics), a.dense) for a in resolved])
     theta0 = initial_parameters(game, runs, numpy.random.default_rng(seed), init_std)
     histories, seconds = {}, {}
     for algo in resolved:
@@ -70,106 +74,40 @@ def curve_columns(histories: dict, key: Callable, label: str) -> dict:
     return cols
 
 
-MANIFEST = "manifest.json"
 KEEP = ("checkpoints",)  # what a new reproduction carries over from the directory it replaces
 
 
 def write(rep: Reproduction, out) -> Path:
     """Write every file of a reproduction to ``out``, then ``manifest.json`` (each file's SHA-256 and
-    the settings) last.
+    the settings) last, all together (:func:`sosverify.results.write_together`).
 
     The files are written to a temporary directory beside ``out``, which then replaces it, so a
     directory never mixes the files of two runs (``checkpoints/`` is carried over).  If ``out``
     holds files that no reproduction wrote (no manifest lists them), they are left alone and the
-    files are replaced one by one instead, each atomically.
+    files are replaced one by one instead, each atomically.  A directory holding another
+    experiment's reproduction (or a run's results) is refused.
     """
-    out = Path(out)
     files = {}
     for stem, fig in rep.figures.items():
         for ext in ("png", "pdf"):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=ext, dpi=120, bbox_inches="tight")
-            files[f"{stem}.{ext}"] = buf.getvalue()
+            files[f"{stem}.{ext}"] = render_figure(fig, ext)
     import matplotlib.pyplot as plt
 
     for fig in rep.figures.values():   # rendered: free them (a process may reproduce many times)
         plt.close(fig)
-    files["config.json"] = _json_bytes({**rep.config, "versions": versions()})
+    files["config.json"] = json_bytes({**rep.config, "versions": versions()})
     files["summary.csv"] = _summary_csv(rep.summary).encode()
     files["curves.csv"] = _curves_csv(rep.curves).encode()
-    files["summary.json"] = _json_bytes({"experiment": rep.name, "config": rep.config, "versions": versions(),
-                                         "seconds": rep.seconds, **rep.summary})
-    manifest = _json_bytes({"experiment": rep.name, "settings": rep.config.get("settings"),
-                            "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}})
-    if out.is_symlink():  # write where the link points; the link itself stays
-        out = Path(os.path.realpath(out))
-    prepare_out_dir(out.parent if str(out.parent) else Path("."))
-    other = _experiment_in(out) if out.is_dir() else None
-    if other is not None and other != rep.name:
-        raise SosverifyError(f"{out} holds the {other} reproduction; writing {rep.name} there would replace it: "
-                             "give another --out")
-    if out.exists() and not _ours(prepare_out_dir(out)):
-        for name, data in files.items():
-            write_atomic(out / name, data)
-        write_atomic(out / MANIFEST, manifest)
-        return out
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
-    try:
-        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; a results directory follows the umask
-        for name, data in files.items():
-            write_atomic(tmp / name, data)
-        write_atomic(tmp / MANIFEST, manifest)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-            os.rmdir(old)
-            os.replace(out, old)
-            for keep in KEEP:
-                if (old / keep).exists():
-                    os.replace(old / keep, tmp / keep)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out
-
-
-def _json_bytes(obj) -> bytes:
-    return (json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n").encode()
-
-
-def _manifest(out) -> dict:
-    """``out``'s manifest, or ``{}`` when there is none that reads as one."""
-    try:
-        found = json.loads((Path(out) / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _experiment_in(out: Path) -> str | None:
-    """The experiment whose manifest ``out`` holds, or None."""
-    return _manifest(out).get("experiment")
-
-
-def _ours(out: Path) -> bool:
-    """Whether every entry of ``out`` was written by a reproduction (so the directory may be replaced)."""
-    entries = {p.name for p in out.iterdir()}
-    if not entries - set(KEEP):
-        return True
-    try:
-        listed = set(_manifest(out)["files"])
-    except (KeyError, TypeError):
-        return False
-    return entries <= listed | {MANIFEST} | set(KEEP)
+    files["summary.json"] = json_bytes({"experiment": rep.name, "config": rep.config, "versions": versions(),
+                                        "seconds": rep.seconds, **rep.summary})
+    return write_together(out, files, ("experiment", rep.name), rep.config.get("settings"), KEEP,
+                          write=write_atomic)  # looked up here: a test interrupts a reproduction's writes
 
 
 def up_to_date(out, settings: dict) -> bool:
     """Whether ``out`` holds a complete reproduction with these settings: its manifest names them and
     every file it lists is present with the same SHA-256."""
-    manifest = _manifest(out)
+    manifest = read_manifest(out)
     try:
         if manifest.get("settings") != settings:
             return False

@@ -72,6 +72,24 @@ def parse_shaping_alphas(items) -> dict | float | str:
     return out
 
 
+def check_shaping_alpha_used(algos, shaping) -> None:
+    """Refuse a shaping α (one value, a list of values, or ``{algorithm: value}``) that no rule of
+    ``algos`` takes: only the rules that predict a step (LA, LOLA, p-LOLA, SOS, EG: ``predicts``) have
+    an α inside; NL, CO and SGA have none, and a value given for them alone would be ignored.  With at
+    least one rule that takes it, one value applies to those rules."""
+    from sosverify.algorithms import ALGORITHMS
+
+    takers = ", ".join(n for n, a in ALGORITHMS.items() if a.predicts and not a.dense)
+    if isinstance(shaping, dict):
+        for name in shaping:
+            if not get_algorithm(name).predicts:
+                raise SosverifyError(f"--shaping-alpha gives {name} a value, but {name} predicts no step and has no "
+                                     f"alpha inside; it applies to: {takers}")
+    elif not any(get_algorithm(a).predicts for a in algos):
+        raise SosverifyError(f"--shaping-alpha ({SHAPING_ALPHA.help}) is not used by {', '.join(algos)}, which "
+                             f"predict no step; it applies to: {takers}")
+
+
 def _without_rate(optimiser: dict) -> dict:
     """The optimiser's settings shared by every training: its rate is each algorithm's (``learning_rates``)."""
     return {k: v for k, v in optimiser.items() if k != "learning_rate"}
@@ -157,7 +175,9 @@ def run_gmm(*, preset: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = Non
     SOS's a = 0.5, b = 0.1, the rules' defaults).
 
     ``shaping_alpha``: α inside LA/LOLA/p-LOLA/SOS/EG for every rule, or ``{algorithm: value}``
-    (others: the default), as :data:`sosverify.gan.train.SHAPING_ALPHA` allows.
+    (others: the default), as :data:`sosverify.gan.train.SHAPING_ALPHA` allows; given (on the command
+    line, or other than the default) when no rule of ``algos`` takes it, or for a rule that does not,
+    it is refused (:func:`check_shaping_alpha_used`).
     ``minibatch``: ``"random"`` or ``"tiled"`` real minibatches (:class:`~sosverify.games.gmm.GanSpec`).
     """
     algos = check_algorithms(algos)
@@ -166,8 +186,11 @@ def run_gmm(*, preset: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = Non
         check_gan_algorithm(name)
     if lr is not None and not isinstance(lr, dict):  # as the command line gives them: ["sos=1e-4", ...]
         lr = parse_learning_rates(lr)
-    if isinstance(shaping_alpha, (list, tuple)):  # ["0.1"] or ["sos=0.1", "la=0.03"]
+    given = isinstance(shaping_alpha, (list, tuple, dict)) or shaping_alpha != SHAPING_ALPHA.default
+    if isinstance(shaping_alpha, (list, tuple)):  # ["0.1"] or ["sos=0.1", "la=0.03"]: given on the command line
         shaping_alpha = parse_shaping_alphas(shaping_alpha)
+    if given:  # a value no chosen rule takes is refused, not ignored
+        check_shaping_alpha_used(algos, shaping_alpha)
     settings = preset_settings(preset)
     spec = replace(settings["spec"], dtype=dtype, minibatch=minibatch)
     # Figure 7's longer trainings belong to the preset's own schedule, not to a grid or other --iterations
