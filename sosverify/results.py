@@ -254,23 +254,28 @@ def owner_of(out) -> tuple | None:
     return next(((key, manifest[key]) for key in OWNERS if key in manifest), None)
 
 
-def check_owner(out, owner: tuple, held: tuple | None = None) -> None:
+def check_owner(out, owner: tuple, held: tuple | None = None, *, same_kind: bool = False) -> tuple | None:
     """Refuse to write ``owner``'s results (``(key, name)``, a key of :data:`OWNERS`) into ``out`` when
-    it holds those of another (``held``, default: what its manifest names): they would be replaced."""
+    it holds those of another (``held``, default: what its manifest names): they would be replaced.
+    ``same_kind``: results of the same key (a run of another game) may be replaced, whole; returns
+    what is replaced then (for the caller to say so), else None."""
     held = owner_of(out) if held is None else held
+    if held is not None and same_kind and held[0] == owner[0]:
+        return None if tuple(held) == tuple(owner) else tuple(held)
     if held is not None and tuple(held) != tuple(owner):
         mine, theirs = (OWNERS[k].format(v) for k, v in (owner, held))
         raise SosverifyError(f"{out} holds {theirs}; writing {mine} there would replace it: give another --out")
 
 
-def write_together(out, files: dict, owner: tuple, settings=None, keep=(), write=None) -> Path:
+def write_together(out, files: dict, owner: tuple, settings=None, keep=(), write=None, same_kind: bool = False) -> Path:
     """Write ``files`` (``{name: bytes}``) to the directory ``out`` so that they land together, then
     ``manifest.json`` (``owner``, ``settings`` and each file's SHA-256) last; returns the directory written.
 
     The files go to a temporary directory beside ``out``, which then replaces it: an interrupted
     write leaves the old set whole, and a directory never mixes the files of two writes (the
     entries named in ``keep`` are carried over).  ``out`` holding another owner's results is
-    refused (:func:`check_owner`).  If ``out`` holds files no manifest lists (your own), or cannot
+    refused (:func:`check_owner`; with ``same_kind``, those of the same key are replaced).  If ``out``
+    holds files no manifest lists (your own), or cannot
     be replaced (the current directory, a mount point, no room beside it), the files are replaced
     one by one instead, each atomically, and the old manifest is removed first: only a complete set
     has one.  A symbolic link ``out`` is written through; the link stays.  ``write(path, data)``
@@ -286,7 +291,7 @@ def write_together(out, files: dict, owner: tuple, settings=None, keep=(), write
         out = Path(os.path.realpath(out))
     prepare_out_dir(out.parent if str(out.parent) else Path("."))
     if out.is_dir():
-        check_owner(out, owner)
+        check_owner(out, owner, same_kind=same_kind)
     if out.exists() and not (_ours(prepare_out_dir(out), keep) and _replaceable(out)):
         return _write_in_place(out, files, manifest, write)
     try:

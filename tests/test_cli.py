@@ -140,21 +140,32 @@ def test_a_run_interrupted_between_its_files_leaves_the_old_output_whole(where, 
     assert [p.name for p in tmp_path.iterdir()] == ["res"]  # no temporary directory left beside it
 
 
-def test_a_run_of_another_game_into_the_same_out_is_refused_and_the_first_kept(tmp_path, capsys):
-    """Before, `run ipd --out D` silently replaced the tandem results in D."""
+def test_a_run_of_another_game_replaces_the_earlier_run_whole_and_says_so(tmp_path, capsys):
+    """Before, `run ipd --out D` silently replaced the tandem results in D.  A run's directory is a
+    scratch place (the README's quick start runs the tandem, then a game of one's own, into the
+    default one): the earlier run is replaced as a set, never mixed with the new files, and one line
+    on stderr names what was replaced.  A reproduction's directory is never replaced by a run."""
     out = tmp_path / "res"
     assert main([*RUN_TANDEM, "--steps", "3", "--out", str(out)]) == 0
-    before = _files(out)
-    assert main(["run", "ipd", "--algo", "nl", "--alpha", "1", "--steps", "2", "--out", str(out), "--quiet"]) == 2
+    capsys.readouterr()
+    assert main(["run", "ipd", "--algo", "nl", "--alpha", "1", "--steps", "2", "--out", str(out), "--quiet"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "holds a run of tandem; writing a run of ipd there would replace it" in err[0]
-    assert _files(out) == before
-    assert main(["run", "--player", "x=x*y", "--player", "y=-x*y", "--algo", "nl", "--alpha", "0.1", "--steps", "2",
-                 "--out", str(out), "--quiet"]) == 2
-    assert "a run of custom (x=x*y; y=-x*y)" in capsys.readouterr().err
-    assert main([*RUN_TANDEM, "--steps", "4", "--out", str(out)]) == 0  # the same game again replaces it
-    assert json.loads((out / "results.json").read_text())["config"]["steps"] == 4
+    assert err == [f"sosverify: replaced a run of tandem in {out} (give --out to keep both)"]
+    assert json.loads((out / "results.json").read_text())["config"]["game"] == "ipd"
     assert set(_files(out)) == {"results.json", "losses.png", "manifest.json"}
+    assert main(["run", "--player", "x=x*y", "--player", "y=-x*y", "--algo", "nl", "--alpha", "0.1", "--steps", "2",
+                 "--out", str(out), "--quiet"]) == 0
+    assert "replaced a run of ipd" in capsys.readouterr().err
+    assert main(["run", "--player", "x=x*y", "--player", "y=-x*y", "--algo", "nl", "--alpha", "0.1", "--steps", "3",
+                 "--out", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""  # the same game again: nothing to say
+    reproduction = tmp_path / "rep"
+    assert main(["reproduce", "tandem", "--runs", "2", "--steps", "3", "--out", str(reproduction)]) == 0
+    before = _files(reproduction)
+    capsys.readouterr()
+    assert main([*RUN_TANDEM, "--steps", "2", "--out", str(reproduction)]) == 2
+    assert "holds the tandem reproduction; writing a run of tandem there would replace it" in capsys.readouterr().err
+    assert _files(reproduction) == before
 
 
 def test_a_run_next_to_files_of_ones_own_or_in_the_current_directory_writes_in_place(tmp_path, monkeypatch, capsys):
@@ -172,12 +183,13 @@ def test_a_run_next_to_files_of_ones_own_or_in_the_current_directory_writes_in_p
     assert set(_files(empty)) == {"results.json", "losses.png", "manifest.json"}
 
 
-def test_results_of_a_run_from_before_manifests_are_not_replaced_by_another_game(tmp_path, capsys):
+def test_results_of_a_run_from_before_manifests_are_known_as_a_run_and_named_when_replaced(tmp_path, capsys):
     out = tmp_path / "res"
     out.mkdir()
     (out / "results.json").write_text(json.dumps({"config": {"command": "run", "game": "ipd", "game_params": {}}}))
-    assert main([*RUN_TANDEM, "--steps", "2", "--out", str(out)]) == 2
-    assert "holds a run of ipd" in capsys.readouterr().err
+    assert main([*RUN_TANDEM, "--steps", "2", "--out", str(out)]) == 0
+    assert "replaced a run of ipd" in capsys.readouterr().err
+    assert json.loads((out / "results.json").read_text())["config"]["game"] == "tandem"
 
 
 def test_run_help_and_docs_show_the_defaults_of_steps_runs_and_seed(capsys, monkeypatch):

@@ -39,7 +39,7 @@ def _game_from_args(args):
 
 def cmd_run(args) -> int:
     from sosverify.plotting import loss_curves
-    from sosverify.results import check_owner, json_bytes, render_figure, versions, write_together
+    from sosverify.results import OWNERS, check_owner, json_bytes, render_figure, versions, write_together
     from sosverify.runner import run, summarise
 
     game = _game_from_args(args)
@@ -49,7 +49,9 @@ def cmd_run(args) -> int:
     out = prepare_out_dir(args.out)
     check_files_writable(out, ["results.json", "losses.png"])
     owner = ("run", _label(game.name, game.params))
-    check_owner(out, owner, _held(out))  # before any work: another game's results are not replaced
+    # before any work: a reproduction or files of another kind are never replaced; an earlier run (of any
+    # game) is replaced whole, never mixed with this one's files, and the user is told which
+    replaced = check_owner(out, owner, _held(out), same_kind=True)
     histories, entries, seconds = {}, {}, {}
     normal_form = "normal_form" in game.params
     # every rule's history is kept, and the results file built beside them: all must fit, before any work
@@ -79,7 +81,10 @@ def cmd_run(args) -> int:
     files = {"results.json": json_bytes(results),
              "losses.png": render_figure(loss_curves(histories, f"{game.name}: alpha={args.alpha}, {args.runs} runs"),
                                          "png", close=True)}
-    write_together(out, files, owner, config)
+    write_together(out, files, owner, config, same_kind=True)
+    if replaced is not None:
+        print(f"sosverify: replaced {OWNERS[replaced[0]].format(replaced[1])} in {out} (give --out to keep both)",
+              file=sys.stderr)
     if args.json:
         import json
 
