@@ -327,6 +327,22 @@ def _numeric_class(nf: NormalForm, strategies):
     return numeric_kind(H), bool(lc.get("degenerate", False)), {**lc, "numerical": True}
 
 
+def describe_approached(out: dict, solver: str | None = None) -> str:
+    """:func:`approached`'s answer in one line: the runs near each equilibrium, near none and diverged;
+    or, where the solver's list held no equilibrium, that which one each run approaches is unknown.
+
+    >>> describe_approached({"counts": [3, 0], "none": 1, "diverged": 0}, "enummixed")
+    "runs near each of Gambit's 2 equilibria (enummixed): [3, 0]; near none 1; diverged 0"
+    >>> describe_approached({"counts": [], "none": None, "diverged": 2, "statement": "unknown: no equilibrium"})
+    'unknown: no equilibrium; diverged 2'
+    """
+    if out.get("none") is None and out.get("statement"):
+        return f"{out['statement']}; diverged {out['diverged']}"
+    by = f" ({solver})" if solver else ""
+    return (f"runs near each of Gambit's {len(out['counts'])} equilibria{by}: {out['counts']}; "
+            f"near none {out['none']}; diverged {out['diverged']}")
+
+
 def approached(history, found: Equilibria, *, tol: float = APPROACH_TOL, tail: float = APPROACH_TAIL) -> dict:
     """Which equilibrium each run of ``history`` approaches (see the module docstring).
 

@@ -156,7 +156,10 @@ def describe_result(task: dict, result: dict) -> str:
     value = f"diverged{at} ({why})" if why else f"{metric}={result.get(metric)}"
     sa = f" shaping_alpha={task['shaping_alpha']}" if "shaping_alpha" in task else ""
     eq = result.get("equilibria")  # a normal-form game's: how many runs approach each Nash equilibrium
-    near = f"; runs near each equilibrium {eq['counts']}, near none {eq['none']}" if eq else ""
+    if eq and eq.get("none") is None and eq.get("statement"):  # the solver's list held no equilibrium
+        near = "; which equilibrium each run approaches is unknown"
+    else:
+        near = f"; runs near each equilibrium {eq['counts']}, near none {eq['none']}" if eq else ""
     return f"  {task['algorithm']:<6} alpha={task['alpha']:<10g}{sa} seed={task['seed']:<4} {value}{near}"
 
 

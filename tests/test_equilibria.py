@@ -340,6 +340,8 @@ def test_the_command_line_runs_a_game_whose_solver_finds_no_equilibrium(tmp_path
                  "--out", str(tmp_path / "out")]) == 0
     eq = json.loads((tmp_path / "out" / "results.json").read_text())["algorithms"]["nl"]["equilibria"]
     assert eq["per_run"] == ["unknown"] * 2 and eq["status"] == "unknown" and not eq["complete"]
+    printed = capsys.readouterr().out  # said so, not "near each of Gambit's 0 equilibria: []; near none None"
+    assert "nl: which equilibrium each run approaches is unknown" in printed and "near none None" not in printed
 
 
 def test_the_command_line_analyses_and_runs_a_game_with_a_payoff_of_1e10(tmp_path, capsys):

@@ -159,6 +159,9 @@ def game_runs(rule, hyper, examples, setup: GameSetup) -> P.Finding:
     h = P.observing(f"{nf.name}", lambda: run(nf.game(), P.as_algorithm(rule), alpha=setup.alpha, steps=steps,
                                               runs=setup.runs, seed=0, params_every=max(1, steps // 100), **hyper))
     out = run_outcomes(h)
+    if out.get("none") is None and out.get("statement"):  # the solver's list held no equilibrium
+        return P.Finding("game-runs", "inconclusive", f"on {nf.name}: {out['statement']}",
+                         details={"game": nf.name, "solver": out.get("solver")})
     near = [f"E{k + 1} ({' ; '.join('(' + ', '.join(s) + ')' for s in eq)}): {c}"
             for k, (eq, c) in enumerate(zip(out["equilibria"], out["counts"])) if c]
     rest = len(out["counts"]) - len(near)

@@ -94,9 +94,9 @@ def cmd_run(args) -> int:
         print(_table(game, entries))
         for name, e in entries.items():
             if "equilibria" in e:
-                eq = e["equilibria"]
-                print(f"{name}: runs near each of Gambit's {len(eq['counts'])} equilibria ({eq['solver']}): "
-                      f"{eq['counts']}; near none {eq['none']}; diverged {eq['diverged']}")
+                from sosverify.equilibria import describe_approached
+
+                print(f"{name}: {describe_approached(e['equilibria'], e['equilibria'].get('solver'))}")
         print(f"wrote {out / 'results.json'} and {out / 'losses.png'}")
     return 0
 
