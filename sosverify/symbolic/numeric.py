@@ -302,7 +302,7 @@ def resolved_tolerance(tol: float, jx, x) -> float:
     >>> resolved_tolerance(1e-9, numpy.array([[2.83e6]]), numpy.array([1.414e6])) > 3e-4
     True
     """
-    eps = numpy.finfo(float).eps
+    eps = float(numpy.finfo(float).eps)
     return tol + 8 * eps * float(numpy.abs(jx).sum(axis=1).max()) * (1 + float(numpy.abs(x).max()))
 
 
