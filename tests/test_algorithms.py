@@ -128,6 +128,55 @@ def test_a_derivative_that_is_identically_zero_gives_no_warning():
             assert numpy.isfinite(out).all(), name
 
 
+def test_a_per_coordinate_alpha_predicts_the_step_on_the_vector_not_the_output(rng):
+    """The predicted-step extension with a non-constant step s (an (R, d) array): LA's direction is
+    ξ − H_o(s ⊙ ξ), LOLA's adds − χ^s with χ^s_i = Σ_{j≠i} (∇_i∇_j L^j)(s_j ⊙ ∇_j L^i), and SOS's p is
+    Algorithm 1's with αχ read as χ^s, from the dense H of the game (not through the rule's own calls).
+    Planted: s ⊙ (H_o ξ) and s ⊙ χ, the scalar formula reused for an array, which a constant s (the
+    test below) cannot tell apart and which 'verify' did not see (a review's unplanted mutant)."""
+    game = _three_player_cubic(rng)
+    theta = rng.standard_normal((3, game.dim))
+    step = rng.uniform(0.05, 0.5, size=theta.shape)
+    H, first = D.hessian_and_first(game, theta)
+    H_o = D.off_diagonal(game, H)
+    H_o_xi = numpy.einsum("rab,rb->ra", H_o, step * first.xi)
+    chi = sum(game.masks[i] * numpy.einsum("rba,rb->ra", H_o, step * first.grads[i]) for i in range(game.n_players))
+    la = ALGORITHMS["la"].fn(game, theta, alpha=step).direction
+    assert_close(la, first.xi - H_o_xi, rtol=1e-10, atol=1e-12)
+    lola = ALGORITHMS["lola"].fn(game, theta, alpha=step).direction
+    assert_close(lola, first.xi - H_o_xi - chi, rtol=1e-10, atol=1e-12)
+    sos = ALGORITHMS["sos"].fn(game, theta, alpha=step, a=0.5, b=0.1)
+    p = A.sos_p(first.xi, first.xi - H_o_xi, chi, alpha=1.0, a=0.5, b=0.1)
+    assert_close(sos.diagnostics["p"], p, rtol=1e-10, atol=1e-12)
+    assert_close(sos.direction, first.xi - H_o_xi - p[:, None] * chi, rtol=1e-10, atol=1e-12)
+
+
+def test_sos_p2_is_each_runs_own_where_the_batch_mixes_runs_near_and_far_from_a_fixed_point():
+    """p2 = ‖ξ‖² where ‖ξ‖ < b is each run's own norm: a batch of tandem runs, one within b of the line
+    of fixed points x + y = 1 and others far, gives each row the direction of that run alone.  Planted:
+    the norm over the whole batch (the batched-equals-single test on the IPD never reached ‖ξ‖ < b)."""
+    game = get_game("tandem")
+    theta = numpy.array([[0.5 + 1e-3, 0.5], [2.0, -3.0], [0.3, 0.71], [-1.0, 4.0]])
+    batch = ALGORITHMS["sos"].fn(game, theta, alpha=0.1, a=0.5, b=0.1)
+    norms = numpy.linalg.norm(batch.xi, axis=1)
+    assert (norms < 0.1).any() and (norms > 0.1).any()
+    for r in range(len(theta)):
+        one = ALGORITHMS["sos"].fn(game, theta[r:r + 1], alpha=0.1, a=0.5, b=0.1)
+        assert numpy.array_equal(batch.direction[r], one.direction[0]), r
+        assert batch.diagnostics["p"][r] == one.diagnostics["p"][0]
+
+
+def test_sos_defaults_are_the_papers_a_one_half_and_b_one_tenth():
+    """SPEC §3 (Algorithm 1's hyperparameters): a = 0.5, b = 0.1.  Swapped defaults passed every claim
+    of 'verify' and every rule test (a review's unplanted mutant); a run without a and b must use these."""
+    assert ALGORITHMS["sos"].defaults == {"a": 0.5, "b": 0.1}
+    game = get_game("ipd")
+    theta = numpy.random.default_rng(3).standard_normal((4, game.dim)) * 0.1
+    default = ALGORITHMS["sos"].fn(game, theta, alpha=1.0, **ALGORITHMS["sos"].defaults)
+    explicit = ALGORITHMS["sos"].fn(game, theta, alpha=1.0, a=0.5, b=0.1)
+    assert numpy.array_equal(default.direction, explicit.direction)
+
+
 def test_a_per_coordinate_alpha_that_is_constant_is_the_scalar_rule():
     # the predicted-step extension (alpha an (R, d) array) reduces to the paper's rules when every
     # coordinate's step is the same alpha; SOS at p = 1 stays LOLA exactly with an array too

@@ -132,8 +132,10 @@ def check_prop5_sos_only_fp() -> Evidence:
         moved = numpy.linalg.norm(h.params[-1] - h.params[-2], axis=1)
         converged = moved < 1e-10
         xi_max = float(h.xi_norm[-1][converged].max()) if converged.any() else float("nan")
-        ev.expect(f"{name}: {int(converged.sum())}/50 SOS runs converged (last step < 1e-10); at each limit "
-                  "‖ξ‖ < 1e-6", converged.any() and xi_max < 1e-6, f"max ‖ξ‖ = {xi_max:.2e}")
+        # at least 40 of the 50 must converge: one converged run would make "every limit is a fixed point"
+        # nearly vacuous (a review found converged.any() the only floor); 50/50 converge on all three games
+        ev.expect(f"{name}: {int(converged.sum())}/50 SOS runs converged (last step < 1e-10; at least 40 needed); "
+                  "at each limit ‖ξ‖ < 1e-6", int(converged.sum()) >= 40 and xi_max < 1e-6, f"max ‖ξ‖ = {xi_max:.2e}")
     h_o = sympy.Matrix(3, 3, lambda i, j: 0 if i == j else sympy.Symbol(f"o{i}{j}", real=True))
     mu = sympy.Symbol("mu")
     ev.expect("symbolic (generic 3 × 3 H_o): det(I − αH_o) = α³·charpoly_{H_o}(1/α), so I − αH_o is singular iff "
