@@ -220,3 +220,9 @@ def resolve(settings: tuple, given: dict, owner: str) -> dict:
         takes = ", ".join(f"{s.name} ({s.allowed})" for s in settings) or "none"
         raise SosverifyError(f"{owner} takes no setting {', '.join(unknown)}; it takes: {takes}")
     return {s.name: s.default if given.get(s.name) is None else s.check(given[s.name]) for s in settings}
+
+
+# The step engine's chunks (:mod:`sosverify.step`), here so that the memory guard
+# (:mod:`sosverify.validation`, a floor below the engine) counts them from the same numbers.
+CHUNK = 256  # steps per compiled call at most (a longer run is several calls of the same program)
+RECORD_BUDGET = 64 * 2 ** 20  # bytes of recorded states per chunk (θ and the optimiser's state per step)

@@ -34,9 +34,8 @@ from sosverify._autodiff import np
 from sosverify.algorithms import Algorithm
 from sosverify.game import Game
 from sosverify.optimisers import Optimiser
+from sosverify.settings import CHUNK, RECORD_BUDGET  # declared below both this engine and the memory guard
 
-CHUNK = 256  # steps per compiled call at most (a longer run is several calls of the same program)
-RECORD_BUDGET = 64 * 2 ** 20  # bytes of recorded states per chunk (θ and the optimiser's state per step)
 CACHE_SIZE = 16  # compiled step programs kept, so that runs of the same setting compile once
 
 

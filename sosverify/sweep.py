@@ -118,7 +118,7 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
         for sa in shaping:
             SHAPING_ALPHA.check(sa)
         if any(sa != SHAPING_ALPHA.default for sa in shaping):  # a value of its own that no chosen rule takes
-            from sosverify.reproduce.gmm import check_shaping_alpha_used
+            from sosverify.gan.train import check_shaping_alpha_used
 
             check_shaping_alpha_used(algos, shaping)
         shaping = list(dict.fromkeys(shaping or [SHAPING_ALPHA.default]))

@@ -76,7 +76,7 @@ def run_memory(steps: int, runs: int, dim: int, n_players: int, n_diagnostics: i
     remark-d5 LOLA 20,000 x 100 399 against 555 MB; IPD CGD 3,000 x 20 92 against 238 MB;
     ``sosverify run tandem --algo sos --runs 1000000 --steps 2`` 2.2 GB against 4.3 GB.
     """
-    from sosverify.step import CHUNK, RECORD_BUDGET
+    from sosverify.settings import CHUNK, RECORD_BUDGET
 
     kept = steps + 1 if kept_params is None else kept_params
     history = kept * runs * dim * 8 + (steps + 1) * runs * (n_players + 1 + n_diagnostics) * 8

@@ -35,7 +35,7 @@ def cmd_sweep(args) -> int:
     options = {k: getattr(args, k) for k in (*GAN_OPTIONS, *GAME_OPTIONS) if hasattr(args, k)}
     check_options(args.game, options)  # a flag of the other kind of sweep, before any file is read
     if args.shaping_alpha is not None:  # given, even as the default, for rules of which none takes it
-        from sosverify.reproduce.gmm import check_shaping_alpha_used
+        from sosverify.gan.train import check_shaping_alpha_used
 
         check_shaping_alpha_used(algos, args.shaping_alpha)
     if args.game == "gmm":

@@ -137,6 +137,24 @@ def shaping_alpha_of(algorithm: str, value="lr"):
     return value if get_algorithm(algorithm).predicts else None
 
 
+def check_shaping_alpha_used(algos, shaping) -> None:
+    """Refuse a shaping α (one value, a list of values, or ``{algorithm: value}``) that no rule of
+    ``algos`` takes: only the rules that predict a step (LA, LOLA, p-LOLA, SOS, EG: ``predicts``) have
+    an α inside; NL, CO and SGA have none, and a value given for them alone would be ignored.  With at
+    least one rule that takes it, one value applies to those rules."""
+    from sosverify.algorithms import ALGORITHMS
+
+    takers = ", ".join(n for n, a in ALGORITHMS.items() if a.predicts and not a.dense)
+    if isinstance(shaping, dict):
+        for name in shaping:
+            if not get_algorithm(name).predicts:
+                raise SosverifyError(f"--shaping-alpha gives {name} a value, but {name} predicts no step and has no "
+                                     f"alpha inside; it applies to: {takers}")
+    elif not any(get_algorithm(a).predicts for a in algos):
+        raise SosverifyError(f"--shaping-alpha ({SHAPING_ALPHA.help}) is not used by {', '.join(algos)}, which "
+                             f"predict no step; it applies to: {takers}")
+
+
 def training_config(algorithm: str, lr: float, spec: GanSpec, iterations: int, eval_every: int, seed: int,
                     hyper: dict | None = None, shaping_alpha="lr") -> dict:
     """The full, JSON-ready configuration of one training (recorded and checked on resume)."""

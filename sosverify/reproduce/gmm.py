@@ -27,7 +27,7 @@ from sosverify.backends import active_name, use_backend
 from sosverify.errors import SosverifyError
 from sosverify.games.gmm import GanSpec
 from sosverify.gan.presets import DEFAULT_LR, preset_settings
-from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm, shaping_alpha_of, train
+from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm, check_shaping_alpha_used, shaping_alpha_of, train
 from sosverify.plotting import plt
 from sosverify.reproduce.common import Reproduction, check_algorithms, register
 from sosverify.settings import LR
@@ -70,24 +70,6 @@ def parse_shaping_alphas(items) -> dict | float | str:
             raise SosverifyError(f"--shaping-alpha gives {key} twice; give each algorithm one value")
         out[key] = SHAPING_ALPHA.parse(value)
     return out
-
-
-def check_shaping_alpha_used(algos, shaping) -> None:
-    """Refuse a shaping α (one value, a list of values, or ``{algorithm: value}``) that no rule of
-    ``algos`` takes: only the rules that predict a step (LA, LOLA, p-LOLA, SOS, EG: ``predicts``) have
-    an α inside; NL, CO and SGA have none, and a value given for them alone would be ignored.  With at
-    least one rule that takes it, one value applies to those rules."""
-    from sosverify.algorithms import ALGORITHMS
-
-    takers = ", ".join(n for n, a in ALGORITHMS.items() if a.predicts and not a.dense)
-    if isinstance(shaping, dict):
-        for name in shaping:
-            if not get_algorithm(name).predicts:
-                raise SosverifyError(f"--shaping-alpha gives {name} a value, but {name} predicts no step and has no "
-                                     f"alpha inside; it applies to: {takers}")
-    elif not any(get_algorithm(a).predicts for a in algos):
-        raise SosverifyError(f"--shaping-alpha ({SHAPING_ALPHA.help}) is not used by {', '.join(algos)}, which "
-                             f"predict no step; it applies to: {takers}")
 
 
 def _without_rate(optimiser: dict) -> dict:
