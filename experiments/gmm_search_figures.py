@@ -4,8 +4,9 @@
 
 ``OUT`` is the output directory of ``sosverify sweep gmm`` (its ``tasks/`` and ``checkpoints/``;
 the search of issue 19 is ``docs/runs/shaping-8k/run-shaping-8k.sh``).  Each rule is drawn at the
-setting the search chose for it (``PANELS``); a training that is still running or was never run
-is left out and named on stderr, one that blew up is a row marked "diverged".
+setting the search chose for it (:func:`panels`: the paper preset's, SOS at ``--sos-shaping-alpha``);
+a training that is still running or was never run is left out and named on stderr, one that blew up
+is a row marked "diverged".
 
 - ``gmm_search_fig4_seed{S}.png``: NL, CO, SOS (Figure 4); ``gmm_search_fig6_seed{S}.png``: LA,
   LOLA, SGA (Figure 6): generator samples at each evaluation, KL and modes covered beneath.
@@ -35,17 +36,26 @@ import numpy  # noqa: E402
 
 from sosverify.games.gmm import GanSpec, gmm_gan  # noqa: E402
 from sosverify.gan.evaluate import eval_latents, evaluate_generator  # noqa: E402
+from sosverify.gan.presets import DEFAULT_SHAPING_ALPHA  # noqa: E402
 from sosverify.gan.train import FIGURE_SAMPLES, load_checkpoint  # noqa: E402
 from sosverify.reproduce.gmm import figure_samples, figure_xi_norm  # noqa: E402
 from sosverify.results import write_atomic  # noqa: E402
 from sosverify.sweep import collect, task_key  # noqa: E402
 
-#: (rule, learning rate, shaping α or None) of each figure: the search's chosen settings (docs/gmm.md)
-PANELS = {
-    "fig4": [("nl", 1e-4, None), ("co", 2e-4, None), ("sos", 2e-4, 0.03)],
-    "fig6": [("la", 2e-4, 0.01), ("lola", 2e-4, 0.01), ("sga", 2e-4, None)],
-    "fig7": [("sos", 2e-4, 0.03), ("la", 2e-4, 0.01), ("nl", 1e-4, None)],
-}
+#: SOS's shaping α in the figures: the paper preset's (``DEFAULT_SHAPING_ALPHA``), or ``--sos-shaping-alpha``
+SOS_SHAPING = DEFAULT_SHAPING_ALPHA["paper"]["sos"]
+
+
+def panels(sos_alpha: float = SOS_SHAPING) -> dict:
+    """(rule, learning rate, shaping α or None) of each figure: the paper preset's settings (docs/gmm.md),
+    but LA at 2e-4 with α = 0.01, its searched setting with checkpoints over seeds (its preset rate, 1e-4
+    tied, ran in the first grid, before checkpoints were kept)."""
+    return {"fig4": [("nl", 1e-4, None), ("co", 2e-4, None), ("sos", 2e-4, sos_alpha)],
+            "fig6": [("la", 2e-4, 0.01), ("lola", 2e-4, 0.01), ("sga", 2e-4, None)],
+            "fig7": [("sos", 2e-4, sos_alpha), ("la", 2e-4, 0.01), ("nl", 1e-4, None)]}
+
+
+PANELS = panels()
 #: SOS beside LOLA at the same setting: where p < 1 their steps differ (§5, Appendix F)
 SOS_LOLA = [0.01, 0.03]
 
@@ -178,7 +188,12 @@ def main(argv=None) -> int:
     parser.add_argument("--figure7-iterations", type=int, default=12000,
                         help="Figure 7 draws the trainings of this length where they exist (taken on with "
                              "`sweep gmm --extends`), else those of --iterations (default 12000)")
+    parser.add_argument("--sos-shaping-alpha", type=float, default=SOS_SHAPING,
+                        help=f"SOS's shaping alpha in Figures 4 and 7 (default {SOS_SHAPING:g}, the paper preset's); "
+                             "another value names the files ..._sos{alpha}_seed{S}.png")
     args = parser.parse_args(argv)
+    chosen_panels = panels(args.sos_shaping_alpha)
+    tag = "" if args.sos_shaping_alpha == SOS_SHAPING else f"_sos{args.sos_shaping_alpha:g}"
     for out in args.out:
         if not (out / "tasks").is_dir():
             parser.error(f"{out} has no tasks/ directory: give the output directory of `sosverify sweep gmm`")
@@ -186,13 +201,15 @@ def main(argv=None) -> int:
     spec = GanSpec()
     for seed in args.seeds:
         for name in ("fig4", "fig6"):
-            chosen = _chosen(args.out, PANELS[name], seed, [args.iterations])
+            if tag and name == "fig6":  # no SOS in Figure 6
+                continue
+            chosen = _chosen(args.out, chosen_panels[name], seed, [args.iterations])
             if chosen:
                 fig = figure_samples(chosen, spec)
                 fig.suptitle(f"{fig._suptitle.get_text()} · seed {seed}", fontsize=9)
-                _save(fig, args.figures / f"gmm_search_{name}_seed{seed}.png")
+                _save(fig, args.figures / f"gmm_search_{name}{tag}_seed{seed}.png")
         lengths = list(dict.fromkeys([args.figure7_iterations, args.iterations]))
-        chosen = {k: v for k, v in _chosen(args.out, PANELS["fig7"], seed, lengths).items() if v.diverged_at is None}
+        chosen = {k: v for k, v in _chosen(args.out, chosen_panels["fig7"], seed, lengths).items() if v.diverged_at is None}
         if chosen:
             fig = figure_xi_norm(chosen)
             ax = fig.axes[0]
@@ -202,8 +219,8 @@ def main(argv=None) -> int:
             fig.set_size_inches(5.5, 5.4)
             ax.set_position([0.13, 0.47, 0.82, 0.46])
             figure_p(chosen, fig.add_axes([0.13, 0.08, 0.82, 0.27]))
-            _save(fig, args.figures / f"gmm_search_fig7_seed{seed}.png")
-        for alpha in SOS_LOLA:
+            _save(fig, args.figures / f"gmm_search_fig7{tag}_seed{seed}.png")
+        for alpha in SOS_LOLA if not tag else ():
             both = _chosen(args.out, [("sos", 2e-4, alpha), ("lola", 2e-4, alpha)], seed, lengths)
             if len(both) == 2 and all(len(v.xi_norm) for v in both.values()):
                 _save(figure_sos_lola(both, alpha, seed), args.figures / f"gmm_search_sos_lola_a{alpha:g}_seed{seed}.png")

@@ -76,9 +76,11 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
     ``hyper``: ``{rule: its settings}``.  ``options``: for ``gmm`` (the GAN) :data:`GAN_OPTIONS`
     (``shaping_alpha`` a list of values), for any other game :data:`GAME_OPTIONS` (``normal_form``: a
     Gambit game's payoffs, carried by each task); an option of the other kind is refused in one line
-    (:func:`check_options`).  A task tied to the rate (``shaping_alpha`` ``"lr"``), or of a rule that
+    (:func:`check_options`).  ``shaping_alpha`` ``"preset"`` (the default) is each rule's choice for
+    the preset (:func:`~sosverify.gan.presets.preset_shaping_alpha`), resolved here so that a task records
+    the value itself.  A task tied to the rate (``shaping_alpha`` ``"lr"``), or of a rule that
     predicts no step, has no ``shaping_alpha`` entry (its key as before the setting existed), so
-    earlier results are found on resume.  A shaping α other than ``"lr"`` when no rule of ``algos``
+    earlier results are found on resume.  A shaping α other than the default when no rule of ``algos``
     predicts a step is refused (it would be ignored); with one that does, it applies to those.
     """
     from sosverify.algorithms import get_algorithm
@@ -96,11 +98,12 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
         from dataclasses import replace
 
         from sosverify.gan.presets import preset_settings
-        from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm
+        from sosverify.gan.train import SHAPING_ALPHA, check_gan_algorithm, shaping_alpha_of
 
         for a in algos:
             check_gan_algorithm(a)
-        chosen = preset_settings(options.get("preset") or "small")
+        preset = options.get("preset") or "small"
+        chosen = preset_settings(preset)
         spec = replace(chosen["spec"], minibatch=options.get("minibatch") or "random")
         given = {k: options.get(k) for k in ("iterations", "eval_every")}
         iterations = chosen["iterations"] if given["iterations"] is None else ITERATIONS.check(given["iterations"])
@@ -135,7 +138,10 @@ def plan(game: str, algos, alphas, seeds, *, hyper=None, backend: str = "autogra
             tasks += grid(game, [a], alphas, seeds, hyper=settings, **common)
             continue
         for rate in alphas:
-            for sa in (shaping if get_algorithm(a).predicts else [None]):
+            # "preset": the rule's choice for the preset; two values that resolve alike are one task
+            mine = dict.fromkeys(shaping_alpha_of(a, sa, preset) if sa == "preset" else sa for sa in shaping) \
+                if get_algorithm(a).predicts else [None]
+            for sa in mine:
                 extra = {} if sa in (None, "lr") else {"shaping_alpha": sa}
                 tasks += grid(game, [a], [rate], seeds, hyper=settings, **common, **extra)
     return tasks

@@ -298,13 +298,17 @@ def test_a_shaping_alpha_no_chosen_rule_takes_is_refused_before_any_training(mon
 
 
 def test_a_shaping_alpha_applies_to_the_chosen_rules_that_take_it():
-    """With one rule that takes it, the value applies to that rule alone, as before; the default 'lr' planned
-    again for a rule without alpha (a task re-planned from its record) is no value of its own."""
+    """With one rule that takes it, the value applies to that rule alone, as before; the default 'preset'
+    given for a rule without alpha is no value of its own, while 'lr' for it alone is refused (ignored)."""
     from sosverify.sweep import plan
 
     tasks = plan("gmm", ["nl", "sos"], [1e-3], [0], shaping_alpha=[0.5])
     assert [(t["algorithm"], t.get("shaping_alpha")) for t in tasks] == [("nl", None), ("sos", 0.5)]
-    assert [t.get("shaping_alpha") for t in plan("gmm", ["nl"], [1e-3], [0], shaping_alpha=["lr"])] == [None]
+    assert [t.get("shaping_alpha") for t in plan("gmm", ["nl"], [1e-3], [0], shaping_alpha=["preset"])] == [None]
+    from sosverify.errors import SosverifyError
+
+    with pytest.raises(SosverifyError, match="not used by nl"):
+        plan("gmm", ["nl"], [1e-3], [0], shaping_alpha=["lr"])
 
 
 GIB = 2 ** 30

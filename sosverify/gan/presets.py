@@ -38,3 +38,35 @@ def preset_settings(name: str) -> dict:
     if name not in PRESETS:
         raise unknown_name("preset", name, PRESETS)
     return dict(PRESETS[name])
+
+
+# The shaping step α inside the rules that predict a step (LA, LOLA, p-LOLA, SOS, EG), per preset and
+# rule: the default of ``reproduce gmm`` and ``sweep gmm`` (``--shaping-alpha preset``); a rule not
+# named here has α tied to its learning rate (``"lr"``).  Chosen from the searches over seeds
+# (docs/gmm.md, "Over seeds": `experiments/gmm_grid_table.py docs/runs/paper-grid-8k docs/runs/shaping-8k`
+# ranks each rule's settings, fewer blow-ups first, then more modes, high-quality share, lower KL; a
+# test keeps the pair (DEFAULT_LR, DEFAULT_SHAPING_ALPHA) of every searched rule equal to its first).
+# `paper`: SOS at 2e-4 with α = 0.01 covered 11, 11, 10 modes on seeds 0–2 and never blew up; α = 0.03
+# covered 14 and 16 and blew up on seed 1; α tied to the rate (SOS = LOLA, p = 1) at most 7 at any of
+# four rates.  LOLA at 2e-4: α = 0.01 12 modes (seed 0), 0.03 blew up.  LA: 1e-4 tied (4 modes, KL
+# 77.4) ranks above 2e-4 at α = 0.01 (4 modes, KL 110) and 0.03 (blew up), seed 0.  p-LOLA and EG were
+# not searched and stay tied.
+DEFAULT_SHAPING_ALPHA: dict = {
+    "paper": {"sos": 0.01, "lola": 0.01},
+    "small": {},
+}
+
+
+def preset_shaping_alpha(preset: str, algorithm: str):
+    """α inside ``algorithm`` by default on ``preset``: a number, or ``"lr"`` (tied to its rate; every
+    rule of a preset that :data:`DEFAULT_SHAPING_ALPHA` does not name)."""
+    return DEFAULT_SHAPING_ALPHA.get(preset, {}).get(algorithm, "lr")
+
+
+def shaping_defaults_text() -> str:
+    """The defaults in words for help texts: ``paper: sos 0.01, lola 0.01; small: tied``."""
+    parts = []
+    for name, chosen in DEFAULT_SHAPING_ALPHA.items():
+        values = ", ".join(f"{a} {v:g}" if not isinstance(v, str) else f"{a} {v}" for a, v in chosen.items())
+        parts.append(f"{name}: {values + ', others tied' if values else 'all tied'}")
+    return "; ".join(parts)

@@ -31,17 +31,20 @@ from sosverify.backends import active_name
 from sosverify.errors import SosverifyError
 from sosverify.games.gmm import GanSpec, gmm_gan
 from sosverify.gan.evaluate import eval_latents, evaluate_generator
+from sosverify.gan.presets import preset_shaping_alpha, shaping_defaults_text
 from sosverify.optimisers import rmsprop
 from sosverify.results import write_atomic
 from sosverify.runner import check_positive, initial_parameters, trajectory
 from sosverify.settings import CHECKPOINT_EVERY, EVAL_EVERY, ITERATIONS, LR, MAX_STEPS, SEED, Setting, count
 
 # Declared once: the API, `reproduce gmm`, `sweep gmm`, config.json, checkpoints and resume use it.
-SHAPING_ALPHA = Setting("shaping_alpha", "lr", "the GAN's shaping step alpha (inside LA/LOLA/SOS)",  # type: ignore[arg-type]
-                        low=0.0, words=("lr", "predicted"))  # a word default: the Setting takes words here
-SHAPING_ALPHA_HELP = ("the opponent's step that LA, LOLA, p-LOLA, SOS (and EG) predict: a number; lr: tied to "
-                      "RMSProp's learning rate; predicted: RMSProp's own lr/sqrt(nu) per coordinate, an extension "
-                      "beyond the paper")
+# "preset": each rule's value chosen for the preset (:data:`~sosverify.gan.presets.DEFAULT_SHAPING_ALPHA`),
+# resolved by ``reproduce gmm`` and ``sweep gmm``, which know the preset; :func:`train` takes a value.
+SHAPING_ALPHA = Setting("shaping_alpha", "preset", "the GAN's shaping step alpha (inside LA/LOLA/SOS)",  # type: ignore[arg-type]
+                        low=0.0, words=("preset", "lr", "predicted"))  # a word default: the Setting takes words
+SHAPING_ALPHA_HELP = ("the opponent's step that LA, LOLA, p-LOLA, SOS (and EG) predict: a number; preset: each "
+                      f"rule's choice for the preset ({shaping_defaults_text()}); lr: tied to RMSProp's learning "
+                      "rate; predicted: RMSProp's own lr/sqrt(nu) per coordinate, an extension beyond the paper")
 
 FIGURE_SAMPLES = 2560
 # A training whose ‖ξ‖ passes this bound has blown up, though its numbers are still finite: it is
@@ -130,11 +133,19 @@ def check_gan_algorithm(name: str):
     return algo
 
 
-def shaping_alpha_of(algorithm: str, value="lr"):
-    """The shaping α a training of ``algorithm`` records: ``value`` checked, or None for a rule
-    whose direction predicts no step (NL, CO, SGA: the setting does not change them)."""
+def shaping_alpha_of(algorithm: str, value="lr", preset: str | None = None):
+    """The shaping α a training of ``algorithm`` records: ``value`` checked (``"preset"``: the
+    preset's choice for the rule, :func:`~sosverify.gan.presets.preset_shaping_alpha`), or None for a
+    rule whose direction predicts no step (NL, CO, SGA: the setting does not change them)."""
     value = SHAPING_ALPHA.check(value)
-    return value if get_algorithm(algorithm).predicts else None
+    if not get_algorithm(algorithm).predicts:
+        return None
+    if value == "preset":
+        if preset is None:
+            raise SosverifyError("shaping_alpha 'preset' takes the value chosen for a preset (reproduce gmm, sweep "
+                                 "gmm); a single training takes a number, 'lr' or 'predicted'")
+        return preset_shaping_alpha(preset, get_algorithm(algorithm).name)
+    return value
 
 
 def check_shaping_alpha_used(algos, shaping) -> None:

@@ -1,7 +1,8 @@
 """Figures 4–7: every algorithm on the Gaussian-mixture GAN (§5, Appendix F, SPEC §3).
 
 Each algorithm is trained with RMSProp on its direction (α inside LA/LOLA/SOS: the shaping α,
-``shaping_alpha``, by default tied to the learning rate; see :mod:`sosverify.gan.train`),
+``shaping_alpha``, by default each rule's choice for the preset,
+:data:`~sosverify.gan.presets.DEFAULT_SHAPING_ALPHA`; see :mod:`sosverify.gan.train`),
 evaluated at every ``eval_every`` iterations (KL(P ‖ Q) from 25,600 samples, modes covered,
 high-quality samples), checkpointed, and drawn: one row per algorithm, one column per evaluation
 (Figures 4 and 6), the ground truth (Figure 5) and ‖ξ‖ per iteration (Figure 7).
@@ -96,6 +97,22 @@ def checkpoint_name(name: str, rate: float, seed: int, shaping) -> str:
     (tied to the rate, the name trainings had before the setting existed)."""
     mine = "" if shaping in (None, "lr") else f"-sa{shaping if isinstance(shaping, str) else format(shaping, 'g')}"
     return f"{name}-lr{rate:g}{mine}-seed{seed}.npz"
+
+
+def _no_other_shaping(checkpoint, label: str, shaping) -> None:
+    """On ``--resume``, refuse to start afresh beside a checkpoint of the same rule, rate and seed
+    trained with another shaping α (its file name differs: it would be left, and hours retrained)."""
+    path = Path(checkpoint)
+    name, _, rest = path.name.partition("-lr")
+    rate, seed = rest.split("-")[0], path.name.rsplit("-seed", 1)[1]
+    others = sorted(p.name for p in path.parent.glob(f"{name}-lr{rate}*-seed{seed}") if p != path
+                    and (p.name == f"{name}-lr{rate}-seed{seed}" or p.name.startswith(f"{name}-lr{rate}-sa")))
+    if others:
+        theirs = ", ".join(others)
+        raise SosverifyError(f"--resume: {path.parent} holds {theirs}, a training of {label} with another shaping "
+                             f"alpha than {shaping!r} (the default is each rule's choice for the preset); give "
+                             "--shaping-alpha as that training had it (lr for a name without -sa) to continue it, "
+                             "or use another --out")
 
 
 def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: bool = False) -> list:
@@ -200,9 +217,9 @@ def run_gmm(*, preset: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = Non
         if unknown:
             raise SosverifyError(f"--shaping-alpha names {', '.join(sorted(unknown))}, which are not among --algos "
                                  f"{', '.join(algos)}")
-        shaping = {a_: shaping_alpha_of(a_, shaping_alpha.get(a_, SHAPING_ALPHA.default)) for a_ in algos}
+        shaping = {a_: shaping_alpha_of(a_, shaping_alpha.get(a_, SHAPING_ALPHA.default), preset) for a_ in algos}
     else:
-        shaping = {a_: shaping_alpha_of(a_, shaping_alpha) for a_ in algos}
+        shaping = {a_: shaping_alpha_of(a_, shaping_alpha, preset) for a_ in algos}
     pairs = [(a_, g) for a_ in algos for g in grid] if grid else [(a_, rates[a_]) for a_ in algos]
     jobs_list = []
     for name, rate in pairs:
@@ -213,7 +230,7 @@ def run_gmm(*, preset: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = Non
                           "eval_until": iterations, "eval_every": eval_every, "seed": seed, "hyper": mine, "checkpoint": ck,
                           "checkpoint_every": checkpoint_every, "resume": resume, "progress": progress,
                           "label": f"{name} lr={rate:g}", "backend": active_name(),
-                          "shaping_alpha": shaping[name] or SHAPING_ALPHA.default})
+                          "shaping_alpha": shaping[name] or "lr"})
     if checkpoint_dir is not None:
         try:
             Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
@@ -224,7 +241,11 @@ def run_gmm(*, preset: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = Non
     for j in jobs_list:
         config = training_config(j["algorithm"], j["lr"], spec, j["iterations"], eval_every, seed, j["hyper"],
                                  j["shaping_alpha"])
-        if j["checkpoint"] is None or not Path(j["checkpoint"]).exists():
+        if j["checkpoint"] is None:
+            continue
+        if not Path(j["checkpoint"]).exists():
+            if resume:
+                _no_other_shaping(j["checkpoint"], j["label"], j["shaping_alpha"])
             continue
         if resume:
             load_checkpoint(j["checkpoint"], config)
