@@ -234,7 +234,7 @@ def test_reproduce_gmm_writes_every_file_and_summary(tmp_path):
     assert set(summary["algorithms"]) == {"nl", "sos"}
     assert summary["algorithms"]["sos"]["lr"] == 2e-3 and list(summary["algorithms"]["nl"]["kl"]) == ["2", "4"]
     for name in ("figure4_samples.png", "figure5_ground_truth.png", "figure7_xi_norm.png", "config.json",
-                 "checkpoints/sos-lr0.002-seed0.npz"):
+                 "checkpoints/sos-lr0.002-sa0.03-seed0.npz"):  # the small preset's shaping α
         assert (tmp_path / "g" / name).exists(), name
 
 
@@ -494,9 +494,13 @@ def test_the_predicted_step_is_rmsprops_own_step_before_its_update():
     assert not numpy.allclose(fixed[-1].theta, states[-1].theta)
 
 
-def _first_ranked_elsewhere(lr: dict, shaping: dict) -> list:
-    """The rules of the committed paper-size searches (docs/runs) whose first-ranked setting over seeds
-    (experiments/gmm_grid_table.py) is not the preset's (rate, shaping α) pair."""
+SEARCHES = {"paper": ("paper-grid-8k", "shaping-8k"), "small": ("shaping-small",)}  # committed, in docs/runs
+
+
+def _first_ranked_elsewhere(lr: dict, shaping: dict, preset: str = "paper") -> list:
+    """The rules of a preset's committed searches (docs/runs) whose first-ranked setting over seeds
+    (experiments/gmm_grid_table.py) among those at the preset's rate for the rule (all of them on
+    ``paper``, whose search ranks rates too) is not the preset's (rate, shaping α) pair."""
     import importlib.util
 
     from sosverify.gan.train import shaping_alpha_of
@@ -506,9 +510,10 @@ def _first_ranked_elsewhere(lr: dict, shaping: dict) -> list:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     first: dict = {}
-    for cell in module.over_seeds(module.rows(root / "docs/runs/paper-grid-8k", root / "docs/runs/shaping-8k")):
-        first.setdefault(cell["algorithm"], cell)  # sorted: each rule's first cell is its chosen setting
-    assert {"nl", "co", "sga", "sos", "la", "lola"} <= set(first)
+    for cell in module.over_seeds(module.rows(*(root / "docs" / "runs" / d for d in SEARCHES[preset]))):
+        if preset == "paper" or cell["rate"] == lr[cell["algorithm"]]:
+            first.setdefault(cell["algorithm"], cell)  # sorted: each rule's first cell is its chosen setting
+    assert {"sos", "la", "lola"} <= set(first) and (preset != "paper" or {"nl", "co", "sga"} <= set(first))
     return sorted(rule for rule, c in first.items() if (c["rate"], c["shaping_alpha"]) !=
                   (lr[rule], None if shaping_alpha_of(rule, "lr") is None else shaping.get(rule, "lr")))
 
@@ -524,6 +529,17 @@ def test_the_paper_presets_rates_and_shaping_steps_are_the_searchs_first_ranked_
     assert _first_ranked_elsewhere(lr, shaping) == []
     assert _first_ranked_elsewhere(lr, {}) == ["lola", "sos"]
     assert _first_ranked_elsewhere({**lr, "co": 5e-4}, shaping) == ["co"]
+
+
+def test_the_small_presets_shaping_steps_are_the_searchs_first_ranked_at_its_rate():
+    """As on the paper preset: SOS, LOLA and LA at 3e-3 over seeds 0–2 (docs/runs/shaping-small). The
+    planted tied reading and a planted α = 0.1 (LOLA's and LA's trainings ran off there) each fail it."""
+    from sosverify.gan.presets import DEFAULT_LR, DEFAULT_SHAPING_ALPHA
+
+    lr, shaping = DEFAULT_LR["small"], DEFAULT_SHAPING_ALPHA["small"]
+    assert _first_ranked_elsewhere(lr, shaping, "small") == []
+    assert _first_ranked_elsewhere(lr, {}, "small") == ["la", "lola", "sos"]
+    assert _first_ranked_elsewhere(lr, {**shaping, "lola": 0.1}, "small") == ["lola"]
 
 
 def test_the_default_shaping_step_is_each_rules_choice_for_the_preset_and_lr_is_one_flag_away():

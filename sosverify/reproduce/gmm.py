@@ -10,8 +10,9 @@ high-quality samples), checkpointed, and drawn: one row per algorithm, one colum
 Two presets: ``paper`` (SPEC §3: 6 × 384 ReLU layers, batch 256, latent 64; 8k iterations,
 evaluations every 2k) and ``small`` (3 × 64, batch 128, latent 16; 4k iterations, lr 3e-3), which
 trains all six algorithms in about 10–16 minutes on two cores and shows the comparison of
-Figures 4/6 in mode coverage (docs/gmm.md; modes covered at 4k, seeds 0 and 1: NL 4 and 4,
-CO 15 and 13, SOS = LOLA 12 and 9, SGA 8 and 11, LA 5 and 8).
+Figures 4/6 in mode coverage (docs/gmm.md; modes covered at 4k, seeds 0 and 1, with α tied to the
+rate: NL 4 and 4, CO 15 and 13, SOS = LOLA 12 and 9, SGA 8 and 11, LA 5 and 8; with the preset's
+shaping α = 0.03, seeds 0–2 on JAX: SOS 14, 13, 9, LOLA 10, 13, 9, LA 9, 8, 8).
 """
 
 from __future__ import annotations
