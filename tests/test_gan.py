@@ -296,6 +296,8 @@ def test_config_json_records_each_algorithm_s_rate_and_the_shared_optimiser_sett
     assert r.returncode == 0, r.stderr
     config = json.loads((tmp_path / "g" / "config.json").read_text())
     assert config["learning_rates"] == {"nl": 1e-3, "sos": 2e-3}
+    # the preset's shaping α is recorded as the values it stood for when this ran, not as the word
+    assert config["settings"]["shaping_alpha"] == config["shaping_alpha"] == {"nl": None, "sos": 0.03}
     assert config["optimiser"]["name"] == "rmsprop" and "learning_rate" not in config["optimiser"]
 
 
@@ -580,6 +582,13 @@ def test_reproduce_records_the_presets_shaping_step_per_rule(monkeypatch, tmp_pa
     monkeypatch.setattr(G, "_run_jobs", lambda *a, **k: pytest.fail("a training started"))
     with pytest.raises(SosverifyError, match="sos-lr0.003-seed0.npz, a training of sos lr=0.003 with another"):
         G.run_gmm(preset="tiny-test", algos=("sos",), jobs=1, checkpoint_dir=tmp_path, resume=True)
+    # at a rate written with an exponent (8e-05), and beside checkpoints of other rules and rates (plola, 8e-050)
+    for other in ("sos-lr8e-05-seed0.npz", "plola-lr8e-05-seed0.npz", "sos-lr8e-050-sa0.05-seed0.npz",
+                  "sos-lr8e-05-seed10.npz"):
+        (tmp_path / other).write_bytes(b"")
+    with pytest.raises(SosverifyError, match=r"holds sos-lr8e-05-seed0.npz, a training") as err:
+        G.run_gmm(preset="tiny-test", algos=("sos",), lr={"sos": 8e-5}, jobs=1, checkpoint_dir=tmp_path, resume=True)
+    assert "plola" not in str(err.value) and "8e-050" not in str(err.value) and "seed10" not in str(err.value)
 
 
 # ---------------------------------------------------------------- the cited notebook's setup (issue 19 item 2)
@@ -677,6 +686,8 @@ def test_the_blowup_bound_separates_the_committed_trainings_that_left_the_square
     assert len(ran_off(1e6)) == 4
     finished = [r for r in results if divergence_of(r) is None and r.get("final_xi_norm") is not None]
     assert max(r["final_xi_norm"] for r in finished) < BLOWUP_XI_NORM / 50  # no healthy training near it
+    # at any iteration, where recorded (results since max_xi_norm; 588 at most in the checkpoints' logs before)
+    assert all(r["max_xi_norm"] < BLOWUP_XI_NORM / 10 for r in finished if r.get("max_xi_norm") is not None)
 
 
 def test_a_training_whose_xi_blows_up_while_finite_is_flagged_and_stops():
@@ -689,6 +700,7 @@ def test_a_training_whose_xi_blows_up_while_finite_is_flagged_and_stops():
     assert s["seconds_per_iteration"] == s["seconds"]  # per iteration run (none: counted as one), not per 5
     healthy = train("nl", 1e-3, **kw)
     assert healthy.diverged_at is None and divergence_of(healthy.summary()) is None
+    assert healthy.summary()["max_xi_norm"] == float(healthy.xi_norm.max()) >= healthy.summary()["final_xi_norm"]
     assert healthy.summary()["seconds_per_iteration"] == healthy.seconds / 5
     # a result written before the flag: its final ‖ξ‖ decides
     assert divergence_of({**healthy.summary(), "final_xi_norm": 2.7e11}) == "‖ξ‖ > 10000 at the end"

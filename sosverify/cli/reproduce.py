@@ -78,6 +78,8 @@ def cmd_reproduce(args) -> int:
             continue
         start = time.perf_counter()
         rep = exp(progress=not args.quiet and sys.stderr.isatty(), **settings)
+        if resolved.get("shaping_alpha") == "preset" and "shaping_alpha" in rep.config:
+            resolved = {**resolved, "shaping_alpha": rep.config["shaping_alpha"]}  # the values, not the word
         rep.config["settings"] = resolved
         out = write(rep, out)
         print(f"== {exp.name} ({time.perf_counter() - start:.1f} s) -> {out}")

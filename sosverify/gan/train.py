@@ -101,6 +101,8 @@ class Training:
                 "lambda_negative_share": None if self.lam is None or not len(self.lam) else float((self.lam < 0).mean()),
                 "final_losses": self.losses[-1].tolist() if len(self.losses) else None,
                 "final_xi_norm": float(self.xi_norm[-1]) if len(self.xi_norm) else None,
+                # the largest ‖ξ‖ of any iteration: how close a training came to BLOWUP_XI_NORM
+                "max_xi_norm": float(numpy.nanmax(self.xi_norm)) if numpy.isfinite(self.xi_norm).any() else None,
                 "diverged_at": self.diverged_at, "diverged_because": self.diverged_because,
                 "seconds": self.seconds,
                 # seconds add up over resumed sessions, so this is the mean over the whole training,

@@ -100,20 +100,19 @@ def checkpoint_name(name: str, rate: float, seed: int, shaping) -> str:
     return f"{name}-lr{rate:g}{mine}-seed{seed}.npz"
 
 
-def _no_other_shaping(checkpoint, label: str, shaping) -> None:
+def _no_other_shaping(job: dict) -> None:
     """On ``--resume``, refuse to start afresh beside a checkpoint of the same rule, rate and seed
     trained with another shaping α (its file name differs: it would be left, and hours retrained)."""
-    path = Path(checkpoint)
-    name, _, rest = path.name.partition("-lr")
-    rate, seed = rest.split("-")[0], path.name.rsplit("-seed", 1)[1]
-    others = sorted(p.name for p in path.parent.glob(f"{name}-lr{rate}*-seed{seed}") if p != path
-                    and (p.name == f"{name}-lr{rate}-seed{seed}" or p.name.startswith(f"{name}-lr{rate}-sa")))
+    path = Path(job["checkpoint"])
+    name, rate, seed = job["algorithm"], job["lr"], job["seed"]
+    tied = checkpoint_name(name, rate, seed, "lr")
+    own = [p.name for p in path.parent.glob(tied.replace(f"-seed{seed}.npz", f"-sa*-seed{seed}.npz"))]
+    others = sorted(n for n in {*own, tied} if n != path.name and (path.parent / n).exists())
     if others:
-        theirs = ", ".join(others)
-        raise SosverifyError(f"--resume: {path.parent} holds {theirs}, a training of {label} with another shaping "
-                             f"alpha than {shaping!r} (the default is each rule's choice for the preset); give "
-                             "--shaping-alpha as that training had it (lr for a name without -sa) to continue it, "
-                             "or use another --out")
+        raise SosverifyError(f"--resume: {path.parent} holds {', '.join(others)}, a training of {job['label']} with "
+                             f"another shaping alpha than {job['shaping_alpha']!r} (the default is each rule's choice "
+                             "for the preset); give --shaping-alpha as that training had it (lr for a name without "
+                             "-sa) to continue it, or use another --out")
 
 
 def _run_jobs(jobs: list, n_jobs: int, scheduler: str | None = None, progress: bool = False) -> list:
@@ -246,7 +245,7 @@ def run_gmm(*, preset: str = "small", algos=DEFAULT_ALGOS, lr: dict | None = Non
             continue
         if not Path(j["checkpoint"]).exists():
             if resume:
-                _no_other_shaping(j["checkpoint"], j["label"], j["shaping_alpha"])
+                _no_other_shaping(j)
             continue
         if resume:
             load_checkpoint(j["checkpoint"], config)
