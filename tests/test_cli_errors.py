@@ -311,6 +311,25 @@ def test_a_shaping_alpha_applies_to_the_chosen_rules_that_take_it():
         plan("gmm", ["nl"], [1e-3], [0], shaping_alpha=["lr"])
 
 
+def test_a_default_shaping_alpha_sweep_beside_results_of_another_alpha_says_so_in_one_line(tmp_path, capsys):
+    """Re-running a sweep command from before the preset's default (no --shaping-alpha) plans new tasks
+    beside its finished tied ones: one line on stderr says so and how to resume them; none when nothing
+    is held at another alpha."""
+    from sosverify.cli.sweep import _note_other_shaping
+    from sosverify.results import write_json
+    from sosverify.sweep import plan, task_key
+
+    tied = plan("gmm", ["sos"], [2e-4], [0], preset="paper", shaping_alpha=["lr"])[0]
+    write_json(tmp_path / f"{task_key(tied)}.json", {"task": tied, "result": {"final_kl": 1.0}})
+    tasks = plan("gmm", ["sos", "nl"], [2e-4], [0], preset="paper")
+    _note_other_shaping(tasks, tmp_path)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1 task(s)" in err and "finished with shaping alpha lr" in err, err
+    _note_other_shaping(plan("gmm", ["sos"], [2e-4], [0], preset="paper", shaping_alpha=["lr"]), tmp_path)
+    _note_other_shaping(plan("gmm", ["sos"], [2e-4], [1], preset="paper"), tmp_path)
+    assert capsys.readouterr().err == ""
+
+
 GIB = 2 ** 30
 
 

@@ -63,6 +63,8 @@ def cmd_sweep(args) -> int:
         raise SosverifyError(f"{out / 'tasks'} is a file; a sweep keeps its task results in that directory: "
                              "remove it or choose another --out")
     prepare_out_dir(out / "tasks")
+    if args.game == "gmm" and args.shaping_alpha is None:
+        _note_other_shaping(tasks, out / "tasks")
     # a GAN training checkpoints in OUT/checkpoints, so a sweep stopped part-way continues it from there
     report = sweep(tasks, out / "tasks", scheduler=args.scheduler, workers=args.workers, resume=not args.restart,
                    progress=not args.quiet and sys.stderr.isatty(),
@@ -82,6 +84,27 @@ def cmd_sweep(args) -> int:
         print(f"  RUNNING ELSEWHERE {e['key']}: left to {who} ({out / 'tasks' / (e['key'] + '.running')}; "
               "remove that file if that sweep has stopped)", file=sys.stderr)
     return 1 if report["failed"] else 0
+
+
+def _note_other_shaping(tasks: list, directory) -> None:
+    """One line on stderr when the default shaping α (each rule's choice for the preset) plans a task
+    that ``directory`` holds finished with another α only, e.g. a sweep of results from before the
+    default: its command then needs ``--shaping-alpha`` as those ran, or it trains them anew."""
+    from sosverify.sweep import collect, task_key
+
+    def same(task):  # the task but its shaping α
+        return task_key({k: v for k, v in task.items() if k != "shaping_alpha"})
+
+    finished = [r["task"] for r in collect(directory)]
+    held = {task_key(t) for t in finished}
+    others = {same(t): t.get("shaping_alpha", "lr") for t in finished}
+    new = [t for t in tasks if task_key(t) not in held and same(t) in others]
+    if new:
+        t = new[0]
+        print(f"note: {len(new)} task(s) of this sweep, e.g. {t['algorithm']} at {t['alpha']:g} seed {t['seed']} with "
+              f"shaping alpha {t.get('shaping_alpha', 'lr')} (the preset's default), are new, while {directory} holds "
+              f"them finished with shaping alpha {others[same(t)]}: give --shaping-alpha to resume those",
+              file=sys.stderr)
 
 
 def _is_file(path) -> bool:
