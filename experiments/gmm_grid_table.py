@@ -132,11 +132,7 @@ def over_seeds(found: list[dict]) -> list[dict]:
                     "iterations": sorted({e[0] for e in last}),
                     "modes": _mean_spread([e[2] for e in last]), "high_quality": _mean_spread([e[3] for e in last]),
                     "kl": _mean_spread([e[1] for e in last])})
-    return sorted(out, key=lambda c: (c["algorithm"], _diverged_share(c), -len(c["seeds"]), rank(c)))
-
-
-def _diverged_share(cell: dict) -> float:
-    return cell["diverged"] / len(cell["seeds"])
+    return sorted(out, key=lambda c: (c["algorithm"], rank(c)))
 
 
 def rank(cell: dict) -> tuple:
@@ -144,12 +140,12 @@ def rank(cell: dict) -> tuple:
     first (a setting that blows up on one seed in three is worse than one that never has, on however
     many seeds); among settings that blew up as often, the one run on more seeds first (the search
     screens settings on seed 0 and takes the best on to more seeds; a mean over one seed is not
-    compared with a mean over three); then this key: more modes covered (mean over the seeds that
+    compared with a mean over three); then more modes covered (mean over the seeds that
     finished), a larger high-quality share, a lower KL.  Modes come before KL because the kNN KL
     rewards a few sharp modes (SOS at 2e-4 with α tied to the rate: KL 21.1 on 4 modes)."""
     modes, hq, kl = (cell[k][0] if cell[k] else float("nan") for k in ("modes", "high_quality", "kl"))
-    share = cell["diverged"] / len(cell["seeds"])
-    return (share, -modes, -hq, kl) if cell["modes"] else (share, float("inf"), float("inf"), float("inf"))
+    share, seeds = cell["diverged"] / len(cell["seeds"]), -len(cell["seeds"])
+    return (share, seeds, -modes, -hq, kl) if cell["modes"] else (share, seeds, float("inf"), float("inf"), float("inf"))
 
 
 def _mean_spread(values: list) -> tuple | None:

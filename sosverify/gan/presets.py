@@ -51,11 +51,11 @@ def preset_settings(name: str) -> dict:
 # covered 14 and 16 and blew up on seed 1; α tied to the rate (SOS = LOLA, p = 1) at most 7 at any of
 # four rates.  LOLA at 2e-4: α = 0.01 12, 9, 11 modes (seeds 0–2), 0.03 blew up (seed 0).  LA: 1e-4
 # tied (4 modes, KL 77.4, seed 0) ranks above 2e-4 at α = 0.01 (4 modes on seed 0, blown up on seed 1)
-# and 0.03 (blew up, seed 0).  p-LOLA and EG were
-# not searched and stay tied.  `small` (`docs/runs/shaping-small`: SOS, LOLA, LA at 3e-3 × α ∈ {lr, 0.1,
-# 0.03} × seeds 0–2, 4000 iterations, JAX): α = 0.03 first for all three (SOS 14, 13, 9 modes; LOLA
-# 10, 13, 9; LA 9, 8, 8), against tied (SOS = LOLA 9, 6, 4; LA 6, 6, 8) and 0.1 (SOS 10, 13, 11; LOLA
-# and LA ran off: KL up to 1e10 and 1e8).
+# and 0.03 (blew up, seed 0).  p-LOLA and EG were not searched and stay tied.
+# `small` (`docs/runs/shaping-small`: SOS, LOLA, LA at 3e-3 × α ∈ {lr, 0.1, 0.03} × seeds 0–2, 4000
+# iterations, JAX): α = 0.03 first for all three (SOS 14, 13, 9 modes; LOLA 10, 13, 9; LA 9, 8, 8),
+# against tied (SOS = LOLA 9, 6, 4; LA 6, 6, 8) and 0.1 (SOS 10, 13, 11; LOLA and LA ran off: KL up to
+# 1e10 and 1e8).
 DEFAULT_SHAPING_ALPHA: dict = {
     "paper": {"sos": 0.01, "lola": 0.01},
     "small": {"sos": 0.03, "lola": 0.03, "la": 0.03},
@@ -69,7 +69,7 @@ def preset_shaping_alpha(preset: str, algorithm: str):
 
 
 def shaping_defaults_text() -> str:
-    """The defaults in words for help texts: ``paper: sos 0.01, lola 0.01; small: tied``."""
+    """The defaults in words for help texts, e.g. ``paper: sos 0.01, lola 0.01, others tied; ...``."""
     parts = []
     for name, chosen in DEFAULT_SHAPING_ALPHA.items():
         values = ", ".join(f"{a} {v:g}" if not isinstance(v, str) else f"{a} {v}" for a, v in chosen.items())
