@@ -66,6 +66,7 @@ def test_the_update_jacobian_matches_the_formula_for_lookahead():
                           rtol=0, atol=1e-9)
 
 
+@pytest.mark.slow  # 10-50 s each: tox -e slow, which .ci/run runs
 def test_a_rule_with_its_own_setting_is_audited_with_it():
     def damped_la(game, theta, *, alpha, k=1.0):
         from sosverify import derivatives as D
@@ -141,6 +142,7 @@ def _audit_cli(tmp_path, *argv):
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=600)
 
 
+@pytest.mark.slow  # 10-50 s each: tox -e slow, which .ci/run runs
 def test_consistency_and_reduction_are_proved_exactly_for_a_rule_with_a_symbolic_form():
     report = audit("lola", properties=["consistency", "reduction"], profile="quick", symbolic="builtin")
     exact = {f.property: f for f in report.findings if f.property.endswith("-exact")}

@@ -41,6 +41,7 @@ def test_a_check_that_raises_is_a_failed_claim_not_a_crash(monkeypatch, tmp_path
     assert result["status"] == "fail" and "ZeroDivisionError" in result["evidence"][0]["value"]
 
 
+@pytest.mark.slow  # 10-50 s each: tox -e slow, which .ci/run runs
 def test_verify_runs_every_claim_and_its_twins_and_writes_the_report(tmp_path, capsys):
     """The whole default verify: every claim passes, every erratum is confirmed, and every planted twin
     (a plausible wrong rule) makes its claim fail — a claim no twin can fail would be a defect."""
