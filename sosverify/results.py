@@ -19,7 +19,8 @@ PACKAGES = ("sosverify", "numpy", "scipy", "sympy", "autograd", "matplotlib", "t
 
 
 def versions() -> dict:
-    """Python and package versions and the differentiation backend, recorded beside every result."""
+    """Python and package versions, the differentiation backend and the machine (:func:`machine`),
+    recorded beside every result."""
     from sosverify.backends import describe
 
     out: dict = {"python": platform.python_version(), "backend": describe()}
@@ -28,7 +29,35 @@ def versions() -> dict:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = None
+    out["machine"] = machine()
     return out
+
+
+#: the CPU's vector extensions that decide how float sums are ordered in compiled kernels
+CPU_FEATURES = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "asimd", "sve")
+
+
+def machine(cpuinfo: str | Path = "/proc/cpuinfo") -> dict:
+    """The processor a result ran on: architecture, model name and :data:`CPU_FEATURES` present.
+
+    A seed fixes a training on one backend and one kind of processor: XLA and the BLAS pick their
+    kernels by the CPU's vector extensions, and the same code, packages and seed gave another GAN
+    training on a processor with AVX-512 than on the machine before it (docs/gmm.md).  Where
+    ``cpuinfo`` cannot be read (not Linux), the model is ``platform.processor()`` and the features
+    are None (unknown), not an empty list.
+    """
+    model, features = platform.processor() or None, None
+    try:
+        text = Path(cpuinfo).read_text(errors="replace")
+    except OSError:
+        text = None
+    if text is not None:
+        fields = dict(line.split(":", 1) for line in text.splitlines()[:60] if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        model = fields.get("model name") or fields.get("Hardware") or model
+        flags = set((fields.get("flags") or fields.get("Features") or "").split())
+        features = [f for f in CPU_FEATURES if f in flags]
+    return {"architecture": platform.machine(), "cpu": model, "cpu_features": features}
 
 
 def source_commit() -> str | None:

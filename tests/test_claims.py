@@ -182,7 +182,33 @@ def test_sos_with_its_shaping_step_tied_to_the_rate_fails_the_gan_claim_as_lola(
     with TWINS["sos-shaping-tied-to-lr"].planted():
         X._sos_binds(planted, spec, X.MODES_ITERATIONS, X.MODES_LR)
     assert honest.passed, honest.items
-    assert not planted.passed and "seed 0: 0.0%" in planted.items[-1]["value"], planted.items
+    failed = {i["what"]: i["value"] for i in planted.items if i["ok"] is False}
+    assert "seed 0: 0 of 3000" in failed[_P_BINDS] and "= 0 at" in failed[_APART], planted.items
+
+
+_P_BINDS = "SOS's p < 1 on at least 10 iterations on every seed (where p = 1 SOS steps as LOLA)"
+_APART = "SOS's parameters end at least 0.001 (relative) away from LOLA's at the same α and seed"
+
+
+@pytest.mark.slow
+def test_sos_that_logs_p_but_steps_as_lola_fails_the_gan_claim(monkeypatch):
+    """A bug that p alone cannot show: p computed and logged, the step taken LOLA's. The
+    parameters' distance from LOLA's catches it (they end the same, bit for bit)."""
+    from dataclasses import replace
+
+    from sosverify.claims import experiments as X
+    from sosverify.claims.base import Evidence
+    from sosverify.games.gmm import GanSpec
+
+    def steps_as_lola(game, theta, *, alpha, **ab):
+        logged = A.sos(game, theta, alpha=alpha, **ab).diagnostics
+        return A.lola(game, theta, alpha=alpha)._replace(diagnostics=logged)
+
+    monkeypatch.setitem(A.ALGORITHMS, "sos", replace(A.ALGORITHMS["sos"], fn=steps_as_lola))
+    ev = Evidence()
+    X._sos_binds(ev, GanSpec(**X.MODES_SPEC, dtype="float32"), X.MODES_ITERATIONS, X.MODES_LR)
+    failed = {i["what"]: i["value"] for i in ev.items if i["ok"] is False}
+    assert "= 0 at" in failed[_APART], ev.items
 
 
 def test_verify_long_checks_the_long_claims_too(monkeypatch, tmp_path, capsys):

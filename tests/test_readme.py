@@ -70,3 +70,37 @@ def test_the_readme_gan_verdicts_are_those_of_docs_gmm():
            for r in _verdict_rows((ROOT / "docs" / "gmm.md").read_text(), "## The verdict so far")}
     assert list(readme) == list(gmm)
     assert readme == gmm
+
+
+def _first_ranked_of_the_search() -> dict:
+    """Each rule's first-ranked setting over seeds in the committed paper-size search (docs/runs), as
+    experiments/gmm_grid_table.py ranks it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gmm_grid_table", ROOT / "experiments" / "gmm_grid_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    first: dict = {}
+    for cell in module.over_seeds(module.rows(*(ROOT / "docs" / "runs" / d for d in ("paper-grid-8k", "shaping-8k")))):
+        first.setdefault(cell["algorithm"].upper(), cell)
+    return first
+
+
+_RULE = r"\b(NL|LA|LOLA|SOS|CO|SGA)"
+
+
+def test_the_readme_gan_numbers_are_those_of_the_committed_search():
+    """Issue 19 item 5: the verdict table carries the numbers over seeds.  Each "RULE a, b, c modes" of
+    the README's GAN table is the modes covered per seed at the last evaluation of the rule's
+    first-ranked setting in the committed task files, and each "RULE KL m ± s" the mean and spread of
+    its KL over the seeds that finished: a task file that lands and moves a number fails here until
+    the README follows."""
+    text = " ".join(r[1] for r in _verdict_rows((ROOT / "README.md").read_text(), "## The GAN, sentence by sentence"))
+    first = _first_ranked_of_the_search()
+    modes = re.findall(_RULE + r" ((?:\d+|×)(?:, (?:\d+|×))+) modes", text)
+    kls = re.findall(_RULE + r" KL (\d+\.\d) ± (\d+\.\d)", text)
+    assert {r for r, _ in modes} == set(first) and {r for r, *_ in kls} == set(first)
+    for rule, per_seed in modes:
+        assert per_seed == ", ".join("×" if m is None else str(m) for m in first[rule]["modes_per_seed"]), rule
+    for rule, mean, spread in kls:
+        assert (mean, spread) == tuple(f"{v:.1f}" for v in first[rule]["kl"]), rule

@@ -216,3 +216,21 @@ def test_an_empty_out_is_refused_not_taken_for_the_current_directory():
 
     with pytest.raises(SosverifyError, match="--out is empty"):
         prepare_out_dir("")
+
+
+def test_results_record_the_processor_they_ran_on(tmp_path):
+    """A seed fixes a GAN training on one kind of processor (XLA and the BLAS pick kernels by its vector
+    extensions): the versions beside every result name it. Unknown is None, not an empty list."""
+    import platform
+
+    from sosverify.results import machine, versions
+
+    x86, arm = tmp_path / "x86", tmp_path / "arm"
+    x86.write_text("processor\t: 0\nmodel name\t: Test CPU 9000\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f\n\n"
+                   "processor\t: 1\nmodel name\t: Test CPU 9000\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f\n")
+    arm.write_text("processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm sve\n")
+    assert machine(x86) == {"architecture": platform.machine(), "cpu": "Test CPU 9000",
+                            "cpu_features": ["sse4_2", "avx", "avx2", "fma", "avx512f"]}
+    assert machine(arm)["cpu_features"] == ["asimd", "sve"]
+    assert machine(tmp_path / "missing")["cpu_features"] is None
+    assert versions()["machine"] == machine()

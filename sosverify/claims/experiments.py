@@ -194,15 +194,24 @@ def check_exp_gmm(seeds=(0, 1), runs: int = 4, steps: int = 60, alphas=(1.0, 10.
 # docs/gmm.md): modes covered at 3000, seeds 0-5, NL 5/5/8/4/2/5 against CO 9/15/9/15/13/14.
 MODES_SPEC: dict = {"hidden": 32, "layers": 3, "latent": 16, "batch": 128}
 MODES_SEEDS, MODES_ITERATIONS, MODES_LR, MODES_MARGIN = (0, 1, 2, 3), 3000, 3e-3, 3.0
-# SOS with a shaping step of its own (issue 19): at α = 0.03 its p binds on 10, 25, 19, 19 % of the
-# iterations at seeds 0-3 (α tied to the rate, 3e-3: p = 1 throughout, SOS runs as LOLA bit for bit);
-# α = 0.1 fails at this size (‖ξ‖ 400, no mode). Modes 4/3/4/0 against NL's 5/5/8/4: at this size SOS
-# does not cover more modes than NL, so that is not asserted. docs/gmm.md has the search.
-MODES_SHAPING_ALPHA, MODES_SOS_SEEDS, MODES_P_SHARE = 0.03, (0, 1), 0.05
+# SOS with a shaping step of its own (issue 19): at α = 0.03 its p bound on 10, 25, 19, 19 % of the
+# iterations at seeds 0-3 on the machine of the search, and on 4.5 and 1.1 % at seeds 0 and 1 on
+# another (an AMD EPYC with AVX-512: float32 sums in another order change a GAN training, and how
+# often p binds moves with it); α tied to the rate, 3e-3: p = 1 throughout, SOS runs as LOLA bit for
+# bit. So the share is not the claim: p < 1 on at least MODES_P_ITERATIONS iterations is (0 under the
+# tied reading), and that SOS ends away from LOLA. α = 0.1 fails at this size (‖ξ‖ 400, no mode).
+# Modes 4/3/4/0 (5/9 on seeds 0/1 on the second machine) against NL's 5/5/8/4: at this size SOS does
+# not cover more modes than NL on every seed, so that is not asserted. docs/gmm.md has the search.
+MODES_SHAPING_ALPHA, MODES_SOS_SEEDS, MODES_P_ITERATIONS = 0.03, (0, 1), 10
+# SOS against LOLA at the same shaping α, seed 0: p < 1 is only where the two steps part; that they
+# part is asserted on the trained parameters, ‖θ_SOS − θ_LOLA‖ / ‖θ_LOLA‖ at the last iteration
+# (where p = 1 throughout the two trainings are the same bit for bit: 0)
+MODES_APART = 1e-3
 MODES_STATEMENT = (f"GAN ({MODES_SPEC['layers']} × {MODES_SPEC['hidden']} networks, {MODES_ITERATIONS} iterations, "
                    f"{len(MODES_SEEDS)} seeds): CO covers on average at least {MODES_MARGIN:g} more of the 16 modes "
                    f"than NL; SOS with its own shaping step α = {MODES_SHAPING_ALPHA:g} binds p < 1 on at least "
-                   f"{MODES_P_SHARE:.0%} of the iterations on every seed, so it is not LOLA")
+                   f"{MODES_P_ITERATIONS} of the iterations on seeds {', '.join(map(str, MODES_SOS_SEEDS))}, and its "
+                   f"parameters end at least {MODES_APART:g} (relative) away from LOLA's at the same α")
 
 
 def check_exp_gmm_modes(seeds=MODES_SEEDS, iterations: int = MODES_ITERATIONS, lr: float = MODES_LR,
@@ -214,8 +223,8 @@ def check_exp_gmm_modes(seeds=MODES_SEEDS, iterations: int = MODES_ITERATIONS, l
     small networks (3 × 32, latent 16, batch 128, float32, RMSProp at ``lr``); the claim is that the
     mean over ``seeds`` of the modes covered at the last iteration is at least ``margin`` higher
     for CO. Per-seed counts are shown, not asserted: one seed's training can land either way.
-    SOS is not part of the claim: at this size it covers about as many modes as NL (seeds 0-5:
-    5/8/5/4/7/6 against NL's 5/5/8/4/2/5; its p stays 1, so it runs as LOLA), as docs/gmm.md reports.
+    Then SOS with a shaping step of its own (:func:`_sos_binds`): its p binds, and it ends away from
+    LOLA. SOS's modes are shown, not asserted: at this size it covers about as many as NL (docs/gmm.md).
     """
     from sosverify.games.gmm import GanSpec
     from sosverify.gan.train import train
@@ -243,19 +252,30 @@ def check_exp_gmm_modes(seeds=MODES_SEEDS, iterations: int = MODES_ITERATIONS, l
 
 def _sos_binds(ev: Evidence, spec, iterations: int, lr: float) -> None:
     """SOS with the shaping step :data:`MODES_SHAPING_ALPHA` (read when called: the twin
-    ``sos-shaping-tied-to-lr`` sets it to ``"lr"``): p < 1 on at least :data:`MODES_P_SHARE` of the
+    ``sos-shaping-tied-to-lr`` sets it to ``"lr"``): p < 1 on at least :data:`MODES_P_ITERATIONS`
     iterations on every seed of :data:`MODES_SOS_SEEDS`, so that its steps are not LOLA's (p = 1 is
-    LOLA's step exactly).  Its modes are shown beside NL's, not asserted: at this size SOS covers
-    about as many as NL (docs/gmm.md)."""
+    LOLA's step exactly), and, trained beside LOLA at the same α from the same seed, its parameters
+    end at least :data:`MODES_APART` (relative) away from LOLA's.  Its modes are shown beside NL's,
+    not asserted: at this size SOS covers about as many as NL (docs/gmm.md)."""
     from sosverify.gan.train import train
 
     shaping = MODES_SHAPING_ALPHA
     runs = [train("sos", lr, spec=spec, iterations=iterations, eval_every=iterations, seed=s, shaping_alpha=shaping)
             for s in MODES_SOS_SEEDS]
-    shares = [float(numpy.mean(numpy.asarray(r.p) < 1)) for r in runs]
+    bound = [int(numpy.sum(numpy.asarray(r.p) < 1)) for r in runs]
     ev.note(f"SOS (shaping α {shaping}): modes covered at {iterations}, per seed {list(MODES_SOS_SEEDS)}",
             [None if r.diverged_at is not None else r.evaluations[-1]["modes_covered"] for r in runs])
-    ev.expect(f"SOS's p < 1 on at least {MODES_P_SHARE:.0%} of the iterations on every seed (where p = 1 SOS "
-              "steps as LOLA)", all(r.diverged_at is None for r in runs) and min(shares) >= MODES_P_SHARE,
-              ", ".join(f"seed {s}: {x:.1%}" + ("" if r.diverged_at is None else f" (diverged at {r.diverged_at})")
-                        for s, x, r in zip(MODES_SOS_SEEDS, shares, runs)))
+    ev.expect(f"SOS's p < 1 on at least {MODES_P_ITERATIONS} iterations on every seed (where p = 1 SOS "
+              "steps as LOLA)", all(r.diverged_at is None for r in runs) and min(bound) >= MODES_P_ITERATIONS,
+              ", ".join(f"seed {s}: {x} of {iterations} ({x / iterations:.1%})"
+                        + ("" if r.diverged_at is None else f" (diverged at {r.diverged_at})")
+                        for s, x, r in zip(MODES_SOS_SEEDS, bound, runs)))
+    seed = MODES_SOS_SEEDS[0]
+    lola = train("lola", lr, spec=spec, iterations=iterations, eval_every=iterations, seed=seed, shaping_alpha=shaping)
+    if not ev.expect(f"LOLA (shaping α {shaping}, seed {seed}) finished", lola.diverged_at is None and
+                     runs[0].diverged_at is None, f"LOLA diverged at {lola.diverged_at}, SOS at {runs[0].diverged_at}"):
+        return
+    apart = float(numpy.linalg.norm(runs[0].theta - lola.theta) / numpy.linalg.norm(lola.theta))
+    ev.expect(f"SOS's parameters end at least {MODES_APART:g} (relative) away from LOLA's at the same α and seed",
+              apart >= MODES_APART, f"‖θ_SOS − θ_LOLA‖ / ‖θ_LOLA‖ = {apart:.3g} at {iterations} (seed {seed}); "
+              f"LOLA covers {lola.evaluations[-1]['modes_covered']} modes")
