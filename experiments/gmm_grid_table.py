@@ -54,12 +54,18 @@ def rows(*outs) -> list[dict]:
 def _own_time(found: list[dict]) -> None:
     """A training taken on from a shorter one records the shorter one's seconds too (they come with its
     checkpoint): its own are the difference, per iteration of its own part; without the shorter
-    training's result at hand its time is not shown (and not summed)."""
+    training's result at hand its time is not shown (and not summed).  Nor is it where the shorter
+    training at hand is another one of the same task (its evaluations up to ``extends`` differ: a
+    retraining on another machine, kept elsewhere), which the row's variant then says."""
     seconds = {f["key"]: f["seconds"] for f in found}
+    evaluations = {f["key"]: f["evaluations"] for f in found}
     for f in found:
         if f["base"] is None:
             continue
         before = seconds.get(f["base"])
+        if f["base"] in evaluations and evaluations[f["base"]] != [e for e in f["evaluations"] if e[0] <= f["extends"]]:
+            f["variant"] += ", from another training of its base"
+            before = None
         if f["seconds"] is None or before is None:
             f["seconds"] = f["seconds_per_iteration"] = None
             continue

@@ -645,8 +645,15 @@ def test_the_grid_table_sums_the_recorded_training_time_and_reads_results_withou
     write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
         "kl": {"4": 9.0, "6": 0.1}, "modes_covered": {"4": 1, "6": 16}, "high_quality": {"4": 0.5, "6": 0.9},
         "diverged_at": None, "seconds": 2700.0, "final_xi_norm": 1.0}})
+    # seed 1 taken on from another training of its 4-iteration task (a retraining elsewhere, whose 4th
+    # evaluation differs from the one at hand): its own time is unknown, not 3000 - 5400 < 0
+    task = {"game": "gmm", "algorithm": "nl", "alpha": 1e-4, "seed": 1, "iterations": 6, "eval_every": 2, "extends": 4}
+    write_json(tmp_path / "tasks" / f"{task_key(task)}.json", {"task": task, "result": {
+        "kl": {"4": 7.0, "6": 0.2}, "modes_covered": {"4": 2, "6": 16}, "high_quality": {"4": 0.5, "6": 0.9},
+        "diverged_at": None, "seconds": 3000.0, "final_xi_norm": 1.0}})
     found = module.rows(tmp_path)
-    assert [(f["variant"], f["seconds_per_iteration"]) for f in found] == [("", 450.0), ("", 1350.0), ("on from 4", 450.0)]
+    assert [(f["variant"], f["seconds_per_iteration"]) for f in found] == [
+        ("", 450.0), ("", 1350.0), ("on from 4", 450.0), ("on from 4, from another training of its base", None)]
     text = module.table(found)
     assert "Training time: 2.2 h over 3 trainings" in text               # 1800 + 5400 + 900 s
     assert module.best_settings(found) == {"nl": (1e-4, None)} and "| NL | 0.0001 | — | on from 4 | 0 |" in text
