@@ -55,15 +55,17 @@ def _own_time(found: list[dict]) -> None:
     """A training taken on from a shorter one records the shorter one's seconds too (they come with its
     checkpoint): its own are the difference, per iteration of its own part; without the shorter
     training's result at hand its time is not shown (and not summed).  Nor is it where the shorter
-    training at hand is another one of the same task (its evaluations up to ``extends`` differ: a
-    retraining on another machine, kept elsewhere), which the row's variant then says."""
+    training at hand is another one of the same task (its evaluations before ``extends`` differ: a
+    retraining on another machine, kept elsewhere), which the row's variant then says.  The
+    evaluation at ``extends`` itself is recomputed by the extension from the checkpoint (on other
+    packages it may move in the last digits), so it is compared only where there is no earlier one."""
     seconds = {f["key"]: f["seconds"] for f in found}
     evaluations = {f["key"]: f["evaluations"] for f in found}
     for f in found:
         if f["base"] is None:
             continue
         before = seconds.get(f["base"])
-        if f["base"] in evaluations and evaluations[f["base"]] != [e for e in f["evaluations"] if e[0] <= f["extends"]]:
+        if f["base"] in evaluations and _another_training(evaluations[f["base"]], f["evaluations"], f["extends"]):
             f["variant"] += ", from another training of its base"
             before = None
         if f["seconds"] is None or before is None:
@@ -72,6 +74,18 @@ def _own_time(found: list[dict]) -> None:
         f["seconds"] = f["seconds"] - before
         ran = (f["diverged_at"] or f["iterations"]) - f["extends"]
         f["seconds_per_iteration"] = f["seconds"] / max(1, ran)
+
+
+def _another_training(base: list, extension: list, extends: int) -> bool:
+    """Whether ``extension`` (evaluations ``(iteration, kl, modes, hq)``) did not continue the training
+    whose evaluations are ``base``: they differ before ``extends`` or, with none before it, at it."""
+    def upto(evals, stop):
+        return [e for e in evals if e[0] < stop]
+
+    earlier = upto(base, extends)
+    if earlier or upto(extension, extends):
+        return earlier != upto(extension, extends)
+    return [e for e in base if e[0] == extends] != [e for e in extension if e[0] == extends]
 
 
 def _per_iteration(res: dict, task: dict) -> float | None:
@@ -162,7 +176,7 @@ def contenders(cells: list[dict]) -> list[dict]:
     out, first = [], {}
     for c in cells:  # over_seeds' order: each rule's first comes first
         top = first.setdefault(c["algorithm"], c)
-        if c is top or c["diverged"] or len(c["seeds"]) >= len(top["seeds"]):
+        if c is top or c["diverged"]:  # (with no blow-up and as many seeds, ahead would have ranked first)
             continue
         mine, theirs = (dict(zip(x["seeds"], x["modes_per_seed"])) for x in (c, top))
         shared = [s for s in c["seeds"] if theirs.get(s) is not None]

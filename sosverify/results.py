@@ -34,29 +34,40 @@ def versions() -> dict:
 
 
 #: the CPU's vector extensions that decide how float sums are ordered in compiled kernels
-CPU_FEATURES = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "asimd", "sve")
+CPU_FEATURES = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "neon", "asimd", "sve",
+                "vsx", "vx")
+#: how much of /proc/cpuinfo is read: the first processor's block is a few dozen lines
+CPUINFO_BYTES = 16384
 
 
 def machine(cpuinfo: str | Path = "/proc/cpuinfo") -> dict:
-    """The processor a result ran on: architecture, model name and :data:`CPU_FEATURES` present.
+    """The processor a result ran on: architecture, model and :data:`CPU_FEATURES` present.
 
     A seed fixes a training on one backend and one kind of processor: XLA and the BLAS pick their
     kernels by the CPU's vector extensions, and the same code, packages and seed gave another GAN
-    training on a processor with AVX-512 than on the machine before it (docs/gmm.md).  Where
-    ``cpuinfo`` cannot be read (not Linux), the model is ``platform.processor()`` and the features
-    are None (unknown), not an empty list.
+    training on a processor with AVX-512 than on the machine before it (docs/gmm.md).  The model is
+    ``model name`` (x86), ``Hardware`` or ``CPU implementer``/``CPU part`` (ARM), ``cpu`` (POWER),
+    else ``platform.processor()``; the features come from the ``flags``/``Features``/``features``
+    line.  What cannot be read is None (unknown), never an empty list.
     """
     model, features = platform.processor() or None, None
     try:
-        text = Path(cpuinfo).read_text(errors="replace")
+        with open(cpuinfo, "rb") as fh:
+            text = fh.read(CPUINFO_BYTES).decode(errors="replace")
     except OSError:
         text = None
     if text is not None:
-        fields = dict(line.split(":", 1) for line in text.splitlines()[:60] if ":" in line)
-        fields = {k.strip(): v.strip() for k, v in fields.items()}
-        model = fields.get("model name") or fields.get("Hardware") or model
-        flags = set((fields.get("flags") or fields.get("Features") or "").split())
-        features = [f for f in CPU_FEATURES if f in flags]
+        fields: dict = {}
+        for line in text.split("\n\n", 1)[0].splitlines():  # the first processor's block
+            if ":" in line:
+                key, value = line.split(":", 1)
+                fields.setdefault(key.strip(), value.strip())
+        arm = " ".join(f"{k} {fields[k]}" for k in ("CPU implementer", "CPU part") if k in fields) or None
+        model = fields.get("model name") or fields.get("Hardware") or arm or fields.get("cpu") or model
+        flags = next((fields[k] for k in ("flags", "Features", "features") if k in fields), None)
+        if flags is not None:
+            present = set(flags.split())
+            features = [f for f in CPU_FEATURES if f in present]
     return {"architecture": platform.machine(), "cpu": model, "cpu_features": features}
 
 

@@ -225,12 +225,18 @@ def test_results_record_the_processor_they_ran_on(tmp_path):
 
     from sosverify.results import machine, versions
 
-    x86, arm = tmp_path / "x86", tmp_path / "arm"
-    x86.write_text("processor\t: 0\nmodel name\t: Test CPU 9000\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f\n\n"
-                   "processor\t: 1\nmodel name\t: Test CPU 9000\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f\n")
-    arm.write_text("processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm sve\n")
+    x86, arm, ppc, empty = (tmp_path / n for n in ("x86", "arm", "ppc", "empty"))
+    block = "processor\t: {}\nmodel name\t: Test CPU 9000\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f{}\n"
+    # the first processor's block is read: a later one's extra flag is not taken
+    x86.write_text(block.format(0, "") + "\n" + block.format(1, " amx_tile") + "x" * 100_000)
+    arm.write_text("processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm sve\nCPU implementer\t: 0x41\n"
+                   "CPU part\t: 0xd40\n\nprocessor\t: 1\n")
+    ppc.write_text("processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\nclock\t\t: 2200MHz\n")
+    empty.write_text("")
     assert machine(x86) == {"architecture": platform.machine(), "cpu": "Test CPU 9000",
                             "cpu_features": ["sse4_2", "avx", "avx2", "fma", "avx512f"]}
+    assert machine(arm)["cpu"] == "CPU implementer 0x41 CPU part 0xd40"
     assert machine(arm)["cpu_features"] == ["asimd", "sve"]
-    assert machine(tmp_path / "missing")["cpu_features"] is None
+    assert machine(ppc)["cpu"] == "POWER9 (raw), altivec supported" and machine(ppc)["cpu_features"] is None
+    assert machine(empty)["cpu_features"] is None and machine(tmp_path / "missing")["cpu_features"] is None
     assert versions()["machine"] == machine()

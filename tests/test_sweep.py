@@ -543,6 +543,12 @@ def test_the_seeds_table_ranks_by_divergence_seeds_modes_names_the_unsettled_and
     result(second, "lola", 0.1, 0, 20.0, 14, 0.2)
     result(second, "lola", 0.1, 1, 20.0, 14, 0.2)
     result(second, "lola", 0.1, 2, 20.0, 14, 0.2)
+    result(first, "lola", 0.3, 0, 9.0, 16, 0.9)           # one seed, ahead on it, but blew up on another
+    result(second, "lola", 0.3, 1, 1e9, 0, 0.0, diverged=1)
+    result(first, "lola", 1.0, 0, 9.0, 14, 0.9)           # one seed, level with the first on it: not ahead
+    result(first, "sos", 0.2, 0, 9.0, 5, 0.5)             # three seeds, ahead on seed 0, behind over the three:
+    result(second, "sos", 0.2, 1, 9.0, 1, 0.5)            # settled (ranked below), not unsettled
+    result(second, "sos", 0.2, 2, 9.0, 1, 0.5)
     cells = {(c["algorithm"], c["shaping_alpha"]): c for c in module.over_seeds(module.rows(first, second))}
     diverging = cells["sos", 0.03]
     assert diverging["diverged"] == 1 and diverging["modes_per_seed"] == [14, None, 16]
@@ -550,7 +556,8 @@ def test_the_seeds_table_ranks_by_divergence_seeds_modes_names_the_unsettled_and
     order = [(c["algorithm"], c["shaping_alpha"]) for c in module.over_seeds(module.rows(first, second))]
     # LOLA: more modes (0.1) before fewer at a lower KL; SOS: never diverged on three seeds (0.01) before the
     # one-seed screening (0.1), whatever their modes, before the one that blew up on a seed (0.03)
-    assert order == [("lola", 0.1), ("lola", 0.03), ("lola", 0.01), ("sos", 0.01), ("sos", 0.1), ("sos", 0.03)]
+    assert order == [("lola", 0.1), ("lola", 0.03), ("lola", 1.0), ("lola", 0.01), ("lola", 0.3),
+                     ("sos", 0.01), ("sos", 0.2), ("sos", 0.1), ("sos", 0.03)]
     text = module.table(module.rows(first, second))
     assert "| **SOS** | 0.0002 | 0.01 | 0, 1, 2 | 0 | 4, 6, 2 | 4.0 ± 1.6 | 40.0% ± 0.0% | 12 ± 1.63 | 2 |" in text
     assert "| SOS | 0.0002 | 0.03 | 0, 1, 2 | 1 | 14, ×, 16 | 15.0 ± 1.0 |" in text

@@ -272,7 +272,7 @@ def _sos_binds(ev: Evidence, spec, iterations: int, lr: float) -> None:
                         for s, x, r in zip(MODES_SOS_SEEDS, bound, runs)))
     seed = MODES_SOS_SEEDS[0]
     lola = train("lola", lr, spec=spec, iterations=iterations, eval_every=iterations, seed=seed, shaping_alpha=shaping)
-    if not ev.expect(f"LOLA (shaping α {shaping}, seed {seed}) finished", lola.diverged_at is None and
+    if not ev.expect(f"SOS and LOLA (shaping α {shaping}, seed {seed}) both finished", lola.diverged_at is None and
                      runs[0].diverged_at is None, f"LOLA diverged at {lola.diverged_at}, SOS at {runs[0].diverged_at}"):
         return
     apart = float(numpy.linalg.norm(runs[0].theta - lola.theta) / numpy.linalg.norm(lola.theta))

@@ -48,10 +48,11 @@ def preset_settings(name: str) -> dict:
 # then more modes, high-quality share, lower KL; a test keeps the pair (DEFAULT_LR, DEFAULT_SHAPING_ALPHA)
 # of every searched rule equal to its first).
 # `paper`: SOS at 2e-4 with α = 0.01 covered 11, 11, 10 modes on seeds 0–2 and never blew up; α = 0.03
-# covered 14 and 16 and blew up on seed 1; α tied to the rate (SOS = LOLA, p = 1) at most 7 at any of
-# four rates.  LOLA at 2e-4: α = 0.01 12, 9, 11 modes (seeds 0–2), 0.03 blew up (seed 0).  LA: 1e-4
-# tied (4 modes, KL 77.4, seed 0) ranks above 2e-4 at α = 0.01 (4 modes on seed 0, blown up on seed 1)
-# and 0.03 (blew up, seed 0).  p-LOLA and EG were not searched and stay tied.
+# covered 14 and 16 and blew up on seed 1; α tied to the rate (SOS = LOLA but where p bound, on at most
+# 16 of 8000 iterations) at most 7 at any of four rates.  LOLA at 2e-4: α = 0.01 12, 9, 11 modes (seeds
+# 0–2), 0.03 blew up (seed 0).  LA: 1e-4 tied (4, 3, 4 modes on seeds 0–2, never blown up) ranks above
+# 2e-4 at α = 0.01 (4 modes on seed 0, blown up on seeds 1 and 2) and 0.03 (blew up, seed 0).  p-LOLA
+# and EG were not searched and stay tied.
 # `small` (`docs/runs/shaping-small`: SOS, LOLA, LA at 3e-3 × α ∈ {lr, 0.1, 0.03} × seeds 0–2, 4000
 # iterations, JAX): α = 0.03 first for all three (SOS 14, 13, 9 modes; LOLA 10, 13, 9; LA 9, 8, 8),
 # against tied (SOS = LOLA 9, 6, 4; LA 6, 6, 8) and 0.1 (SOS 10, 13, 11; LOLA and LA ran off: KL up to

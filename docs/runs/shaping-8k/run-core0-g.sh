@@ -1,7 +1,7 @@
 #!/bin/bash
 # Issue 19, session 8: core 0 after LA's seeds 1 and 2 (run-core0-f.sh, stopped once LA's seed 2 has
-# landed). NL at its chosen setting (1e-4) on seed 0 on JAX (seed 0 ran before the sweeps, on autograd,
-# with no task file); CO at 1e-4 on seeds 1 and 2 (15 modes on seed 0, above 2e-4's 12 there: the
+# landed). NL at its chosen setting (1e-4) on seed 0 on JAX (the first grid's seed-0 task file was lost
+# with its machine); CO at 1e-4 on seeds 1 and 2 (15 modes on seed 0, above 2e-4's 12 there: the
 # contender the ranking over seeds had not taken on); then LOLA at alpha = 0.03 on seeds 1 and 2.
 # Commit c29eba5.
 set -u
