@@ -47,22 +47,21 @@ from sosverify.sweep import collect, task_key  # noqa: E402
 SOS_SHAPING = DEFAULT_SHAPING_ALPHA["paper"]["sos"]
 
 
-#: LA in the figures: 2e-4 with α = 0.01, its searched setting whose trainings kept checkpoints on seeds
-#: 0-2 (its preset setting, 1e-4 tied, ran on seed 0 in the first grid, before checkpoints were kept)
-LA_FIGURES = (2e-4, 0.01)
-
-
-def panels(sos_alpha: float = SOS_SHAPING) -> dict:
-    """(rule, learning rate, shaping α or None) of each figure: the paper preset's settings
-    (``DEFAULT_LR``, ``DEFAULT_SHAPING_ALPHA``; docs/gmm.md), SOS at ``sos_alpha``, LA at
-    :data:`LA_FIGURES`."""
+def panels(sos_alpha: float = SOS_SHAPING, **at_setting) -> dict:
+    """(rule, learning rate, shaping α or None) of each figure: the paper preset's settings, those the
+    search over seeds ranks first (``DEFAULT_LR``, ``DEFAULT_SHAPING_ALPHA``; docs/gmm.md), SOS at
+    ``sos_alpha``, and any rule at a ``(rate, shaping α or None)`` given by name, e.g.
+    ``la=(2e-4, 0.01)`` (``--at la 2e-4 0.01``)."""
     lr, shaping = DEFAULT_LR["paper"], DEFAULT_SHAPING_ALPHA["paper"]
 
     def at(rule):
+        if rule in at_setting:
+            return (rule, *at_setting[rule])
         return (rule, lr[rule], shaping.get(rule, "lr") if get_algorithm(rule).predicts else None)
 
-    sos, la = ("sos", lr["sos"], sos_alpha), ("la", *LA_FIGURES)
-    return {"fig4": [at("nl"), at("co"), sos], "fig6": [la, at("lola"), at("sga")], "fig7": [sos, la, at("nl")]}
+    sos = at("sos") if "sos" in at_setting else ("sos", lr["sos"], sos_alpha)
+    return {"fig4": [at("nl"), at("co"), sos], "fig6": [at("la"), at("lola"), at("sga")],
+            "fig7": [sos, at("la"), at("nl")]}
 
 
 PANELS = panels()
@@ -188,6 +187,23 @@ def figure_sos_lola(both: dict, alpha: float, seed: int):
     return fig
 
 
+def _setting(values: list) -> tuple:
+    """``--at RULE RATE [ALPHA]`` as ``(rule, (rate, alpha or None))``; ValueError says what is wrong."""
+    rule = values[0].lower()
+    if rule not in DEFAULT_LR["paper"] or len(values) not in (2, 3):
+        raise ValueError(f"takes RULE RATE [ALPHA] with RULE one of {', '.join(DEFAULT_LR['paper'])}, got "
+                         f"{' '.join(values)!r}")
+    predicts = get_algorithm(rule).predicts
+    if len(values) == 3 and not predicts:
+        raise ValueError(f"{rule} has no alpha inside (it takes RULE RATE), got {' '.join(values)!r}")
+    try:
+        rate = float(values[1])
+        alpha = None if not predicts else "lr" if len(values) == 2 or values[2] == "lr" else float(values[2])
+    except ValueError:
+        raise ValueError(f"RATE and ALPHA are numbers (ALPHA may be lr), got {' '.join(values)!r}") from None
+    return rule, (rate, alpha)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, nargs="+",
@@ -201,8 +217,14 @@ def main(argv=None) -> int:
     parser.add_argument("--sos-shaping-alpha", type=float, default=SOS_SHAPING,
                         help=f"SOS's shaping alpha in Figures 4 and 7 (default {SOS_SHAPING:g}, the paper preset's); "
                              "another value names the files ..._sos{alpha}_seed{S}.png")
+    parser.add_argument("--at", nargs="+", action="append", default=[], metavar="RULE RATE [ALPHA]",
+                        help="draw RULE at another setting than the preset's, e.g. --at la 2e-4 0.01 (ALPHA: a "
+                             "number or lr; only for LA, LOLA, SOS); the file names stay the same")
     args = parser.parse_args(argv)
-    chosen_panels = panels(args.sos_shaping_alpha)
+    try:
+        chosen_panels = panels(args.sos_shaping_alpha, **dict(_setting(v) for v in args.at))
+    except ValueError as exc:
+        parser.error(f"--at {exc}")
     tag = "" if args.sos_shaping_alpha == SOS_SHAPING else f"_sos{args.sos_shaping_alpha:g}"
     for out in args.out:
         if not (out / "tasks").is_dir():

@@ -801,3 +801,32 @@ def test_a_sweep_task_extending_a_finished_training_gives_the_longer_training_bi
     run_task(plan("gmm", ["nl"], [3e-3], [0], iterations=1, eval_every=2)[0], checkpoints=str(ck))
     with pytest.raises(SosverifyError, match=r"another configuration \(eval_every: checkpoint 1, now 2\)"):
         run_task(plan("gmm", ["nl"], [3e-3], [0], iterations=3, eval_every=2, extends=1)[0], checkpoints=str(ck))
+
+
+def test_the_search_figures_draw_each_rule_at_the_presets_setting_unless_told_otherwise():
+    """experiments/gmm_search_figures.py's panels follow DEFAULT_LR and DEFAULT_SHAPING_ALPHA (the search's
+    first-ranked settings); --at draws a rule elsewhere, and a setting a rule cannot take is one line."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from sosverify.gan.presets import DEFAULT_LR, DEFAULT_SHAPING_ALPHA
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_search_figures.py"
+    spec = importlib.util.spec_from_file_location("gmm_search_figures", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    lr, shaping = DEFAULT_LR["paper"], DEFAULT_SHAPING_ALPHA["paper"]
+    chosen = module.panels()
+    assert chosen["fig4"] == [("nl", lr["nl"], None), ("co", lr["co"], None), ("sos", lr["sos"], shaping["sos"])]
+    assert chosen["fig6"][:2] == [("la", lr["la"], shaping.get("la", "lr")), ("lola", lr["lola"], shaping["lola"])]
+    elsewhere = module.panels(**dict(module._setting(v) for v in (["la", "2e-4", "0.01"], ["co", "5e-4"])))
+    assert elsewhere["fig6"][0] == ("la", 2e-4, 0.01) == elsewhere["fig7"][1] and elsewhere["fig4"][1] == ("co", 5e-4, None)
+    with pytest.raises(ValueError, match="co has no alpha inside"):
+        module._setting(["co", "2e-4", "0.1"])
+    with pytest.raises(SystemExit):
+        module.main(["/nonexistent", "--at", "la", "fast"])
