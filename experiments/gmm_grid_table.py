@@ -168,14 +168,22 @@ def rank(cell: dict) -> tuple:
     return (share, seeds, -modes, -hq, kl) if cell["modes"] else (share, seeds, float("inf"), float("inf"), float("inf"))
 
 
+def first_ranked(cells: list[dict]) -> dict:
+    """Each rule's first setting in :func:`over_seeds`' order (its chosen one), by rule name."""
+    first: dict = {}
+    for c in cells:
+        first.setdefault(c["algorithm"], c)
+    return first
+
+
 def contenders(cells: list[dict]) -> list[dict]:
     """The settings :func:`rank` puts below their rule's first only for having run on fewer seeds: no
     training of theirs blew up, and on the seeds both ran they covered more modes on average than the
     first did.  The ranking over seeds favours the setting taken on to more seeds, so these are what
     the search has not yet settled (each one's rest of the first's seeds would)."""
-    out, first = [], {}
-    for c in cells:  # over_seeds' order: each rule's first comes first
-        top = first.setdefault(c["algorithm"], c)
+    out, first = [], first_ranked(cells)
+    for c in cells:
+        top = first[c["algorithm"]]
         if c is top or c["diverged"]:  # (with no blow-up and as many seeds, ahead would have ranked first)
             continue
         mine, theirs = (dict(zip(x["seeds"], x["modes_per_seed"])) for x in (c, top))
@@ -209,10 +217,9 @@ def seeds_table(cells: list[dict]) -> str:
     one) in bold."""
     lines = ["| rule | rate | shaping α | seeds | diverged | modes per seed | modes | HQ | KL | at |",
              "|---" * 10 + "|"]
-    first = set()
+    first = first_ranked(cells)
     for c in cells:
-        mark = "**" if c["algorithm"] not in first else ""
-        first.add(c["algorithm"])
+        mark = "**" if first[c["algorithm"]] is c else ""
 
         def show(pair, fmt):
             return "" if pair is None else f"{fmt(pair[0])} ± {fmt(pair[1])}"
@@ -254,10 +261,10 @@ def table(found: list[dict]) -> str:
     if timed:
         lines.append(f"Training time: {sum(timed) / 3600:.1f} h over {len(timed)} trainings (each one's recorded seconds, "
                      "diverged ones to where they stopped)")
+    cells = over_seeds(found)
     lines += ["", "Over seeds (the default setup; last evaluation; mean ± spread over the seeds that finished, "
               "× a diverged one; each rule's settings ranked by fewer diverged (share of seeds), then more seeds, "
-              "more modes, more HQ, lower KL; the first in bold):", "", seeds_table(over_seeds(found)), "",
-              _contenders_line(over_seeds(found))]
+              "more modes, more HQ, lower KL; the first in bold):", "", seeds_table(cells), "", _contenders_line(cells)]
     return "\n".join(lines)
 
 

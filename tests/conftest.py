@@ -1,6 +1,7 @@
 """Shared test helpers: tolerances, finite differences, hypothesis profiles."""
 
 import os
+from pathlib import Path
 
 import numpy
 import pytest
@@ -125,3 +126,19 @@ def jax_param(*marks):
     from importlib.util import find_spec
 
     return pytest.param("jax", marks=[*marks, pytest.mark.skipif(find_spec("jax") is None, reason="needs jax")])
+
+
+def experiment(name: str):
+    """The script ``experiments/<name>.py`` as a module (registered while it runs: its dataclasses look
+    their module up)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "experiments" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module

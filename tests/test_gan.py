@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy
 import pytest
-from conftest import FDQuantities, assert_close
+from conftest import FDQuantities, assert_close, experiment
 
 from sosverify import SosverifyError
 from sosverify import derivatives as D
@@ -503,14 +503,11 @@ def _first_ranked_elsewhere(lr: dict, shaping: dict, preset: str = "paper") -> l
     """The rules of a preset's committed searches (docs/runs) whose first-ranked setting over seeds
     (experiments/gmm_grid_table.py) among those at the preset's rate for the rule (all of them on
     ``paper``, whose search ranks rates too) is not the preset's (rate, shaping α) pair."""
-    import importlib.util
 
     from sosverify.gan.train import shaping_alpha_of
 
     root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("gmm_grid_table", root / "experiments" / "gmm_grid_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = experiment("gmm_grid_table")
     first: dict = {}
     for cell in module.over_seeds(module.rows(*(root / "docs" / "runs" / d for d in SEARCHES[preset]))):
         if preset == "paper" or cell["rate"] == lr[cell["algorithm"]]:
@@ -738,19 +735,11 @@ def test_the_search_figures_draw_finished_trainings_and_regenerate_the_last_samp
     iterations of the small GAN: Figures 4 and 7 are written, the samples of the last evaluation
     (not in the final checkpoint) are regenerated from the final parameters and give the KL the
     training recorded, and a rule not trained is left out, not drawn empty."""
-    import importlib.util
 
     from sosverify.results import write_json
     from sosverify.sweep import plan, run_task, task_key
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_search_figures.py"
-    spec = importlib.util.spec_from_file_location("gmm_search_figures", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
+    module = experiment("gmm_search_figures")
     tasks = plan("gmm", ["nl"], [1e-4], [0], iterations=4, eval_every=2) + \
         plan("gmm", ["sos", "lola"], [2e-4], [0], iterations=4, eval_every=2, shaping_alpha=[0.03])
     (tmp_path / "tasks").mkdir()
@@ -806,20 +795,10 @@ def test_a_sweep_task_extending_a_finished_training_gives_the_longer_training_bi
 def test_the_search_figures_draw_each_rule_at_the_presets_setting_unless_told_otherwise():
     """experiments/gmm_search_figures.py's panels follow DEFAULT_LR and DEFAULT_SHAPING_ALPHA (the search's
     first-ranked settings); --at draws a rule elsewhere, and a setting a rule cannot take is one line."""
-    import importlib.util
-    import sys
-    from pathlib import Path
 
     from sosverify.gan.presets import DEFAULT_LR, DEFAULT_SHAPING_ALPHA
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_search_figures.py"
-    spec = importlib.util.spec_from_file_location("gmm_search_figures", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
+    module = experiment("gmm_search_figures")
     lr, shaping = DEFAULT_LR["paper"], DEFAULT_SHAPING_ALPHA["paper"]
     chosen = module.panels()
     assert chosen["fig4"] == [("nl", lr["nl"], None), ("co", lr["co"], None), ("sos", lr["sos"], shaping["sos"])]

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+from conftest import experiment
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -75,15 +77,9 @@ def test_the_readme_gan_verdicts_are_those_of_docs_gmm():
 def _first_ranked_of_the_search() -> dict:
     """Each rule's first-ranked setting over seeds in the committed paper-size search (docs/runs), as
     experiments/gmm_grid_table.py ranks it."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gmm_grid_table", ROOT / "experiments" / "gmm_grid_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    first: dict = {}
-    for cell in module.over_seeds(module.rows(*(ROOT / "docs" / "runs" / d for d in ("paper-grid-8k", "shaping-8k")))):
-        first.setdefault(cell["algorithm"].upper(), cell)
-    return first
+    module = experiment("gmm_grid_table")
+    cells = module.over_seeds(module.rows(*(ROOT / "docs" / "runs" / d for d in ("paper-grid-8k", "shaping-8k"))))
+    return {rule.upper(): cell for rule, cell in module.first_ranked(cells).items()}
 
 
 _RULE = r"\b(NL|LA|LOLA|SOS|CO|SGA)"

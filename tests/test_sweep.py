@@ -15,6 +15,7 @@ import sosverify
 from sosverify.sweep import collect, grid, sweep, task_key
 
 pytest.importorskip("dask.distributed")  # the [sweep] extra; the test extra installs it
+from conftest import experiment
 from dask.distributed import Client, LocalCluster  # noqa: E402
 
 pytestmark = pytest.mark.slow  # Dask clusters start in seconds each, a killed worker takes a minute: tox -e slow
@@ -349,15 +350,10 @@ def test_the_ipds_discount_reaches_every_task():
 
 
 def test_the_grid_table_picks_the_lowest_mean_final_kl_and_never_a_diverged_training(tmp_path):
-    import importlib.util
-    from pathlib import Path
 
     from sosverify.results import write_json
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
-    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = experiment("gmm_grid_table")
 
     def result(algo, rate, seed, kls, diverged=None, xi=1.0):
         task = {"game": "gmm", "algorithm": algo, "alpha": rate, "seed": seed, "iterations": 4, "eval_every": 2}
@@ -511,15 +507,10 @@ def test_the_seeds_table_ranks_by_divergence_seeds_modes_names_the_unsettled_and
     A diverged training is counted apart (its KL never enters a mean); a setting that blew up is ranked
     below every one that did not; among those, one screened on one seed is not ranked above one run on
     three; a few sharp modes (low KL) do not beat many modes."""
-    import importlib.util
-    from pathlib import Path
 
     from sosverify.results import write_json
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
-    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = experiment("gmm_grid_table")
 
     def result(out, algo, shaping, seed, kl, modes, hq, diverged=None):
         task = {"game": "gmm", "algorithm": algo, "alpha": 2e-4, "seed": seed, "iterations": 2, "eval_every": 2,
@@ -572,15 +563,10 @@ def test_the_seeds_table_ranks_by_divergence_seeds_modes_names_the_unsettled_and
 
 
 def test_the_grid_table_shows_shaping_alpha_and_variants_and_ranks_only_the_default_setup(tmp_path):
-    import importlib.util
-    from pathlib import Path
 
     from sosverify.results import write_json
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
-    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = experiment("gmm_grid_table")
     (tmp_path / "tasks").mkdir()
 
     def result(algo, kl, **task):
@@ -631,15 +617,10 @@ def test_a_task_file_that_is_a_directory_is_refused_before_any_work(tmp_path):
 def test_the_grid_table_sums_the_recorded_training_time_and_reads_results_without_iterations(tmp_path):
     """The search's time is the sum of each training's recorded seconds; a result written before it
     recorded ``iterations`` takes them from its task (it was a KeyError)."""
-    import importlib.util
-    from pathlib import Path
 
     from sosverify.results import write_json
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "gmm_grid_table.py"
-    spec = importlib.util.spec_from_file_location("gmm_grid_table", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = experiment("gmm_grid_table")
     (tmp_path / "tasks").mkdir()
     for seed, seconds in ((0, 1800.0), (1, 5400.0)):
         task = {"game": "gmm", "algorithm": "nl", "alpha": 1e-4, "seed": seed, "iterations": 4, "eval_every": 2}
