@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 from sosverify.gan.train import divergence_of
 from sosverify.sweep import collect, shorter_task, task_key
@@ -23,6 +24,9 @@ from sosverify.sweep import collect, shorter_task, task_key
 def rows(*outs) -> list[dict]:
     """One dict per finished GAN task of the sweeps ``outs``: algorithm, rate, seed, evaluations,
     SOS's p below one."""
+    missing = [str(out) for out in outs if not Path(out, "tasks").is_dir()]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)}: no tasks/ directory; give the output directory of `sosverify sweep gmm`")
     found, where = [], {}
     for out, r in ((sweep, r) for sweep in outs for r in collect(f"{sweep}/tasks")):
         key = task_key(r["task"])

@@ -24,6 +24,7 @@ checkpoint keeps those of the earlier evaluations.  Nothing here trains.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +202,8 @@ def _setting(values: list) -> tuple:
         alpha = None if not predicts else "lr" if len(values) == 2 or values[2] == "lr" else float(values[2])
     except ValueError:
         raise ValueError(f"RATE and ALPHA are numbers (ALPHA may be lr), got {' '.join(values)!r}") from None
+    if not all(math.isfinite(v) and v > 0 for v in (rate, alpha) if isinstance(v, float)):
+        raise ValueError(f"RATE and ALPHA are positive finite numbers, got {' '.join(values)!r}")
     return rule, (rate, alpha)
 
 

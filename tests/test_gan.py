@@ -807,5 +807,8 @@ def test_the_search_figures_draw_each_rule_at_the_presets_setting_unless_told_ot
     assert elsewhere["fig6"][0] == ("la", 2e-4, 0.01) == elsewhere["fig7"][1] and elsewhere["fig4"][1] == ("co", 5e-4, None)
     with pytest.raises(ValueError, match="co has no alpha inside"):
         module._setting(["co", "2e-4", "0.1"])
+    for bad in (["la", "nan"], ["la", "-2e-4"], ["sos", "2e-4", "inf"]):
+        with pytest.raises(ValueError, match="positive finite"):
+            module._setting(bad)
     with pytest.raises(SystemExit):
         module.main(["/nonexistent", "--at", "la", "fast"])

@@ -560,6 +560,8 @@ def test_the_seeds_table_ranks_by_divergence_seeds_modes_names_the_unsettled_and
         in text
     with pytest.raises(SystemExit, match="is in both"):
         module.rows(first, first)
+    with pytest.raises(SystemExit, match="no tasks/ directory; give the output directory"):
+        module.rows(first, tmp_path / "typo")
 
 
 def test_the_grid_table_shows_shaping_alpha_and_variants_and_ranks_only_the_default_setup(tmp_path):
